@@ -1,0 +1,404 @@
+"""Strict YAML loading of a data directory into a checked KnowledgeBase, with file:line errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+from pydantic import ValidationError
+
+from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
+
+# Larger files are refused before parsing: curated YAML is kilobytes, and a parse of
+# hundreds of megabytes would hold the terminal for minutes.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Records nest a handful of levels; anything deeper is not a record.
+MAX_DEPTH = 32
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The C parser with YAML 1.2-core scalars: no `yes`/`NO` booleans, octals or dates."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+
+
+_StrictLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|false)$"), list("tf"))
+_StrictLoader.add_implicit_resolver(_NULL, re.compile(r"^(?:null|~|)$"), ["n", "~", ""])
+_StrictLoader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_StrictLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789"),
+)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """One problem in a data directory, with where it is."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """The data directory could not be loaded; `errors` says every reason."""
+
+    def __init__(self, errors: list[LoadError]) -> None:
+        super().__init__("\n".join(str(error) for error in errors))
+        self.errors = errors
+
+
+class _YamlProblem(Exception):
+    """A problem found while turning YAML nodes into values."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+@dataclass
+class _ParsedFile:
+    """One data file's records, and where each value stands in it."""
+
+    path: Path
+    node: Any
+    records: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The YAML files of a data directory, in a stable order."""
+    return sorted(p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
+    """Every record of `data_dir`, validated and cross-checked, or KnowledgeBaseError."""
+    kb, errors, _ = check_data_dir(data_dir)
+    if errors or kb is None:
+        raise KnowledgeBaseError(errors)
+    return kb
+
+
+def check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadError], int]:
+    """The knowledge base of `data_dir` (None on errors), every error, and the file count."""
+    if not data_dir.exists():
+        return None, [LoadError(str(data_dir), "data directory does not exist")], 0
+    if not data_dir.is_dir():
+        return None, [LoadError(str(data_dir), "is not a directory")], 0
+    try:
+        files = data_files(data_dir)
+    except OSError as error:
+        return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0
+    if not files:
+        return None, [LoadError(str(data_dir), "holds no .yaml files")], 0
+
+    errors: list[LoadError] = []
+    parsed: list[_ParsedFile] = []
+    for path in files:
+        result = _parse_file(path)
+        if isinstance(result, LoadError):
+            errors.append(result)
+        else:
+            parsed.append(result)
+
+    collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
+    origins: dict[str, tuple[_ParsedFile, Path_]] = {}
+    for parsed_file in parsed:
+        for collection, index, raw in parsed_file.records:
+            record = _validate_record(parsed_file, collection, index, raw, errors)
+            if record is None:
+                continue
+            where: Path_ = (collection, index)
+            if record.id in origins:
+                first_file, first_where = origins[record.id]
+                first = _error_at(first_file, (*first_where, "id"), "")
+                errors.append(
+                    _error_at(
+                        parsed_file,
+                        (*where, "id"),
+                        f"duplicate id {record.id!r} (first defined at {first.path}:{first.line})",
+                    )
+                )
+                continue
+            origins[record.id] = (parsed_file, where)
+            collections[collection].append(record)
+
+    kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
+    errors.extend(_dangling_references(kb, origins))
+    return (None if errors else kb), errors, len(files)
+
+
+def _parse_file(path: Path) -> _ParsedFile | LoadError:
+    """Read and parse one file into records, or say in one line why it cannot be."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return LoadError(
+                str(path), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        return LoadError(str(path), f"cannot be read: {error.strerror}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return LoadError(
+            str(path), f"not UTF-8: byte {data[error.start]:#04x} cannot be decoded", line
+        )
+    if not text.strip():
+        return LoadError(str(path), "file is empty")
+
+    problem = _find_anchor(text)
+    if problem:
+        return LoadError(str(path), problem.message, *_line_column(problem.mark))
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        reason = error.problem or error.context or "invalid YAML"
+        return LoadError(str(path), f"invalid YAML: {reason}", *_line_column(mark))
+    except yaml.YAMLError as error:
+        return LoadError(str(path), f"invalid YAML: {error}")
+    except RecursionError:
+        return LoadError(str(path), f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
+    finally:
+        loader.dispose()
+    if node is None:
+        return LoadError(str(path), "file is empty")
+
+    parsed = _ParsedFile(path, node)
+    try:
+        document = _to_python(node, 0, set())
+    except _YamlProblem as problem:
+        return LoadError(str(path), problem.message, *_line_column(problem.mark))
+    layout = _check_layout(document, parsed)
+    if layout:
+        return layout
+    return parsed
+
+
+def _find_anchor(text: str) -> _YamlProblem | None:
+    """An anchor or alias in the text, found by the scanner; None when there is none."""
+    # Only files that contain the characters pay for a token scan.
+    if "&" not in text and "*" not in text:
+        return None
+    try:
+        for token in yaml.scan(text, Loader=_StrictLoader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                kind = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
+                return _YamlProblem(
+                    f"YAML {kind} '{token.value}' is not allowed: write each value out in full",
+                    token.start_mark,
+                )
+    except yaml.YAMLError:
+        return None  # the parse reports the syntax error with its position
+    return None
+
+
+def _to_python(node: Any, depth: int, seen: set[int]) -> Any:
+    """Plain Python values from a node tree, refusing what curated data never needs."""
+    if depth > MAX_DEPTH:
+        raise _YamlProblem(f"nested more than {MAX_DEPTH} levels deep", node.start_mark)
+    if id(node) in seen:
+        raise _YamlProblem("YAML aliases are not allowed", node.start_mark)
+    seen.add(id(node))
+    tag = node.tag
+    if tag == _MAP:
+        result: dict[str, Any] = {}
+        key_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR:
+                raise _YamlProblem("a key must be a plain string", key_node.start_mark)
+            key = key_node.value
+            if key in result:
+                raise _YamlProblem(
+                    f"duplicate key {key!r} (first at line {key_lines[key]})",
+                    key_node.start_mark,
+                )
+            key_lines[key] = key_node.start_mark.line + 1
+            result[key] = _to_python(value_node, depth + 1, seen)
+        return result
+    if tag == _SEQ:
+        return [_to_python(item, depth + 1, seen) for item in node.value]
+    return _scalar(node)
+
+
+def _scalar(node: Any) -> Any:
+    """The value of a scalar node by its resolved tag; explicit exotic tags are refused."""
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        if value in ("true", "false"):
+            return value == "true"
+    elif tag == _INT:
+        try:
+            return int(value, 10)
+        except ValueError:
+            pass
+    elif tag == _FLOAT:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    else:
+        raise _YamlProblem(f"YAML tag {tag!r} is not allowed", node.start_mark)
+    raise _YamlProblem(f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}", node.start_mark)
+
+
+def _check_layout(document: Any, parsed: _ParsedFile) -> LoadError | None:
+    """A data file maps collection names to lists of records; note each record found."""
+    if not isinstance(document, dict):
+        return LoadError(
+            str(parsed.path),
+            "a data file must be a mapping of collections "
+            f"({', '.join(COLLECTIONS)}) to lists of records",
+            *_line_column(parsed.node.start_mark),
+        )
+    for collection, records in document.items():
+        if collection not in COLLECTIONS:
+            return _error_at(
+                parsed,
+                (collection,),
+                f"unknown collection {collection!r}; expected one of {', '.join(COLLECTIONS)}",
+                key=True,
+            )
+        if not isinstance(records, list):
+            return _error_at(parsed, (collection,), f"{collection} must be a list of records")
+        for index, raw in enumerate(records):
+            if not isinstance(raw, dict):
+                return _error_at(parsed, (collection, index), "a record must be a mapping")
+            parsed.records.append((collection, index, raw))
+    return None
+
+
+def _validate_record(
+    parsed: _ParsedFile, collection: str, index: int, raw: dict[str, Any], errors: list[LoadError]
+) -> AnyRecord | None:
+    """The validated record, or None with its problems added to `errors`."""
+    model = COLLECTIONS[collection]
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        seen: set[str] = set()
+        for problem in error.errors(include_url=False):
+            data_path, shown = _data_path(raw, problem["loc"])
+            message = problem["msg"].removeprefix("Value error, ")
+            if problem["type"] == "extra_forbidden":
+                message = (
+                    f"unknown field; {model.__name__} has no field {shown.rsplit('.', 1)[-1]!r}"
+                )
+            text = f"{shown}: {message}" if shown else message
+            if text in seen:
+                continue
+            seen.add(text)
+            errors.append(_error_at(parsed, (collection, index, *data_path), text))
+        return None
+
+
+def _data_path(raw: Any, loc: tuple[str | int, ...]) -> tuple[Path_, str]:
+    """The path of an error inside the record's data, and the dotted name to show."""
+    # pydantic puts union tags ('money', 'function-after[...]') into locations; keep the
+    # steps that exist in the data, and a last step that names a missing or unknown key.
+    path: list[str | int] = []
+    shown: list[str | int] = []
+    current = raw
+    for position, step in enumerate(loc):
+        in_dict = isinstance(current, dict) and step in current
+        in_list = isinstance(current, list) and isinstance(step, int) and step < len(current)
+        if in_dict or in_list:
+            current = current[step]
+            path.append(step)
+        elif position == len(loc) - 1 and isinstance(current, dict):
+            pass
+        else:
+            continue
+        shown.append(step)
+    return tuple(path), _dotted(tuple(shown))
+
+
+def _dangling_references(
+    kb: KnowledgeBase, origins: dict[str, tuple[_ParsedFile, Path_]]
+) -> Iterator[LoadError]:
+    """Every id a record points to that is missing or of the wrong type."""
+    by_id = kb.by_id
+    for record in kb.records():
+        parsed, where = origins[record.id]
+        for field_path, target, allowed in record.references():
+            found = by_id.get(target)
+            if found is None:
+                message = f"{_dotted(field_path)}: no record has id {target!r}"
+            elif TYPE_NAMES[type(found)] not in allowed:
+                message = (
+                    f"{_dotted(field_path)}: {target!r} is a {TYPE_NAMES[type(found)]}, "
+                    f"expected {' or '.join(allowed)}"
+                )
+            else:
+                continue
+            yield _error_at(parsed, where + field_path, message)
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+
+
+def _error_at(parsed: _ParsedFile, path: Path_, message: str, key: bool = False) -> LoadError:
+    """An error placed at the deepest node of `path` that exists in the file."""
+    return LoadError(str(parsed.path), message, *_line_column(_mark_of(parsed.node, path, key)))
+
+
+def _mark_of(node: Any, path: Path_, key: bool = False) -> Any:
+    """The mark of the value at `path` (or of its key), or of its nearest existing parent."""
+    mark = node.start_mark
+    for step in path:
+        if node.tag == _MAP and isinstance(step, str):
+            match = next((pair for pair in node.value if pair[0].value == step), None)
+            if match is None:
+                break
+            key_node, node = match
+            mark = key_node.start_mark if key else node.start_mark
+        elif node.tag == _SEQ and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            break
+    return mark
+
+
+def _line_column(mark: Any) -> tuple[int | None, int | None]:
+    """1-based line and column of a YAML mark."""
+    if mark is None:
+        return None, None
+    return mark.line + 1, mark.column + 1

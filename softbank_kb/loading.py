@@ -324,7 +324,9 @@ def _validate_record(
             if text in seen:
                 continue
             seen.add(text)
-            errors.append(_error_at(parsed, (collection, index, *data_path), text))
+            # An unknown field is best pointed at by its key, not by its value.
+            at_key = problem["type"] == "extra_forbidden"
+            errors.append(_error_at(parsed, (collection, index, *data_path), text, key=at_key))
         return None
 
 

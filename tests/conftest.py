@@ -1,0 +1,41 @@
+"""Shared fixtures: one way to run the CLI, and paths to the test data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from softbank_kb.cli import cli
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+HOSTILE = TESTS / "hostile"
+
+RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run `sbkb ARGS` in-process with no colour, stdout and stderr kept apart."""
+    monkeypatch.delenv("SBKB_DATA", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def seeds() -> Path:
+    """The directory of the two source articles."""
+    if not SEEDS.is_dir():
+        pytest.fail(f"the source articles are expected in {SEEDS}")
+    return SEEDS

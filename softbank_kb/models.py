@@ -196,6 +196,11 @@ class Source(BaseModel):
         """A source refers to nothing."""
         return iter(())
 
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.title
+
 
 class _Cited(BaseModel):
     """A record that states something an article says."""
@@ -257,6 +262,11 @@ class Organization(_Cited):
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"parent": ("organization",)}
 
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.name
+
 
 class Person(_Cited):
     """A person the articles name."""
@@ -268,6 +278,11 @@ class Person(_Cited):
     description: Text = Field(description="Who they are, in English.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"roles": ("organization",)}
+
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.name
 
 
 class Deal(_Cited):
@@ -307,6 +322,11 @@ class Deal(_Cited):
         "vehicle": ("organization",),
     }
 
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.summary
+
 
 class Quote(_Cited):
     """Words the articles attribute to a person or an organisation."""
@@ -327,6 +347,11 @@ class Quote(_Cited):
         "speaker": ("person", "organization"),
         "mentions": ANY_ENTITY,
     }
+
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.text_en
 
 
 def _money_or_quantity(value: Any) -> str:
@@ -356,6 +381,11 @@ class Figure(_Cited):
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"entity": ANY_ENTITY}
 
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.summary
+
 
 class Event(_Cited):
     """A dated happening that is not already a deal or a quote."""
@@ -381,6 +411,11 @@ class Event(_Cited):
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"participants": ANY_ENTITY}
 
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.title
+
 
 class StrategyItem(_Cited):
     """One element of a stated strategy: a dimension, a layer, an aim."""
@@ -400,6 +435,11 @@ class StrategyItem(_Cited):
         "owner": ("organization",),
         "related": ANY_ENTITY,
     }
+
+    @property
+    def label(self) -> str:
+        """How the record is named in one line."""
+        return self.title
 
 
 AnyRecord = Source | Organization | Person | Deal | Quote | Figure | Event | StrategyItem

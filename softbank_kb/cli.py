@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -14,11 +16,14 @@ from softbank_kb import __version__
 if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase
 
+ALL_TYPES = ("source", "organization", "person", "deal", "quote", "figure", "event", "strategy")
+
 # Exit codes, as the README documents them.
 EXIT_OK = 0
 EXIT_NO_MATCH = 1
 EXIT_USAGE = 2
 EXIT_LOAD = 3
+EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -162,6 +167,457 @@ def schema() -> None:
     click.echo(json.dumps(data_file_schema(), indent=2, ensure_ascii=False))
 
 
+# Shared by every query command ------------------------------------------------------------
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--json, --no-color and --no-pager, as every query command takes them."""
+    command = click.option(
+        "--no-pager", is_flag=True, help="Never page long output on a terminal."
+    )(command)
+    command = click.option(
+        "--no-color", is_flag=True, help="No colour, even on a terminal (also: NO_COLOR)."
+    )(command)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document and nothing else."
+    )(command)
+
+
+@dataclass(frozen=True)
+class Output:
+    """How the user asked to see the answer."""
+
+    as_json: bool
+    no_color: bool
+    no_pager: bool
+
+    def show(self, human: Callable[[], Sequence[Any]], machine: Callable[[], str]) -> None:
+        """Print the JSON document, or the renderables through the console."""
+        if self.as_json:
+            click.echo(machine())
+            return
+        from softbank_kb.render import emit, make_console
+
+        emit(make_console(no_color=self.no_color), human(), pager=not self.no_pager)
+
+
+def _output(as_json: bool, no_color: bool, no_pager: bool) -> Output:
+    return Output(as_json=as_json, no_color=no_color, no_pager=no_pager)
+
+
+class YearsType(click.ParamType):
+    """A year (2024) or an inclusive range of years (2024..2025)."""
+
+    name = "YEAR"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> range:
+        if isinstance(value, range):
+            return value
+        from softbank_kb.query import parse_years
+
+        try:
+            return parse_years(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+class DateType(click.ParamType):
+    """A date of any precision: 2024, 2024-11 or 2024-11-05."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from pydantic import ValidationError
+
+        from softbank_kb.models import PartialDate
+
+        try:
+            return PartialDate.model_validate(str(value))
+        except ValidationError:
+            self.fail(
+                f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD", param, ctx
+            )
+
+
+def _years(values: tuple[range, ...]) -> set[int] | None:
+    return {year for spec in values for year in spec} if values else None
+
+
+def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
+    """Shell completion of the names of records of these types."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        try:
+            kb = load_kb(ctx)
+        except click.ClickException:
+            return []
+        prefix = incomplete.lower()
+        names = []
+        for record in kb.records():
+            if record.type not in types:
+                continue
+            for name in (record.id, getattr(record, "name", ""), *getattr(record, "aliases", ())):
+                if name and name.lower().startswith(prefix):
+                    names.append(CompletionItem(name, help=record.id))
+        return names
+
+    return complete
+
+
+def _resolve(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:
+    """The record a name means, or exit 1 suggesting the closest names."""
+    from softbank_kb.search import resolve
+
+    resolution = resolve(kb, name, types)
+    if resolution.record is not None:
+        return resolution.record
+    if resolution.candidates:
+        names = ", ".join(f"{c.label} ({c.id})" for c in resolution.candidates)
+        raise NothingMatched(f"{name!r} could mean several {what}: {names}. Be more precise.")
+    raise NothingMatched(f"no {what} matches {name!r}. Try `sbkb search {shlex_quote(name)}`.")
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _nothing(what: str, hint: str = "") -> NoReturn:
+    raise NothingMatched(f"no {what} matched" + (f"; {hint}" if hint else "."))
+
+
+# Query commands ---------------------------------------------------------------------------
+
+DEAL_KINDS = (
+    "investment",
+    "funding_round",
+    "acquisition",
+    "stake_purchase",
+    "divestment",
+    "joint_venture",
+    "partnership",
+)
+
+
+@cli.command()
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice(DEAL_KINDS),
+    multiple=True,
+    help="Kind of deal; repeatable.",
+)
+@click.option(
+    "--company",
+    help="Investor, target, partner or fund, by name, alias or a typo of either.",
+    shell_complete=_complete_names(("organization", "person")),
+)
+@click.option("--min-amount", type=click.FloatRange(min=0), help="Smallest amount, in units: 1e9.")
+@output_options
+@click.pass_context
+def invest(
+    ctx: click.Context,
+    years: tuple[range, ...],
+    kinds: tuple[str, ...],
+    company: str | None,
+    min_amount: float | None,
+    **output: bool,
+) -> None:
+    """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
+
+    \b
+    Examples:
+      sbkb invest --year 2024
+      sbkb invest --company ampere
+      sbkb invest --kind acquisition --year 2024..2025 --json
+
+    Newest first. Amounts keep the article's qualifier and its stated conversions.
+    """
+    from softbank_kb.query import find_deals
+
+    kb = load_kb(ctx)
+    company_id = (
+        _resolve(kb, company, ("organization", "person"), "organisation") if company else None
+    )
+    deals = find_deals(
+        kb,
+        years=_years(years),
+        kinds=kinds,
+        company=company_id.id if company_id else None,
+        min_amount=min_amount,
+    )
+    if not deals:
+        _nothing("deal", "try without a filter, or `sbkb timeline`.")
+    from softbank_kb import render
+
+    _output(**output).show(
+        lambda: [render.deals_table(deals, kb)], lambda: render.records_json(deals)
+    )
+
+
+@cli.command()
+@click.argument(
+    "speaker", required=False, shell_complete=_complete_names(("person", "organization"))
+)
+@click.option("--about", help="Keep quotes that mention this entity or contain these words.")
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@click.option("--lang", type=click.Choice(["fr", "en", "both"]), default="both", show_default=True)
+@output_options
+@click.pass_context
+def quote(
+    ctx: click.Context,
+    speaker: str | None,
+    about: str | None,
+    years: tuple[range, ...],
+    lang: str,
+    **output: bool,
+) -> None:
+    """Quotes, the French original and an English translation, with their source.
+
+    \b
+    Examples:
+      sbkb quote "Jensen Huang"
+      sbkb quote Masa --about nvidia
+      sbkb quote --about AI-RAN --lang en
+
+    SPEAKER is a person or organisation by name, alias or typo.
+    """
+    from softbank_kb.query import find_quotes
+
+    kb = load_kb(ctx)
+    speaker_record = (
+        _resolve(kb, speaker, ("person", "organization"), "speaker") if speaker else None
+    )
+    about_ids: list[str] = []
+    if about:
+        from softbank_kb.search import resolve
+
+        about_record = resolve(kb, about, ("person", "organization", "strategy")).record
+        about_ids = [about_record.id] if about_record else []
+    quotes = find_quotes(
+        kb,
+        speaker=speaker_record.id if speaker_record else None,
+        about_ids=about_ids,
+        about_words=about,
+        years=_years(years),
+    )
+    if not quotes:
+        _nothing("quote", "try without --about or --year.")
+    from softbank_kb import render
+
+    _output(**output).show(
+        lambda: [render.quote_panel(q, kb, lang) for q in quotes],
+        lambda: render.records_json(quotes),
+    )
+
+
+def _directory_command(record_type: str, what: str) -> Callable[..., None]:
+    """`people` and `company`: a table of all, or one profile by name."""
+
+    def command(ctx: click.Context, name: str | None, **output: bool) -> None:
+        from softbank_kb import render
+        from softbank_kb.query import profile
+
+        kb = load_kb(ctx)
+        out = _output(**output)
+        if name:
+            found = profile(kb, _resolve(kb, name, (record_type,), what))
+            out.show(lambda: render.profile_view(found, kb), lambda: render.profile_json(found))
+            return
+        records = kb.people if record_type == "person" else kb.organizations
+        table = render.people_table if record_type == "person" else render.organizations_table
+        if not records:
+            _nothing(what)
+        out.show(lambda: [table(records, kb)], lambda: render.records_json(records))  # type: ignore[arg-type]
+
+    return command
+
+
+@cli.command()
+@click.argument("name", required=False, shell_complete=_complete_names(("person",)))
+@output_options
+@click.pass_context
+def people(ctx: click.Context, name: str | None, **output: bool) -> None:
+    """People, or one person's profile: roles, aliases, and all that names them.
+
+    \b
+    Examples:
+      sbkb people
+      sbkb people Masa
+      sbkb people "anand joshi" --json
+    """
+    _directory_command("person", "person")(ctx, name, **output)
+
+
+@cli.command()
+@click.argument("name", required=False, shell_complete=_complete_names(("organization",)))
+@output_options
+@click.pass_context
+def company(ctx: click.Context, name: str | None, **output: bool) -> None:
+    """Organisations, or one organisation's profile: deals, figures, quotes, events.
+
+    \b
+    Examples:
+      sbkb company
+      sbkb company graphcore
+      sbkb company "vision fund 2" --json
+    """
+    _directory_command("organization", "organisation")(ctx, name, **output)
+
+
+@cli.command()
+@click.option(
+    "--company",
+    help="The entity, by name, alias or typo.",
+    shell_complete=_complete_names(("organization", "person")),
+)
+@click.option("--metric", help="Part of a metric name: revenue, operating_income, loss.")
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@output_options
+@click.pass_context
+def financials(
+    ctx: click.Context,
+    company: str | None,
+    metric: str | None,
+    years: tuple[range, ...],
+    **output: bool,
+) -> None:
+    """Figures: revenue, losses, operating income, targets, shares, with a chart for a series.
+
+    \b
+    Examples:
+      sbkb financials --company ampere
+      sbkb financials --metric operating_income
+      sbkb financials --year 2024 --json
+    """
+    from softbank_kb.query import find_figures, series_of
+
+    kb = load_kb(ctx)
+    entity = _resolve(kb, company, ("organization", "person"), "organisation") if company else None
+    figures = find_figures(
+        kb, entity=entity.id if entity else None, metric=metric, years=_years(years)
+    )
+    if not figures:
+        _nothing("figure", "try `sbkb financials` without filters.")
+    from softbank_kb import render
+
+    def human() -> list[Any]:
+        charts = [render.series_chart(s, kb) for s in series_of(figures)]
+        return [render.figures_table(figures, kb), *charts]
+
+    _output(**output).show(human, lambda: render.records_json(figures))
+
+
+@cli.command(name="timeline")
+@click.option("--from", "start", type=DateType(), help="First date: 2024, 2024-11 or 2024-11-05.")
+@click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
+@output_options
+@click.pass_context
+def timeline_command(ctx: click.Context, start: Any, end: Any, **output: bool) -> None:
+    """Everything dated, oldest first; a year sorts before its months.
+
+    \b
+    Examples:
+      sbkb timeline
+      sbkb timeline --from 2024-11 --to 2025
+    """
+    from softbank_kb.query import timeline
+
+    kb = load_kb(ctx)
+    records = timeline(kb, start, end)
+    if not records:
+        _nothing("dated record", "widen --from/--to.")
+    from softbank_kb import render
+
+    _output(**output).show(
+        lambda: [render.timeline_table(records, kb)], lambda: render.records_json(records)
+    )
+
+
+@cli.command()
+@output_options
+@click.pass_context
+def strategy(ctx: click.Context, **output: bool) -> None:
+    """The strategy items, grouped: ASI dimensions, AI layers, stated aims.
+
+    \b
+    Example:
+      sbkb strategy
+    """
+    from softbank_kb.query import strategy_groups
+
+    kb = load_kb(ctx)
+    groups = strategy_groups(kb)
+    if not groups:
+        _nothing("strategy item")
+    from softbank_kb import render
+
+    items = [item for items in groups.values() for item in items]
+    _output(**output).show(
+        lambda: render.strategy_tables(groups, kb), lambda: render.records_json(items)
+    )
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID", shell_complete=_complete_names(tuple(ALL_TYPES)))
+@output_options
+@click.pass_context
+def show(ctx: click.Context, record_id: str, **output: bool) -> None:
+    """One record in full, every field, with its citations.
+
+    \b
+    Example:
+      sbkb show ampere-acquisition
+    """
+    kb = load_kb(ctx)
+    record = kb.get(record_id)
+    if record is None:
+        from softbank_kb.search import closest_ids
+
+        close = closest_ids(kb, record_id)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise NothingMatched(f"no record has id {record_id!r}.{hint}")
+    from softbank_kb import render
+
+    _output(**output).show(
+        lambda: render.record_view(record, kb), lambda: render.to_json(render.record_dict(record))
+    )
+
+
+@cli.command()
+@output_options
+@click.pass_context
+def stats(ctx: click.Context, **output: bool) -> None:
+    """Counts of records by type, by year and by source.
+
+    \b
+    Example:
+      sbkb stats
+    """
+    from dataclasses import asdict
+
+    from softbank_kb.query import stats as count
+
+    counts = count(load_kb(ctx))
+    from softbank_kb import render
+
+    _output(**output).show(
+        lambda: render.stats_tables(counts), lambda: render.to_json(asdict(counts))
+    )
+
+
 def main() -> NoReturn:
     """Run the CLI; a closed pipe or Ctrl-C ends it quietly."""
     try:
@@ -182,4 +638,13 @@ def main() -> NoReturn:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_OK)
+    except Exception as error:
+        if os.environ.get("SBKB_DEBUG"):
+            raise
+        click.echo(
+            f"sbkb: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug; run again with SBKB_DEBUG=1 for the details.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK)

@@ -1,11 +1,466 @@
-"""How results look: rich tables and panels for people, JSON and CSV for programs."""
+"""How results look: rich tables and panels for people, JSON for programs."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from softbank_kb.models import (
+    AnyRecord,
+    Deal,
+    Figure,
+    KnowledgeBase,
+    Money,
+    Organization,
+    PartialDate,
+    Person,
+    Quantity,
+    Quote,
+    StrategyItem,
+)
 
 if TYPE_CHECKING:
+    from softbank_kb.query import Profile, Series, Stats
     from softbank_kb.verify import VerifyReport
+
+# C0 and C1 controls (tab and newline aside), DEL, and the bidi controls that can make
+# text read differently from what it is: none of them reach the terminal raw.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The same characters, escaped in JSON too: json.dumps leaves C1 and bidi controls raw.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+_QUALIFIER_WORDS = {
+    "about": "about",
+    "nearly": "nearly",
+    "up_to": "up to",
+    "more_than": "more than",
+    "slightly_more_than": "slightly more than",
+    "at_least": "at least",
+}
+_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+# Text that is safe to print -------------------------------------------------------------
+
+
+def safe(text: str) -> str:
+    """Control and bidi characters as visible escapes (`\\x1b`), everything else as is."""
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def text(value: object, style: str = "") -> Text:
+    """Data as a rich Text: never read as markup, never a raw control character."""
+    return Text(safe(str(value)), style=style)
+
+
+# Consoles and output --------------------------------------------------------------------
+
+
+def make_console(no_color: bool = False, stderr: bool = False) -> Console:
+    """A console that colours only a terminal, and never under NO_COLOR or --no-color."""
+    return Console(
+        stderr=stderr,
+        no_color=no_color or None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -> None:
+    """Print to the console; long output on a terminal goes through the pager."""
+    if pager and console.is_terminal:
+        # As git does: less quits by itself when everything fits on one screen.
+        os.environ.setdefault("LESS", "FRX")
+        with console.pager(styles=console.color_system is not None):
+            for renderable in renderables:
+                console.print(renderable)
+        return
+    for renderable in renderables:
+        console.print(renderable)
+
+
+def to_json(value: Any) -> str:
+    """One JSON document; control and bidi characters escaped as JSON escapes them."""
+    dumped = json.dumps(value, ensure_ascii=False, indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def record_dict(record: AnyRecord) -> dict[str, Any]:
+    """A record as JSON-ready data: `id` and `type` first, then every field."""
+    data = record.model_dump(mode="json")
+    return {"id": data.pop("id"), "type": data.pop("type"), **data}
+
+
+def records_json(records: Iterable[AnyRecord]) -> str:
+    """An array of record objects."""
+    return to_json([record_dict(record) for record in records])
+
+
+# Values ---------------------------------------------------------------------------------
+
+
+def format_number(amount: float) -> str:
+    """6500000000 as '6.5 billion', 581000000 as '581 million', 5 as '5'."""
+    for size, word in _SCALES:
+        if amount >= size:
+            return f"{_trim(amount / size)} {word}"
+    return _trim(amount)
+
+
+def _trim(number: float) -> str:
+    return f"{number:,.3f}".rstrip("0").rstrip(".")
+
+
+def format_value(value: Money | Quantity | None) -> str:
+    """An amount with its qualifier and the article's stated conversions."""
+    if value is None:
+        return ""
+    qualifier = _QUALIFIER_WORDS[value.qualifier] + " " if value.qualifier else ""
+    if isinstance(value, Quantity):
+        number = format_number(value.amount)
+        unit = value.unit if value.unit == "%" else f" {value.unit}"
+        return f"{qualifier}{number}{unit}"
+    shown = f"{qualifier}{format_number(value.amount)} {value.currency}"
+    if value.equivalents:
+        shown += " (" + "; ".join(format_value(e) for e in value.equivalents) + ")"
+    return shown
+
+
+def format_date(date: PartialDate | None) -> str:
+    """'2024-11', or '2025-04-01 (year inferred)' when the article only implies the year."""
+    if date is None:
+        return ""
+    return f"{date.value} (year inferred)" if date.year_inferred else date.value
+
+
+def _name(kb: KnowledgeBase, record_id: str | None) -> str:
+    if record_id is None:
+        return ""
+    record = kb.get(record_id)
+    return record.label if record is not None else record_id
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, title_justify="left", header_style="bold", min_width=40
+    )
+    for column in columns:
+        if column == "ID":
+            table.add_column(column, no_wrap=True)
+        elif column in _WIDE_COLUMNS:
+            # The prose column takes what the others leave, so short values stay on one line.
+            table.add_column(column, overflow="fold", ratio=1, min_width=20)
+        else:
+            table.add_column(column, overflow="fold")
+    return table
+
+
+_WIDE_COLUMNS = frozenset({"Summary", "What", "Description"})
+
+
+def _with_id(prose: str, record_id: str) -> Text:
+    """Prose with the record's id on a line of its own, for `sbkb show`."""
+    cell = text(prose)
+    cell.append("\n")
+    cell.append(text(record_id, "dim"))
+    return cell
+
+
+# Records --------------------------------------------------------------------------------
+
+
+def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
+    """Deals: date, kind, parties, amount with conversions, vehicle, summary, id."""
+    table = _table("Date", "Kind", "Target", "Amount", "Vehicle", "Summary")
+    for deal in deals:
+        kind = deal.kind.replace("_", " ") + (
+            "" if deal.status == "completed" else f" ({deal.status})"
+        )
+        target = _name(kb, deal.target)
+        if deal.investor not in ("softbank-group",):
+            target = f"{target} ← {_name(kb, deal.investor)}"
+        table.add_row(
+            text(format_date(deal.date)),
+            text(kind),
+            text(target, "bold"),
+            text(format_value(deal.amount) + (" (total)" if deal.cumulative else "")),
+            text(_name(kb, deal.vehicle)),
+            _with_id(deal.summary, deal.id),
+        )
+    return table
+
+
+def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
+    """One quote: speaker and role, when and where, French and English, its source."""
+    speaker = kb.get(quote.speaker)
+    title = text(speaker.label if speaker else quote.speaker, "bold")
+    if isinstance(speaker, Person) and speaker.roles:
+        role = speaker.roles[0]
+        title.append(text(f", {role.title}, {_name(kb, role.organization)}"))
+    when = " · ".join(
+        part
+        for part in (format_date(quote.date), quote.venue or "", quote.kind.replace("_", " "))
+        if part
+    )
+    body = Text()
+    if when:
+        body.append(text(when, "dim"))
+        body.append("\n")
+    if lang in ("fr", "both"):
+        body.append(text(_quoted(quote), "italic"))
+        body.append("\n")
+    if lang in ("en", "both"):
+        body.append(text(quote.text_en))
+        body.append("\n")
+    if quote.context:
+        body.append(text(f"Context: {quote.context}", "dim"))
+        body.append("\n")
+    body.append(text(f"Source: {_sources(quote, kb)} · {quote.id}", "dim"))
+    return Panel(body, title=title, title_align="left", box=box.ROUNDED, expand=True)
+
+
+def _quoted(quote: Quote) -> str:
+    return f"« {quote.text} »" if quote.kind == "direct" else quote.text
+
+
+def _sources(record: AnyRecord, kb: KnowledgeBase) -> str:
+    ids = dict.fromkeys(c.source for c in getattr(record, "citations", ()))
+    return ", ".join(_name(kb, source_id) for source_id in ids)
+
+
+def people_table(people: Sequence[Person], kb: KnowledgeBase) -> Table:
+    """People: name, roles, aliases, id."""
+    table = _table("Name", "Roles", "Aliases", "ID")
+    for person in people:
+        roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in person.roles)
+        table.add_row(
+            text(person.name, "bold"),
+            text(roles),
+            text(", ".join(person.aliases)),
+            text(person.id, "dim"),
+        )
+    return table
+
+
+def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase) -> Table:
+    """Organisations: name, kind, country, parent, description, id."""
+    table = _table("Name", "Kind", "Country", "Description", "ID")
+    for org in organizations:
+        table.add_row(
+            text(org.name, "bold"),
+            text(org.kind.replace("_", " ")),
+            text(org.country or ""),
+            text(org.description),
+            text(org.id, "dim"),
+        )
+    return table
+
+
+def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> Table:
+    """Figures: entity, metric, period, value with conversions, status, id."""
+    table = _table("Entity", "Metric", "Period", "Value", "Status", "Summary")
+    for figure in figures:
+        table.add_row(
+            text(_name(kb, figure.entity), "bold"),
+            text(figure.metric.replace("_", " ")),
+            text(
+                figure.period
+                + (" (year inferred)" if figure.date and figure.date.year_inferred else "")
+            ),
+            text(format_value(figure.value)),
+            text(figure.status),
+            _with_id(figure.summary, figure.id),
+        )
+    return table
+
+
+def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
+    """A bar per period, scaled to the largest value of the series."""
+    largest = max(figure.value.amount for figure in series.figures) or 1
+    body = Text()
+    for index, figure in enumerate(series.figures):
+        bar = "█" * max(1, round(width * figure.value.amount / largest))
+        if index:
+            body.append("\n")
+        body.append(text(f"{figure.period:>8} "))
+        body.append(bar, style="cyan")
+        body.append(text(f" {format_value(figure.value)}"))
+    title = f"{_name(kb, series.entity)}: {series.metric.replace('_', ' ')} ({series.unit})"
+    return Panel(body, title=text(title, "bold"), title_align="left", box=box.ROUNDED, expand=False)
+
+
+def timeline_table(records: Sequence[AnyRecord], kb: KnowledgeBase) -> Table:
+    """Dated records in order: date, type, what happened, id."""
+    table = _table("Date", "Type", "What", "ID")
+    for record in records:
+        table.add_row(
+            text(format_date(getattr(record, "date", None))),
+            text(record.type),
+            text(_what(record, kb)),
+            text(record.id, "dim"),
+        )
+    return table
+
+
+def _what(record: AnyRecord, kb: KnowledgeBase) -> str:
+    if isinstance(record, Quote):
+        return f"{_name(kb, record.speaker)}: {record.text_en}"
+    return record.label
+
+
+def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) -> list[Table]:
+    """One table per strategy group, in the article's order."""
+    tables = []
+    for group, items in groups.items():
+        owners = ", ".join(dict.fromkeys(_name(kb, item.owner) for item in items))
+        table = _table("#", "Item", "French", "Summary", "ID", title=f"{group} ({owners})")
+        for item in items:
+            table.add_row(
+                text(item.order or ""),
+                text(item.title, "bold"),
+                text(item.title_fr or ""),
+                text(item.summary),
+                text(item.id, "dim"),
+            )
+        tables.append(table)
+    return tables
+
+
+def stats_tables(counts: Stats) -> list[Table]:
+    """Counts by type, by year and by source."""
+    tables = []
+    for title, rows in (
+        (f"Records by type ({counts.total} in all)", counts.by_type),
+        ("Dated records by year", counts.by_year),
+        ("Records citing each source", counts.by_source),
+    ):
+        table = _table("", "Count", title=title)
+        for key, count in rows.items():
+            table.add_row(text(key), text(count))
+        tables.append(table)
+    return tables
+
+
+def record_view(record: AnyRecord, kb: KnowledgeBase) -> list[RenderableType]:
+    """One record in full: every field, then its citations with source title and excerpt."""
+    data = record_dict(record)
+    citations = data.pop("citations", [])
+    table = Table(box=box.SIMPLE, show_header=False, title_justify="left")
+    table.add_column("Field", style="bold")
+    table.add_column("Value", overflow="fold")
+    for key, value in data.items():
+        if value in (None, [], ""):
+            continue
+        table.add_row(text(key), text(_field_text(key, value, record, kb)))
+    shown: list[RenderableType] = [
+        text(f"{record.type} {record.id}", "bold"),
+        table,
+    ]
+    for citation in citations:
+        source = kb.get(citation["source"])
+        shown.append(
+            Panel(
+                text(citation["excerpt"], "italic"),
+                title=text(source.label if source else citation["source"]),
+                title_align="left",
+                box=box.ROUNDED,
+            )
+        )
+    return shown
+
+
+def _field_text(key: str, value: Any, record: AnyRecord, kb: KnowledgeBase) -> str:
+    attribute = getattr(record, key, None)
+    if isinstance(attribute, (Money, Quantity)):
+        return format_value(attribute)
+    if isinstance(attribute, PartialDate):
+        return format_date(attribute)
+    if isinstance(value, str) and kb.get(value) is not None and key != "id":
+        return f"{_name(kb, value)} ({value})"
+    if isinstance(value, list):
+        return "\n".join(_item_text(item, kb) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _item_text(item: Any, kb: KnowledgeBase) -> str:
+    if isinstance(item, str) and kb.get(item) is not None:
+        return f"{_name(kb, item)} ({item})"
+    if isinstance(item, dict) and "organization" in item:
+        return f"{item['title']}, {_name(kb, item['organization'])}"
+    return item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+
+
+def profile_view(found: Profile, kb: KnowledgeBase) -> list[RenderableType]:
+    """A person's or organisation's record, then everything linked to it."""
+    shown = record_view(found.record, kb)
+    sections: list[tuple[str, Sequence[AnyRecord]]] = [
+        ("People", found.people),
+        ("Subsidiaries and units", found.subsidiaries),
+        ("Deals", found.deals),
+        ("Figures", found.figures),
+        ("Quotes by them", found.quotes_by),
+        ("Quotes about them", found.quotes_about),
+        ("Events", found.events),
+        ("Strategy", found.strategy),
+    ]
+    for title, records in sections:
+        if not records:
+            continue
+        table = _table("Date", "Type", "What", "ID", title=f"{title} ({len(records)})")
+        for record in records:
+            table.add_row(
+                text(format_date(getattr(record, "date", None))),
+                text(record.type),
+                text(_what(record, kb)),
+                text(record.id, "dim"),
+            )
+        shown.append(table)
+    return shown
+
+
+def profile_json(found: Profile) -> str:
+    """The profile as one object: the record, and the linked records in full."""
+    data = record_dict(found.record)
+    data["linked"] = {
+        name: [record_dict(r) for r in getattr(found, name)]
+        for name in (
+            "people",
+            "subsidiaries",
+            "deals",
+            "figures",
+            "quotes_by",
+            "quotes_about",
+            "events",
+            "strategy",
+        )
+    }
+    return to_json(data)
+
+
+def group(renderables: Sequence[RenderableType]) -> Group:
+    """Several renderables as one."""
+    return Group(*renderables)
+
+
+# Reports --------------------------------------------------------------------------------
 
 
 def verify_report_lines(report: VerifyReport, uncited: bool = False) -> list[str]:
@@ -22,4 +477,4 @@ def verify_report_lines(report: VerifyReport, uncited: bool = False) -> list[str
         f"{verdict}: {report.excerpts_checked} excerpts and {report.quotes_checked} quotes "
         f"checked against {len(report.articles)} articles ({articles})"
     )
-    return lines
+    return [safe(line) for line in lines]

@@ -14,7 +14,9 @@ from .conftest import REPO, RunCli
 ARTICLE_LINE = "En 2024, SoftBank Group a réalisé une série d’investissements notables"
 
 
-def _data_dir(tmp_path: Path, excerpt: str, quote_text: str = "Arm fournira la technologie") -> Path:
+def _data_dir(
+    tmp_path: Path, excerpt: str, quote_text: str = "Arm fournira la technologie"
+) -> Path:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(REPO / "data" / "sources.yaml", data_dir / "sources.yaml")
@@ -116,4 +118,4 @@ def test_uncited_lists_sentences_no_excerpt_covers(run_cli: RunCli, tmp_path, se
 
 
 def test_normalize_folds_marks_and_space() -> None:
-    assert normalize("l’IA  dit\n“oui”") == "l'IA dit \"oui\""
+    assert normalize("l’IA  dit\n“oui”") == 'l\'IA dit "oui"'

@@ -1,0 +1,240 @@
+"""Pure filters over the knowledge base: deals, quotes, people, figures, the timeline."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from softbank_kb.models import (
+    TYPE_NAMES,
+    AnyRecord,
+    Deal,
+    Event,
+    Figure,
+    KnowledgeBase,
+    Money,
+    Organization,
+    PartialDate,
+    Person,
+    Quote,
+    StrategyItem,
+)
+
+_YEARS = re.compile(r"^\s*(\d{4})\s*(?:\.\.\s*(\d{4})\s*)?$")
+_UNDATED = (0, 0, 0)
+
+
+def parse_years(spec: str) -> range:
+    """'2024' or '2024..2025' as a range of years; ValueError says what is wrong."""
+    match = _YEARS.match(spec)
+    if not match:
+        raise ValueError(f"{spec!r} is not a year (2024) or a range of years (2024..2025)")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if last < first:
+        raise ValueError(f"{spec!r} ends before it starts")
+    return range(first, last + 1)
+
+
+def _in_years(date: PartialDate | None, years: Collection[int] | None) -> bool:
+    return years is None or (date is not None and date.year in years)
+
+
+def _newest_first(records: Iterable[AnyRecord]) -> list[AnyRecord]:
+    return sorted(
+        records, key=lambda r: _date_of(r).sort_key if _date_of(r) else _UNDATED, reverse=True
+    )
+
+
+def _date_of(record: AnyRecord) -> PartialDate | None:
+    return getattr(record, "date", None)
+
+
+def deal_parties(deal: Deal) -> set[str]:
+    """Every id a deal involves: investor, target, partners and vehicle."""
+    return {deal.investor, deal.target, *deal.partners, *([deal.vehicle] if deal.vehicle else [])}
+
+
+def find_deals(
+    kb: KnowledgeBase,
+    years: Collection[int] | None = None,
+    kinds: Collection[str] | None = None,
+    company: str | None = None,
+    min_amount: float | None = None,
+) -> list[Deal]:
+    """Deals matching every given filter, newest first; undated deals last."""
+    found = [
+        deal
+        for deal in kb.deals
+        if _in_years(deal.date, years)
+        and (not kinds or deal.kind in kinds)
+        and (company is None or company in deal_parties(deal))
+        and (min_amount is None or (deal.amount is not None and deal.amount.amount >= min_amount))
+    ]
+    return _newest_first(found)  # type: ignore[return-value]
+
+
+def find_quotes(
+    kb: KnowledgeBase,
+    speaker: str | None = None,
+    about_ids: Collection[str] = (),
+    about_words: str | None = None,
+    years: Collection[int] | None = None,
+) -> list[Quote]:
+    """Quotes by a speaker, about an entity or containing words, in date order."""
+    from softbank_kb.search import fold
+
+    words = fold(about_words).split() if about_words else []
+    found = []
+    for quote in kb.quotes:
+        if speaker is not None and quote.speaker != speaker:
+            continue
+        if not _in_years(quote.date, years):
+            continue
+        if about_ids or words:
+            mentions = bool(set(about_ids) & set(quote.mentions))
+            haystack = fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
+            if not mentions and not (words and all(word in haystack for word in words)):
+                continue
+        found.append(quote)
+    return sorted(found, key=lambda q: q.date.sort_key if q.date else _UNDATED)
+
+
+def find_figures(
+    kb: KnowledgeBase,
+    entity: str | None = None,
+    metric: str | None = None,
+    years: Collection[int] | None = None,
+) -> list[Figure]:
+    """Figures about an entity, of a metric (substring), in years; grouped by entity and metric."""
+    found = [
+        figure
+        for figure in kb.figures
+        if (entity is None or figure.entity == entity)
+        and (metric is None or metric.lower().replace(" ", "_") in figure.metric)
+        and _in_years(figure.date, years)
+    ]
+    return sorted(
+        found,
+        key=lambda f: (f.entity, f.metric, f.date.sort_key if f.date else _UNDATED, f.id),
+    )
+
+
+@dataclass(frozen=True)
+class Series:
+    """Figures of one metric of one entity, in one currency or unit, over time."""
+
+    entity: str
+    metric: str
+    unit: str
+    figures: tuple[Figure, ...]
+
+
+def series_of(figures: Iterable[Figure]) -> list[Series]:
+    """The runs of two or more dated figures that share entity, metric and unit."""
+    groups: dict[tuple[str, str, str], list[Figure]] = defaultdict(list)
+    for figure in figures:
+        if figure.date is None:
+            continue
+        value = figure.value
+        unit = value.currency if isinstance(value, Money) else value.unit
+        groups[(figure.entity, figure.metric, unit)].append(figure)
+    return [
+        Series(entity, metric, unit, tuple(sorted(items, key=lambda f: f.date.sort_key)))  # type: ignore[union-attr]
+        for (entity, metric, unit), items in groups.items()
+        if len({f.date.value for f in items}) >= 2  # type: ignore[union-attr]
+    ]
+
+
+def timeline(
+    kb: KnowledgeBase, start: PartialDate | None = None, end: PartialDate | None = None
+) -> list[AnyRecord]:
+    """Every dated record from `start` to `end` (inclusive, at their precision), oldest first."""
+    dated = [r for r in kb.records() if _date_of(r) is not None and not isinstance(r, Organization)]
+    chosen = [r for r in dated if _within(_date_of(r), start, end)]  # type: ignore[arg-type]
+    order = {name: index for index, name in enumerate(TYPE_NAMES.values())}
+    return sorted(chosen, key=lambda r: (_date_of(r).sort_key, order[r.type], r.id))  # type: ignore[union-attr]
+
+
+def _within(date: PartialDate, start: PartialDate | None, end: PartialDate | None) -> bool:
+    """Whether a date falls in the range; '--to 2024' keeps all of 2024."""
+    key = date.sort_key
+    if start is not None and key < start.sort_key:
+        return False
+    if end is not None:
+        # Compare only as precisely as the bound is given: 2024-11-05 is within --to 2024-11.
+        depth = end.value.count("-") + 1
+        if key[:depth] > end.sort_key[:depth]:
+            return False
+    return True
+
+
+def strategy_groups(kb: KnowledgeBase) -> dict[str, list[StrategyItem]]:
+    """Strategy items by group, in the article's order within each group."""
+    groups: dict[str, list[StrategyItem]] = defaultdict(list)
+    for item in kb.strategy:
+        groups[item.group].append(item)
+    return {
+        name: sorted(items, key=lambda i: (i.order is None, i.order or 0, i.id))
+        for name, items in groups.items()
+    }
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A person or organisation and everything the knowledge base links to them."""
+
+    record: Person | Organization
+    people: tuple[Person, ...] = ()
+    deals: tuple[Deal, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    quotes_by: tuple[Quote, ...] = ()
+    quotes_about: tuple[Quote, ...] = ()
+    events: tuple[Event, ...] = ()
+    strategy: tuple[StrategyItem, ...] = ()
+    subsidiaries: tuple[Organization, ...] = ()
+
+
+def profile(kb: KnowledgeBase, record: Person | Organization) -> Profile:
+    """Everything that names this person or organisation."""
+    rid = record.id
+    return Profile(
+        record=record,
+        people=tuple(p for p in kb.people if any(role.organization == rid for role in p.roles)),
+        deals=tuple(_newest_first(d for d in kb.deals if rid in deal_parties(d))),  # type: ignore[arg-type]
+        figures=tuple(f for f in kb.figures if f.entity == rid),
+        quotes_by=tuple(q for q in kb.quotes if q.speaker == rid),
+        quotes_about=tuple(q for q in kb.quotes if q.speaker != rid and rid in q.mentions),
+        events=tuple(e for e in kb.events if rid in e.participants),
+        strategy=tuple(s for s in kb.strategy if rid == s.owner or rid in s.related),
+        subsidiaries=tuple(o for o in kb.organizations if o.parent == rid),
+    )
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts of records by type, by year and by source."""
+
+    by_type: dict[str, int] = field(default_factory=dict)
+    by_year: dict[int, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+
+def stats(kb: KnowledgeBase) -> Stats:
+    """How many records there are, of each type, per year and per cited source."""
+    records = list(kb.records())
+    by_type = Counter(r.type for r in records)
+    by_year = Counter(d.year for r in records if (d := _date_of(r)) is not None)
+    by_source: Counter[str] = Counter()
+    for record in records:
+        for source in {c.source for c in getattr(record, "citations", ())}:
+            by_source[source] += 1
+    return Stats(
+        by_type={name: by_type.get(name, 0) for name in TYPE_NAMES.values()},
+        by_year=dict(sorted(by_year.items())),
+        by_source=dict(sorted(by_source.items())),
+        total=len(records),
+    )

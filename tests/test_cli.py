@@ -1,0 +1,126 @@
+"""The command line: help, exit codes, and one JSON document from every query command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from softbank_kb.cli import cli
+
+from .conftest import RunCli
+
+QUERY_COMMANDS = [
+    pytest.param(["invest"], list, id="invest"),
+    pytest.param(["invest", "--year", "2024"], list, id="invest-year"),
+    pytest.param(["quote"], list, id="quote"),
+    pytest.param(["people"], list, id="people"),
+    pytest.param(["people", "Masayoshi Son"], dict, id="people-profile"),
+    pytest.param(["company"], list, id="company"),
+    pytest.param(["company", "arm"], dict, id="company-profile"),
+    pytest.param(["financials"], list, id="financials"),
+    pytest.param(["timeline"], list, id="timeline"),
+    pytest.param(["strategy"], list, id="strategy"),
+    pytest.param(["show", "article-asi-ambition"], dict, id="show"),
+    pytest.param(["stats"], dict, id="stats"),
+]
+
+
+def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
+    return sorted(group.commands.items())
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(cli), ids=[n for n, _ in _commands(cli)])
+def test_every_command_has_help_starting_with_an_example(run_cli: RunCli, name, command) -> None:
+    assert command.help, name
+    result = run_cli(name, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout, name
+    assert f"sbkb {name}" in result.stdout or "sbkb --data" in result.stdout, name
+
+
+@pytest.mark.parametrize(("args", "shape"), QUERY_COMMANDS)
+def test_json_output_is_one_document(run_cli: RunCli, args: list[str], shape: type) -> None:
+    result = run_cli(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert isinstance(document, shape)
+    if shape is list:
+        assert document, args
+        assert all({"id", "type"} <= set(item) for item in document)
+
+
+def test_invest_year_lists_exactly_the_deals_of_that_year(run_cli: RunCli) -> None:
+    from softbank_kb.loading import load_knowledge_base
+    from softbank_kb.paths import bundled_data_dir
+
+    kb = load_knowledge_base(bundled_data_dir())
+    expected = {d.id for d in kb.deals if d.date is not None and d.date.year == 2024}
+    result = run_cli("invest", "--year", "2024", "--json")
+    assert {item["id"] for item in json.loads(result.stdout)} == expected
+    assert expected
+
+
+def test_year_range_includes_both_ends(run_cli: RunCli) -> None:
+    result = run_cli("invest", "--year", "2024..2025", "--json")
+    years = {item["date"]["value"][:4] for item in json.loads(result.stdout)}
+    assert years == {"2024", "2025"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["invest", "--year", "twenty"], id="bad-year"),
+        pytest.param(["invest", "--year", "2025..2024"], id="backwards-range"),
+        pytest.param(["invest", "--kind", "gift"], id="bad-kind"),
+        pytest.param(["timeline", "--from", "2024-13"], id="bad-date"),
+        pytest.param(["nonsense"], id="unknown-command"),
+        pytest.param(["invest", "--colour"], id="unknown-flag"),
+    ],
+)
+def test_usage_errors_exit_2(run_cli: RunCli, args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Error" in result.stderr
+
+
+def test_a_year_with_nothing_exits_1_and_says_so(run_cli: RunCli) -> None:
+    result = run_cli("invest", "--year", "1999")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "no deal matched" in result.stderr
+
+
+def test_unknown_id_suggests_the_closest(run_cli: RunCli) -> None:
+    result = run_cli("show", "ampere-acquisitoin")
+    assert result.exit_code == 1
+    assert "Did you mean" in result.stderr
+    assert "ampere" in result.stderr
+
+
+def test_version_and_module_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "softbank_kb", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("sbkb, version ")
+
+
+def test_schema_is_json_schema_for_data_files(run_cli: RunCli) -> None:
+    result = run_cli("schema")
+    schema = json.loads(result.stdout)
+    assert set(schema["properties"]) == {
+        "sources",
+        "organizations",
+        "people",
+        "deals",
+        "quotes",
+        "figures",
+        "events",
+        "strategy",
+    }
+    assert "USD" in json.dumps(schema["$defs"]["Money"])

@@ -1,0 +1,129 @@
+"""Rendered output: golden files under NO_COLOR, and data never read as markup or control."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from softbank_kb.models import Money, Quantity
+from softbank_kb.render import format_number, format_value, safe
+
+from .conftest import TESTS, RunCli
+
+GOLDEN = TESTS / "golden"
+DISPLAY = TESTS / "display"
+
+GOLDEN_CASES = [
+    pytest.param(["invest", "--year", "2024"], "invest-2024", id="invest-2024"),
+    pytest.param(["invest"], "invest", id="invest"),
+    pytest.param(["quote", "Jensen Huang"], "quote-jensen-huang", id="quote-jensen-huang"),
+    pytest.param(["quote", "Goto", "--lang", "en"], "quote-goto-en", id="quote-goto-en"),
+    pytest.param(["people"], "people", id="people"),
+    pytest.param(["people", "Masa"], "people-masa", id="people-masa"),
+    pytest.param(["company"], "company", id="company"),
+    pytest.param(["company", "ampere"], "company-ampere", id="company-ampere"),
+    pytest.param(["financials", "--company", "ampere"], "financials-ampere", id="financials"),
+    pytest.param(["timeline", "--from", "2024-11"], "timeline-from-2024-11", id="timeline"),
+    pytest.param(["strategy"], "strategy", id="strategy"),
+    pytest.param(["show", "ampere-acquisition"], "show-ampere-acquisition", id="show"),
+    pytest.param(["stats"], "stats", id="stats"),
+    pytest.param(["search", "grafcore"], "search-grafcore", id="search"),
+]
+
+
+@pytest.mark.parametrize(("args", "name"), GOLDEN_CASES)
+def test_human_output_matches_golden_file(run_cli: RunCli, args: list[str], name: str) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("SBKB_UPDATE_GOLDEN"):
+        golden.write_text(result.stdout, encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden}; run with SBKB_UPDATE_GOLDEN=1"
+    assert result.stdout == golden.read_text(encoding="utf-8")
+
+
+def test_golden_output_has_no_escape_sequences() -> None:
+    for golden in GOLDEN.glob("*.txt"):
+        assert "\x1b" not in golden.read_text(encoding="utf-8"), golden
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["company", "markup-corp"], id="profile"),
+        pytest.param(["company"], id="table"),
+        pytest.param(["invest"], id="deals"),
+        pytest.param(["show", "markup-deal"], id="show"),
+    ],
+)
+def test_markup_and_controls_print_literally_even_in_colour(run_cli: RunCli, args) -> None:
+    result = run_cli(
+        "--data", str(DISPLAY), *args, "--no-pager", env={"FORCE_COLOR": "1", "NO_COLOR": ""}
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    # Colour is on (FORCE_COLOR), so escape sequences of our own styles are present...
+    assert "\x1b[" in out
+    # ...but none of the data's: every ESC is followed by an SGR of ours, never 2J, ]0;.
+    for forbidden in ("\x1b]0;", "\x1b[2J", "\x1b[H", "\x07", "\x9b", "\u202e", "\x1b[31mred"):
+        assert forbidden not in out, repr(forbidden)
+    if args[0] == "company":
+        assert "[bold red]Markup[/] Corp" in out.replace("\x1b[1m", "").replace("\x1b[0m", "")
+    if args[0] == "show":
+        assert "\\x1b[31mred summary" in out
+
+
+def test_json_escapes_controls_as_json_does(run_cli: RunCli) -> None:
+    result = run_cli("--data", str(DISPLAY), "company", "markup-corp", "--json")
+    assert result.exit_code == 0, result.stderr
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in result.stdout
+    data = json.loads(result.stdout)
+    assert data["aliases"][1] == "bidi \u202eevil\u202c"
+    assert data["name"].startswith("[bold red]Markup[/]")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        pytest.param("\x1b[31m", "\\x1b[31m", id="esc"),
+        pytest.param("a\u202eb", "a\\u202eb", id="bidi"),
+        pytest.param("\x9b", "\\x9b", id="c1"),
+        pytest.param("é ’ 5 %", "é ’ 5 %", id="ordinary"),
+    ],
+)
+def test_safe_makes_controls_visible(raw: str, shown: str) -> None:
+    assert safe(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param(
+            Money(
+                amount=6_500_000_000,
+                currency="USD",
+                equivalents=(Money(amount=47_000_000_000, currency="CNY", qualifier="about"),),
+            ),
+            "6.5 billion USD (about 47 billion CNY)",
+            id="conversion",
+        ),
+        pytest.param(Money(amount=204_600_000, currency="USD"), "204.6 million USD", id="million"),
+        pytest.param(
+            Money(amount=30e9, currency="USD", qualifier="up_to"),
+            "up to 30 billion USD",
+            id="up-to",
+        ),
+        pytest.param(Quantity(amount=5, unit="%", qualifier="nearly"), "nearly 5%", id="percent"),
+    ],
+)
+def test_values_keep_qualifiers_and_conversions(value, shown: str) -> None:
+    assert format_value(value) == shown
+
+
+def test_format_number_scales() -> None:
+    assert format_number(1_000_000_000_000) == "1 trillion"
+    assert format_number(2_700_000) == "2.7 million"
+    assert format_number(99) == "99"

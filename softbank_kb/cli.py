@@ -571,6 +571,53 @@ def strategy(ctx: click.Context, **output: bool) -> None:
 
 
 @cli.command()
+@click.argument("query")
+@click.option(
+    "--type",
+    "types",
+    type=click.Choice(ALL_TYPES),
+    multiple=True,
+    help="Only records of this type; repeatable.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=1000),
+    default=20,
+    show_default=True,
+    help="At most this many hits.",
+)
+@output_options
+@click.pass_context
+def search(
+    ctx: click.Context, query: str, types: tuple[str, ...], limit: int, **output: bool
+) -> None:
+    """Search every record, however it is asked: typos, accents, aliases, French or English.
+
+    \b
+    Examples:
+      sbkb search grafcore
+      sbkb search "robots humanoides"
+      sbkb search puces --type deal --json
+
+    Ranking: exact name or alias, then words in a name, then words in any text, then
+    fuzzy matches. Every word of the query must match somewhere in a record.
+    """
+    from softbank_kb.search import QueryError
+    from softbank_kb.search import search as find
+
+    kb = load_kb(ctx)
+    try:
+        hits = find(kb, query, types=types or None, limit=limit)
+    except QueryError as error:
+        raise click.BadParameter(str(error), param_hint="QUERY") from None
+    if not hits:
+        _nothing("record", "check the spelling, or try fewer words.")
+    from softbank_kb import render
+
+    _output(**output).show(lambda: [render.hits_table(hits)], lambda: render.hits_json(hits))
+
+
+@cli.command()
 @click.argument("record_id", metavar="ID", shell_complete=_complete_names(tuple(ALL_TYPES)))
 @output_options
 @click.pass_context

@@ -30,6 +30,7 @@ from softbank_kb.models import (
 
 if TYPE_CHECKING:
     from softbank_kb.query import Profile, Series, Stats
+    from softbank_kb.search import Hit
     from softbank_kb.verify import VerifyReport
 
 # C0 and C1 controls (tab and newline aside), DEL, and the bidi controls that can make
@@ -143,10 +144,10 @@ def format_value(value: Money | Quantity | None) -> str:
 
 
 def format_date(date: PartialDate | None) -> str:
-    """'2024-11', or '2025-04-01 (year inferred)' when the article only implies the year."""
+    """'2024-11', or '2025-04-01 (inferred)' when the article only implies the year."""
     if date is None:
         return ""
-    return f"{date.value} (year inferred)" if date.year_inferred else date.value
+    return f"{date.value} (inferred)" if date.year_inferred else date.value
 
 
 def _name(kb: KnowledgeBase, record_id: str | None) -> str:
@@ -156,27 +157,47 @@ def _name(kb: KnowledgeBase, record_id: str | None) -> str:
     return record.label if record is not None else record_id
 
 
-def _table(*columns: str, title: str | None = None) -> Table:
+def _table(*columns: str, title: str | None = None, expand: bool = True) -> Table:
     table = Table(
-        title=title, box=box.SIMPLE_HEAD, title_justify="left", header_style="bold", min_width=40
+        title=title,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        header_style="bold",
+        expand=expand,
     )
     for column in columns:
-        if column == "ID":
-            table.add_column(column, no_wrap=True)
-        elif column in _WIDE_COLUMNS:
-            # The prose column takes what the others leave, so short values stay on one line.
-            table.add_column(column, overflow="fold", ratio=1, min_width=20)
+        if column in _WIDE_COLUMNS:
+            # The prose column takes what the others leave.
+            table.add_column(column, overflow="fold", ratio=1, min_width=24)
         else:
-            table.add_column(column, overflow="fold")
+            # Other columns are kept narrow so the prose has room to read.
+            table.add_column(column, overflow="fold", max_width=_MAX_WIDTHS.get(column, 22))
     return table
 
 
-_WIDE_COLUMNS = frozenset({"Summary", "What", "Description"})
+_WIDE_COLUMNS = frozenset({"Summary", "What", "Description", "Matched"})
+_MAX_WIDTHS = {
+    "Date": 10,
+    "Kind": 13,
+    "Type": 12,
+    "Score": 5,
+    "Record": 30,
+    "#": 2,
+    "Country": 7,
+    "Status": 8,
+    "Target": 18,
+    "Amount": 20,
+    "Vehicle": 16,
+    "Entity": 16,
+    "Metric": 16,
+    "Period": 12,
+    "Value": 20,
+}
 
 
-def _with_id(prose: str, record_id: str) -> Text:
+def _with_id(prose: str, record_id: str, style: str = "") -> Text:
     """Prose with the record's id on a line of its own, for `sbkb show`."""
-    cell = text(prose)
+    cell = text(prose, style)
     cell.append("\n")
     cell.append(text(record_id, "dim"))
     return cell
@@ -187,7 +208,9 @@ def _with_id(prose: str, record_id: str) -> Text:
 
 def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
     """Deals: date, kind, parties, amount with conversions, vehicle, summary, id."""
-    table = _table("Date", "Kind", "Target", "Amount", "Vehicle", "Summary")
+    with_vehicle = any(deal.vehicle for deal in deals)
+    columns = ("Date", "Kind", "Target", "Amount", "Vehicle", "Summary")
+    table = _table(*(c for c in columns if with_vehicle or c != "Vehicle"))
     for deal in deals:
         kind = deal.kind.replace("_", " ") + (
             "" if deal.status == "completed" else f" ({deal.status})"
@@ -195,14 +218,17 @@ def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
         target = _name(kb, deal.target)
         if deal.investor not in ("softbank-group",):
             target = f"{target} ← {_name(kb, deal.investor)}"
-        table.add_row(
+        cells = [
             text(format_date(deal.date)),
             text(kind),
             text(target, "bold"),
             text(format_value(deal.amount) + (" (total)" if deal.cumulative else "")),
             text(_name(kb, deal.vehicle)),
             _with_id(deal.summary, deal.id),
-        )
+        ]
+        if not with_vehicle:
+            del cells[4]
+        table.add_row(*cells)
     return table
 
 
@@ -246,28 +272,26 @@ def _sources(record: AnyRecord, kb: KnowledgeBase) -> str:
 
 def people_table(people: Sequence[Person], kb: KnowledgeBase) -> Table:
     """People: name, roles, aliases, id."""
-    table = _table("Name", "Roles", "Aliases", "ID")
+    table = _table("Name", "Roles", "Aliases")
     for person in people:
         roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in person.roles)
         table.add_row(
-            text(person.name, "bold"),
+            _with_id(person.name, person.id, "bold"),
             text(roles),
             text(", ".join(person.aliases)),
-            text(person.id, "dim"),
         )
     return table
 
 
 def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase) -> Table:
     """Organisations: name, kind, country, parent, description, id."""
-    table = _table("Name", "Kind", "Country", "Description", "ID")
+    table = _table("Name", "Kind", "Country", "Description")
     for org in organizations:
         table.add_row(
-            text(org.name, "bold"),
+            _with_id(org.name, org.id, "bold"),
             text(org.kind.replace("_", " ")),
             text(org.country or ""),
             text(org.description),
-            text(org.id, "dim"),
         )
     return table
 
@@ -307,13 +331,12 @@ def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
 
 def timeline_table(records: Sequence[AnyRecord], kb: KnowledgeBase) -> Table:
     """Dated records in order: date, type, what happened, id."""
-    table = _table("Date", "Type", "What", "ID")
+    table = _table("Date", "Type", "What")
     for record in records:
         table.add_row(
             text(format_date(getattr(record, "date", None))),
             text(record.type),
-            text(_what(record, kb)),
-            text(record.id, "dim"),
+            _with_id(_what(record, kb), record.id),
         )
     return table
 
@@ -329,14 +352,13 @@ def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) ->
     tables = []
     for group, items in groups.items():
         owners = ", ".join(dict.fromkeys(_name(kb, item.owner) for item in items))
-        table = _table("#", "Item", "French", "Summary", "ID", title=f"{group} ({owners})")
+        table = _table("#", "Item", "French", "Summary", title=f"{group} ({owners})")
         for item in items:
             table.add_row(
                 text(item.order or ""),
-                text(item.title, "bold"),
+                _with_id(item.title, item.id, "bold"),
                 text(item.title_fr or ""),
                 text(item.summary),
-                text(item.id, "dim"),
             )
         tables.append(table)
     return tables
@@ -350,7 +372,8 @@ def stats_tables(counts: Stats) -> list[Table]:
         ("Dated records by year", counts.by_year),
         ("Records citing each source", counts.by_source),
     ):
-        table = _table("", "Count", title=title)
+        table = _table("", "Count", title=title, expand=False)
+        table.min_width = 40
         for key, count in rows.items():
             table.add_row(text(key), text(count))
         tables.append(table)
@@ -424,13 +447,12 @@ def profile_view(found: Profile, kb: KnowledgeBase) -> list[RenderableType]:
     for title, records in sections:
         if not records:
             continue
-        table = _table("Date", "Type", "What", "ID", title=f"{title} ({len(records)})")
+        table = _table("Date", "Type", "What", title=f"{title} ({len(records)})")
         for record in records:
             table.add_row(
                 text(format_date(getattr(record, "date", None))),
                 text(record.type),
-                text(_what(record, kb)),
-                text(record.id, "dim"),
+                _with_id(_what(record, kb), record.id),
             )
         shown.append(table)
     return shown
@@ -458,6 +480,48 @@ def profile_json(found: Profile) -> str:
 def group(renderables: Sequence[RenderableType]) -> Group:
     """Several renderables as one."""
     return Group(*renderables)
+
+
+def hits_table(hits: Sequence[Hit]) -> Table:
+    """Search hits: score, type, the record's title and id, the matched field highlighted."""
+    table = _table("Score", "Type", "Record", "Matched")
+    for hit in hits:
+        table.add_row(
+            text(f"{hit.score:.0f}"),
+            text(hit.record.type),
+            _with_id(hit.record.label, hit.record.id, "bold"),
+            _highlighted(hit),
+        )
+    return table
+
+
+def _highlighted(hit: Hit) -> Text:
+    """The matched field's name, then its text with the matches in reverse video."""
+    cell = text(f"{hit.field}: ", "dim")
+    shown = text(hit.text)
+    # Escaping a control character lengthens the text; highlight only when it did not.
+    if len(shown) == len(hit.text):
+        for start, end in hit.spans:
+            shown.stylize("reverse", start, end)
+    cell.append(shown)
+    return cell
+
+
+def hits_json(hits: Sequence[Hit]) -> str:
+    """An array of hits, each with its score, tier, matched field and the full record."""
+    return to_json(
+        [
+            {
+                "score": round(hit.score, 2),
+                "tier": hit.tier,
+                "field": hit.field,
+                "matched": hit.text,
+                "spans": [list(span) for span in hit.spans],
+                "record": record_dict(hit.record),
+            }
+            for hit in hits
+        ]
+    )
 
 
 # Reports --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from softbank_kb.models import (
     TYPE_NAMES,
@@ -45,6 +46,13 @@ def _in_years(date: PartialDate | None, years: Collection[int] | None) -> bool:
 def _newest_first(records: Iterable[AnyRecord]) -> list[AnyRecord]:
     return sorted(
         records, key=lambda r: _date_of(r).sort_key if _date_of(r) else _UNDATED, reverse=True
+    )
+
+
+def _oldest_first(records: Iterable[Any]) -> tuple[Any, ...]:
+    """In date order, undated records last, the file order kept among equals."""
+    return tuple(
+        sorted(records, key=lambda r: (r.date is None, r.date.sort_key if r.date else _UNDATED))
     )
 
 
@@ -204,10 +212,10 @@ def profile(kb: KnowledgeBase, record: Person | Organization) -> Profile:
         record=record,
         people=tuple(p for p in kb.people if any(role.organization == rid for role in p.roles)),
         deals=tuple(_newest_first(d for d in kb.deals if rid in deal_parties(d))),  # type: ignore[arg-type]
-        figures=tuple(f for f in kb.figures if f.entity == rid),
-        quotes_by=tuple(q for q in kb.quotes if q.speaker == rid),
-        quotes_about=tuple(q for q in kb.quotes if q.speaker != rid and rid in q.mentions),
-        events=tuple(e for e in kb.events if rid in e.participants),
+        figures=_oldest_first(f for f in kb.figures if f.entity == rid),
+        quotes_by=_oldest_first(q for q in kb.quotes if q.speaker == rid),
+        quotes_about=_oldest_first(q for q in kb.quotes if q.speaker != rid and rid in q.mentions),
+        events=_oldest_first(e for e in kb.events if rid in e.participants),
         strategy=tuple(s for s in kb.strategy if rid == s.owner or rid in s.related),
         subsidiaries=tuple(o for o in kb.organizations if o.parent == rid),
     )

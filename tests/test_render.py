@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -69,8 +70,11 @@ def test_markup_and_controls_print_literally_even_in_colour(run_cli: RunCli, arg
     # ...but none of the data's: every ESC is followed by an SGR of ours, never 2J, ]0;.
     for forbidden in ("\x1b]0;", "\x1b[2J", "\x1b[H", "\x07", "\x9b", "\u202e", "\x1b[31mred"):
         assert forbidden not in out, repr(forbidden)
-    if args[0] == "company":
-        assert "[bold red]Markup[/] Corp" in out.replace("\x1b[1m", "").replace("\x1b[0m", "")
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    if args == ["company", "markup-corp"]:
+        assert "[bold red]Markup[/] Corp [link=https://example.com]click[/link]" in plain
+    if args == ["company"]:
+        assert "[bold red]Markup[/]" in plain
     if args[0] == "show":
         assert "\\x1b[31mred summary" in out
 

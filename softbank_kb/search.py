@@ -1,0 +1,656 @@
+"""Text folding, name resolution and ranked search over every text field of the knowledge base.
+
+Text is compared folded (`fold`): case, accents, typographic marks, hyphens and other
+punctuation do not matter, so `Ampère` = `ampere` and `AI-RAN` = `ai ran`.
+
+A query word matches a word of a record
+
+- exactly;
+- as a word form, when the query word has 4 or more letters: the same stem
+  (`robot` ~ `robots`, `humanoids` ~ `humanoides`), the start of a longer word
+  (`nvid` ~ `nvidia`), or the record's word plus an ending of one or two letters
+  (`humanoides` ~ `humanoid`);
+- fuzzily, when the query word has 5 or more letters: one typo (a letter added, dropped,
+  changed, or two letters swapped: `centers` ~ `centres`), two from 8 letters on
+  (`grafcore` ~ `graphcore`).
+
+Words of 3 characters or fewer (`5G`, `LLM`, `AI`, `RAN`) only ever match exactly, as
+whole words, so they are not drowned in fuzzy noise. Two adjacent words also match
+their concatenation, either way round (`soft bank` ~ `SoftBank`, `healthcare` ~
+`health care`).
+
+Every word of a query must match somewhere in a record (any of its fields) for the
+record to be a hit. Each record gives at most one hit, in the best of four tiers:
+
+1. `exact`     -- the whole query is a name, an alias or the id of the record, with or
+                  without its spaces (score 97-100);
+2. `name_word` -- every word matches, exactly or as a word form, in its name or aliases,
+                  or in the title of a strategy item or event (score 70-89);
+3. `text_word` -- every word matches, exactly or as a word form, somewhere in the record:
+                  descriptions, summaries, titles, roles, English translations, the French
+                  quotes, titles and excerpts, metric, period, id (score 40-69);
+4. `fuzzy`     -- every word matches, at least one only fuzzily; or the whole query is
+                  close to a name (score 10-39).
+
+Within a tier the score says how well: how much of the name the query covers; whether
+the words are exact or word forms; whether they all stand in one field, in order; how
+important and how short that field is. Ties go by record type (organisations and
+people first), then id, so the order is stable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import unicodedata
+import weakref
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from softbank_kb.models import AnyRecord, KnowledgeBase
+
+MAX_QUERY_LENGTH = 1000
+
+# Words this short match only exactly: a fuzzy `5G` or `AI` would match half the KB.
+_SHORT = 3
+_FUZZY_MIN = 5
+# A shorter word is no compound: `goto` is not `go to`.
+_COMPOUND_MIN = 6
+# Quality of a word match: 1 is exact; anything below _WORD_MIN is a typo match.
+_EXACT, _STEM, _SUFFIXED, _PREFIX = 1.0, 0.9, 0.85, 0.8
+_WORD_MIN = 0.75
+
+_TIERS = ("exact", "name_word", "text_word", "fuzzy")
+# Organisations and people are what most searches are for; sources are rarely wanted.
+_TYPE_ORDER = ("organization", "person", "strategy", "deal", "event", "figure", "quote", "source")
+
+# Letters NFKD does not take apart.
+_LIGATURES = {"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "þ": "th"}
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched: empty, only punctuation, too long."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name means: one record when it is clearly best, otherwise the closest few."""
+
+    record: AnyRecord | None
+    candidates: tuple[AnyRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One record found by a search, with the field that matched best."""
+
+    record: AnyRecord
+    score: float
+    tier: str
+    field: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+
+# Folding ----------------------------------------------------------------------------------
+
+
+def _fold_char(char: str) -> str:
+    """One character folded: lowercase letters and digits, a space, or nothing."""
+    if char.isspace():
+        return " "
+    if unicodedata.category(char)[0] == "C":
+        return ""  # control and format characters, surrogates, unassigned code points
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
+    out = []
+    for part in decomposed:
+        if unicodedata.category(part)[0] == "M":
+            continue  # the accent of a decomposed letter, or a lone combining mark
+        part = _LIGATURES.get(part, part)
+        out.append(part if part.isalnum() else " ")
+    return "".join(out)
+
+
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table that folds each character the first time it is seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def _ascii_table() -> tuple[bytes, bytes]:
+    """What `_fold_char` does to each ASCII byte, as a `bytes.translate` table and deletions."""
+    table = bytes(ord(_fold_char(chr(b)) or " ") if b < 128 else b for b in range(256))
+    deleted = bytes(b for b in range(128) if not _fold_char(chr(b)))
+    return table, deleted
+
+
+_ASCII_TABLE, _ASCII_DELETED = _ascii_table()
+# The accents of decomposed Latin letters: the bulk of what folding removes from French.
+_ACCENTS = re.compile(r"[\u0300-\u036f]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    """One non-ASCII character folded, for `re.sub`."""
+    return _FOLD[ord(match.group())]
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: casefolded, unaccented, punctuation as single spaces."""
+    # `_fold_char` applied to every character, made fast: it is local to each character,
+    # so the string can first be decomposed and stripped of its accents in one pass, and
+    # what is left of ASCII goes through a byte table rather than a dict per character.
+    if not text.isascii():
+        text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+        text = _NON_ASCII.sub(_fold_match, text)
+        if not text.isascii():
+            return " ".join(text.translate(_FOLD).split())
+    return " ".join(text.encode().translate(_ASCII_TABLE, _ASCII_DELETED).decode().split())
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`fold(text)`, and for each of its characters the index it came from in `text`."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        for part in _FOLD[ord(char)]:
+            if part == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(part)
+            offsets.append(index)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    return "".join(chars), offsets
+
+
+def _stem(word: str) -> str:
+    """A crude English/French stem: no plural `s`/`x`, no final `e`."""
+    if len(word) > 4 and word[-1] in "sx":
+        word = word[:-1]
+    if len(word) > 4 and word[-1] == "e":
+        word = word[:-1]
+    return word
+
+
+# The index --------------------------------------------------------------------------------
+
+
+# Named tuples, not frozen dataclasses: they are built by the ten thousand and a frozen
+# dataclass is several times slower to create.
+class _Field(NamedTuple):
+    """One text field of a record, folded once."""
+
+    path: str
+    text: str
+    padded: str  # folded, with a space at each end so that " word " finds whole words
+    length: int  # in words
+    is_name: bool
+    weight: float
+
+
+class _Entry(NamedTuple):
+    """One record, its text fields, and all of its text in one string to scan."""
+
+    record: AnyRecord
+    fields: tuple[_Field, ...]
+    haystack: str
+    names: str
+    order: tuple[int, str]
+
+
+# Every text field, and how much a match in it says about the record.
+_WEIGHTS = {
+    "name": 1.0,
+    "aliases": 1.0,
+    "title": 1.0,
+    "title_fr": 1.0,
+    "description": 0.9,
+    "summary": 0.9,
+    "text_en": 0.9,
+    "text": 0.85,
+    "roles": 0.8,
+    "metric": 0.8,
+    "venue": 0.75,
+    "context": 0.75,
+    "citations": 0.7,
+    "period": 0.6,
+    "id": 0.6,  # our English slug: `nvidia-stake-sale-2019` says "sale" where the text says "sold"
+}
+# A source's title is a headline, not its name: "Son" is not about the article.
+_NAME_FIELDS = {
+    "organization": ("name", "aliases"),
+    "person": ("name", "aliases"),
+    "strategy": ("title", "title_fr"),
+    "event": ("title",),
+}
+
+
+def _text_fields(record: AnyRecord) -> Iterator[tuple[str, str]]:
+    """Every text field of a record as (dotted path, text)."""
+    present = type(record).model_fields
+    for name in _WEIGHTS:
+        if name not in present:
+            continue
+        value = getattr(record, name)
+        if isinstance(value, str):
+            yield name, value
+        elif isinstance(value, tuple):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    yield f"{name}[{index}]", item
+                elif name == "roles":
+                    yield f"roles[{index}].title", item.title
+                    if item.title_fr:
+                        yield f"roles[{index}].title_fr", item.title_fr
+                elif name == "citations":
+                    yield f"citations[{index}].excerpt", item.excerpt
+
+
+def _make_entry(record: AnyRecord) -> _Entry:
+    """A record with its fields folded."""
+    name_fields = _NAME_FIELDS.get(record.type, ())
+    fields = []
+    for path, text in _text_fields(record):
+        folded = fold(text)
+        if folded:
+            base = path.split("[", 1)[0]
+            is_name = base in name_fields
+            length = folded.count(" ") + 1
+            fields.append(_Field(path, text, f" {folded} ", length, is_name, _WEIGHTS[base]))
+    # A line break between fields, so that no phrase is found across two of them.
+    haystack = "\n".join(field.padded for field in fields)
+    names = "\n".join(field.padded for field in fields if field.is_name)
+    order = _TYPE_ORDER.index(record.type) if record.type in _TYPE_ORDER else len(_TYPE_ORDER)
+    return _Entry(record, tuple(fields), haystack, names, (order, record.id))
+
+
+class _Index:
+    """Every record folded, and every word of the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.entries = [_make_entry(record) for record in kb.records()]
+        self.words: set[str] = set()
+        # folded name, alias or id (and its spaceless form) -> (entry, field, spaceless)
+        self.names: dict[str, list[tuple[int, int, bool]]] = {}
+        for e, entry in enumerate(self.entries):
+            self.words.update(entry.haystack.split())
+            self._add_names(e, entry)
+
+    def _add_names(self, e: int, entry: _Entry) -> None:
+        """Register the names, aliases and id of an entry for exact lookup."""
+        # The id last, so that a name equal to it is the field shown.
+        keys = [(field.padded.strip(), f) for f, field in enumerate(entry.fields) if field.is_name]
+        keys.append((entry.record.id.replace("-", " "), -1))  # an id is a folded slug
+        for key, f in keys:
+            self.names.setdefault(key, []).append((e, f, False))
+            spaceless = key.replace(" ", "")
+            if spaceless != key:
+                self.names.setdefault(spaceless, []).append((e, f, True))
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """Every word, sorted, to find the words a prefix begins."""
+        return sorted(self.words)
+
+    @cached_property
+    def typo_vocabulary(self) -> list[str]:
+        """The words a typo may be of: letters only, so `fy2024` is no typo of `fy2025`."""
+        return [word for word in self.vocabulary if word.isalpha() and len(word) > _SHORT]
+
+    @cached_property
+    def single_names(self) -> tuple[list[str], list[list[tuple[int, int, bool]]]]:
+        """Names written without spaces, and whose they are, to compare whole queries with."""
+        keys = [key for key in self.names if " " not in key]
+        return keys, [self.names[key] for key in keys]
+
+
+# An index per knowledge base, rebuilt only when another knowledge base is searched.
+_INDEXES: dict[int, tuple[weakref.ref[KnowledgeBase], _Index]] = {}
+
+
+def _index(kb: KnowledgeBase) -> _Index:
+    """The index of `kb`, built on first use."""
+    cached = _INDEXES.get(id(kb))
+    if cached is not None and cached[0]() is kb:
+        return cached[1]
+    for key in [key for key, (ref, _) in _INDEXES.items() if ref() is None]:
+        del _INDEXES[key]
+    index = _Index(kb)
+    _INDEXES[id(kb)] = (weakref.ref(kb), index)
+    return index
+
+
+# Matching words ---------------------------------------------------------------------------
+
+# A short prefix such as `inte` begins hundreds of words; the closest few are enough.
+_MAX_COMPLETIONS = 40
+
+
+def _word_matches(index: _Index, word: str, typos: bool = True) -> dict[str, float]:
+    """What a query word matches (words, or two-word phrases), with the quality of each."""
+    words = index.words
+    matches: dict[str, float] = {}
+    if word in words:
+        matches[word] = _EXACT
+    for cut in range(2, len(word) - 1) if len(word) >= _COMPOUND_MIN else ():
+        # `healthcare` is also found as `health care`.
+        if word[:cut] in words and word[cut:] in words:
+            matches.setdefault(f"{word[:cut]} {word[cut:]}", _EXACT)
+    if len(word) <= _SHORT:
+        return matches
+    stem = _stem(word)
+    for form in (stem, stem + "e", stem + "s", stem + "x", stem + "es"):
+        if form in words and _stem(form) == stem:
+            matches.setdefault(form, _STEM)
+    for end in range(max(_SHORT + 1, len(word) - 2), len(word)):
+        if word[:end] in words:
+            matches.setdefault(word[:end], _SUFFIXED)
+    vocabulary = index.vocabulary
+    at = bisect.bisect_right(vocabulary, word)
+    for other in itertools.islice(vocabulary, at, at + _MAX_COMPLETIONS):
+        if not other.startswith(word):
+            break
+        matches.setdefault(other, _PREFIX)
+    if typos and word.isalpha() and len(word) >= _FUZZY_MIN:
+        # Even a word found as typed may be a misspelling of another: `centers`, `centres`.
+        for other, quality in _typo_matches(index, word).items():
+            matches.setdefault(other, quality)
+    return matches
+
+
+def _typo_matches(index: _Index, word: str) -> dict[str, float]:
+    """Words one typo away from `word`, or two from 8 letters on; a swap is one typo."""
+    edits = 1 if len(word) < 8 else 2
+    found = process.extract(
+        word, index.typo_vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
+    )
+    return {other: 0.7 - 0.1 * distance for other, distance, _ in found}
+
+
+def _query_matches(index: _Index, words: list[str]) -> list[dict[str, float]]:
+    """For each query word, what it matches, counting a match of it joined to a neighbour."""
+    matches = [_word_matches(index, word) for word in words]
+    for at, (first, second) in enumerate(itertools.pairwise(words)):
+        # `soft bank` is also found as `softbank`.
+        for other, quality in _word_matches(index, first + second, typos=False).items():
+            for side in (at, at + 1):
+                if matches[side].get(other, 0.0) < quality:
+                    matches[side][other] = quality
+    return matches
+
+
+# Ranking ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    """A record being ranked: its tier, score and the field to show."""
+
+    entry: _Entry
+    tier: int
+    score: float
+    field: int  # -1 is the record's id
+    whole: bool  # highlight the whole field, not words
+
+
+def _validated(query: str) -> str:
+    """The folded query, or QueryError saying why it cannot be searched."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_LENGTH:,}"
+        )
+    if not query.strip():
+        raise QueryError("the query is empty: give a name or some words to search for")
+    folded = fold(query)
+    if not folded:
+        raise QueryError("the query has no letters or digits to search for")
+    return folded
+
+
+def _rank(
+    index: _Index, folded: str, types: Collection[str] | None, names_only: bool
+) -> tuple[list[_Found], list[dict[str, float]]]:
+    """Every record the folded query finds, best first, and what each query word matched."""
+    entries = [
+        (e, entry)
+        for e, entry in enumerate(index.entries)
+        if types is None or entry.record.type in types
+    ]
+    allowed = {e for e, _ in entries}
+    found = _exact_names(index, folded, allowed)
+    words = list(dict.fromkeys(folded.split()))
+    matches = _query_matches(index, words)
+    # Padded, so that `ai` is found as a word and not inside `paid`.
+    padded = [{f" {m} ": q for m, q in word_matches.items()} for word_matches in matches]
+    # The word with the fewest forms first, to turn records away after as few scans as possible.
+    wanted = sorted(padded, key=len)
+    if all(wanted):
+        for e, entry in entries:
+            text = entry.names if names_only else entry.haystack
+            if e not in found and all(any(m in text for m in alts) for alts in wanted):
+                found[e] = _judge(entry, padded, folded, names_only)
+    _close_names(index, folded, allowed, found)
+    ranked = sorted(found.values(), key=lambda h: (h.tier, -h.score, h.entry.order))
+    return ranked, matches
+
+
+def _exact_names(index: _Index, folded: str, allowed: set[int]) -> dict[int, _Found]:
+    """Records whose name, alias or id is the whole query."""
+    found: dict[int, _Found] = {}
+    for key, spaceless in ((folded, False), (folded.replace(" ", ""), True)):
+        for e, f, joined in index.names.get(key, ()):
+            if e in found or e not in allowed:
+                continue
+            score = 97.0 if spaceless or joined else (100.0 if f >= 0 else 99.0)
+            found[e] = _Found(index.entries[e], 0, score, f, True)
+    return found
+
+
+def _field_rows(
+    entry: _Entry, padded: list[dict[str, float]], names_only: bool
+) -> dict[int, list[float]]:
+    """For each field of a record, the best quality of each query word in it."""
+    rows: dict[int, list[float]] = {}
+    for f, field in enumerate(entry.fields):
+        if names_only and not field.is_name:
+            continue
+        row = [
+            max((q for m, q in word_matches.items() if m in field.padded), default=0.0)
+            for word_matches in padded
+        ]
+        if any(row):
+            rows[f] = row
+    return rows
+
+
+def _judge(entry: _Entry, padded: list[dict[str, float]], folded: str, names_only: bool) -> _Found:
+    """The tier and score of a record every query word matched somewhere."""
+    rows = _field_rows(entry, padded, names_only)
+    fields = entry.fields
+    count = len(padded)
+    name_rows = {f: row for f, row in rows.items() if fields[f].is_name}
+    in_names = [max((row[i] for row in name_rows.values()), default=0.0) for i in range(count)]
+    anywhere = [max(row[i] for row in rows.values()) for i in range(count)]
+    exactness = sum(anywhere) / count
+    if all(q >= _WORD_MIN for q in in_names):
+        best = max(name_rows, key=lambda f: (_coverage(fields[f], name_rows[f]), -f))
+        quality = 0.6 * _coverage(fields[best], name_rows[best]) + 0.4 * exactness
+        return _Found(entry, 1, 70 + 19 * quality, best, False)
+
+    best = max(rows, key=lambda f: (sum(rows[f]) * fields[f].weight, -fields[f].length, -f))
+    field = fields[best]
+    concentration = sum(rows[best]) / count * field.weight
+    if all(q >= _WORD_MIN for q in anywhere):
+        phrase = 1.0 if f" {folded} " in field.padded else 0.0
+        named = sum(q >= _WORD_MIN for q in in_names) / count
+        shortness = min(1.0, 12 / field.length)
+        quality = 0.35 * concentration + 0.2 * exactness + 0.2 * phrase
+        quality += 0.15 * named + 0.1 * shortness
+        return _Found(entry, 2, 40 + 29 * quality, best, False)
+    named = sum(q > 0 for q in in_names) / count
+    quality = 0.5 * exactness + 0.3 * named + 0.2 * concentration
+    return _Found(entry, 3, 10 + 29 * quality, best, False)
+
+
+def _coverage(field: _Field, row: list[float]) -> float:
+    """How much of a name the matched query words make up."""
+    return min(1.0, sum(q > 0 for q in row) / field.length)
+
+
+def _close_names(index: _Index, folded: str, allowed: set[int], found: dict[int, _Found]) -> None:
+    """Records whose name is close to the whole query, typed without spaces."""
+    key = folded.replace(" ", "")
+    if len(key) < _FUZZY_MIN - 1:
+        return
+    names, owners = index.single_names
+    for _, similarity, at in process.extract(
+        key, names, scorer=fuzz.ratio, score_cutoff=80, limit=20
+    ):
+        for e, f, _ in owners[at]:
+            if e not in allowed:
+                continue
+            score = 10 + 29 * (0.6 * similarity / 100 + 0.4)
+            current = found.get(e)
+            if current is None or (current.tier == 3 and current.score < score):
+                found[e] = _Found(index.entries[e], 3, score, f, True)
+
+
+# Public API -------------------------------------------------------------------------------
+
+
+def search(
+    kb: KnowledgeBase, query: str, types: Collection[str] | None = None, limit: int = 20
+) -> list[Hit]:
+    """The records that match a query, best first, one hit per record (see the module doc)."""
+    folded = _validated(query)
+    index = _index(kb)
+    ranked, matches = _rank(index, folded, types, names_only=False)
+    # The whole query too, so that `AI-RAN` is lit as one, hyphen included.
+    matched = {folded, *(phrase for word_matches in matches for phrase in word_matches)}
+    return [_hit(found, matched) for found in ranked[: max(limit, 0)]]
+
+
+def _hit(found: _Found, matched_words: set[str]) -> Hit:
+    """A ranked record as a Hit, with the matched words of its field located."""
+    record = found.entry.record
+    score, tier = round(found.score, 1), _TIERS[found.tier]
+    if found.field < 0:
+        return Hit(record, score, tier, "id", record.id, ((0, len(record.id)),))
+    field = found.entry.fields[found.field]
+    spans = ((0, len(field.text)),) if found.whole else _spans(field.text, matched_words)
+    return Hit(record, score, tier, field.path, field.text, spans)
+
+
+def _spans(text: str, phrases: set[str]) -> tuple[tuple[int, int], ...]:
+    """Where in `text` the matched words and phrases stand, as (start, end) offsets."""
+    folded, offsets = _fold_with_offsets(text)
+    padded = f" {folded} "
+    spans: list[tuple[int, int]] = []
+    for phrase in phrases:
+        # Found at `at` in `padded`, the phrase starts at `at` in `folded`.
+        at = padded.find(f" {phrase} ")
+        while at >= 0:
+            spans.append((offsets[at], offsets[at + len(phrase) - 1] + 1))
+            at = padded.find(f" {phrase} ", at + len(phrase) + 1)
+    return _merged(spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Spans in order, overlapping ones joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def resolve(
+    kb: KnowledgeBase, name: str, types: Collection[str] = ("person", "organization")
+) -> Resolution:
+    """The record a name means, or the closest candidates when it is not clear."""
+    try:
+        folded = _validated(name)
+    except QueryError:
+        return Resolution(None, ())
+    index = _index(kb)
+    ranked, _ = _rank(index, folded, types, names_only=True)
+    if not ranked:
+        return Resolution(None, _nearest_names(index, folded, types))
+    top = ranked[0]
+    # Within two points of the best, a second record is a real alternative.
+    close = [f for f in ranked if f.tier == top.tier and top.score - f.score < 2]
+    chosen = close[0] if len(close) == 1 else _common_parent(close)
+    if chosen is not None:
+        return Resolution(chosen.entry.record, ())
+    return Resolution(None, tuple(f.entry.record for f in ranked[:5]))
+
+
+def _common_parent(close: list[_Found]) -> _Found | None:
+    """The one record the others all belong to: `SoftBank` is the group, not its units."""
+    ids = {f.entry.record.id for f in close}
+    for found in close:
+        others = ids - {found.entry.record.id}
+        children = {
+            f.entry.record.id
+            for f in close
+            if getattr(f.entry.record, "parent", None) == found.entry.record.id
+        }
+        if others and children == others:
+            return found
+    return None
+
+
+def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[AnyRecord, ...]:
+    """The few records with a name, or a word of a name, loosely like the query."""
+    names: list[str] = []
+    owners: list[int] = []
+    for e, entry in enumerate(index.entries):
+        if entry.record.type not in types:
+            continue
+        for name in entry.names.split("\n"):
+            # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
+            for candidate in {name.strip(), *name.split()}:
+                if len(candidate) > _SHORT:
+                    names.append(candidate)
+                    owners.append(e)
+    nearest: dict[str, AnyRecord] = {}
+    for _, _, at in process.extract(folded, names, scorer=fuzz.ratio, score_cutoff=70, limit=25):
+        record = index.entries[owners[at]].record
+        nearest.setdefault(record.id, record)
+    return tuple(nearest.values())[:5]
+
+
+def resolve_person(kb: KnowledgeBase, name: str) -> Resolution:
+    """The person a name means."""
+    return resolve(kb, name, ("person",))
+
+
+def resolve_organization(kb: KnowledgeBase, name: str) -> Resolution:
+    """The organisation a name means."""
+    return resolve(kb, name, ("organization",))
+
+
+def closest_ids(kb: KnowledgeBase, text: str, limit: int = 5) -> list[str]:
+    """The ids most like `text`, for "did you mean" after an unknown id."""
+    folded = fold(text[:MAX_QUERY_LENGTH])
+    if not folded or limit < 1:
+        return []
+    ids = [record.id for record in kb.records()]
+    folded_ids = [fold(record_id) for record_id in ids]
+    found = process.extract(folded, folded_ids, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)
+    return [ids[at] for _, _, at in found]

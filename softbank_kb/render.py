@@ -157,7 +157,9 @@ def _name(kb: KnowledgeBase, record_id: str | None) -> str:
     return record.label if record is not None else record_id
 
 
-def _table(*columns: str, title: str | None = None, expand: bool = True) -> Table:
+def _table(
+    *columns: str, title: str | None = None, expand: bool = True, prose: str | None = None
+) -> Table:
     table = Table(
         title=title,
         box=box.SIMPLE_HEAD,
@@ -166,7 +168,7 @@ def _table(*columns: str, title: str | None = None, expand: bool = True) -> Tabl
         expand=expand,
     )
     for column in columns:
-        if column in _WIDE_COLUMNS:
+        if column == prose or column in _WIDE_COLUMNS:
             # The prose column takes what the others leave.
             table.add_column(column, overflow="fold", ratio=1, min_width=24)
         else:
@@ -175,6 +177,8 @@ def _table(*columns: str, title: str | None = None, expand: bool = True) -> Tabl
     return table
 
 
+# Below this many columns, tables of deals and figures leave out their prose column.
+WIDE_SCREEN = 110
 _WIDE_COLUMNS = frozenset({"Summary", "What", "Description", "Matched"})
 _MAX_WIDTHS = {
     "Date": 10,
@@ -207,28 +211,48 @@ def _with_id(prose: str, record_id: str, style: str = "") -> Text:
 
 
 def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
-    """Deals: date, kind, parties, amount with conversions, vehicle, summary, id."""
-    with_vehicle = any(deal.vehicle for deal in deals)
-    columns = ("Date", "Kind", "Target", "Amount", "Vehicle", "Summary")
-    table = _table(*(c for c in columns if with_vehicle or c != "Vehicle"))
+    """Deals: date, kind, target, amount with conversions, vehicle, summary, id."""
+    rows = []
     for deal in deals:
-        kind = deal.kind.replace("_", " ") + (
-            "" if deal.status == "completed" else f" ({deal.status})"
-        )
+        kind = deal.kind.replace("_", " ")
+        if deal.status != "completed":
+            kind += f" ({deal.status})"
         target = _name(kb, deal.target)
-        if deal.investor not in ("softbank-group",):
+        if deal.investor != "softbank-group":
             target = f"{target} ← {_name(kb, deal.investor)}"
-        cells = [
-            text(format_date(deal.date)),
-            text(kind),
-            text(target, "bold"),
-            text(format_value(deal.amount) + (" (total)" if deal.cumulative else "")),
-            text(_name(kb, deal.vehicle)),
-            _with_id(deal.summary, deal.id),
-        ]
-        if not with_vehicle:
-            del cells[4]
-        table.add_row(*cells)
+        amount = format_value(deal.amount) + (" (total)" if deal.cumulative else "")
+        cells = {
+            "Date": text(format_date(deal.date)),
+            "Kind": text(kind),
+            "Target": text(target, "bold"),
+            "Amount": text(amount),
+            "Vehicle": text(_name(kb, deal.vehicle)),
+            "Summary": text(deal.summary),
+        }
+        rows.append((deal.id, cells))
+    return _record_table(rows, prose="Summary", anchor="Target")
+
+
+def _record_table(
+    rows: Sequence[tuple[str, dict[str, Text]]], prose: str, anchor: str, title: str | None = None
+) -> Table:
+    """Records as rows, each id under the prose; a narrow screen drops the prose column.
+
+    A column empty in every row is left out.
+    """
+    columns = list(rows[0][1]) if rows else []
+    wide = Console().width >= WIDE_SCREEN
+    keep = [
+        column
+        for column in columns
+        if any(cells[column].plain for _, cells in rows) and (wide or column != prose)
+    ]
+    table = _table(*keep, title=title, prose=prose if wide else anchor)
+    for record_id, cells in rows:
+        home = cells[prose] if wide else cells[anchor]
+        home.append("\n")
+        home.append(text(record_id, "dim"))
+        table.add_row(*(cells[column] for column in keep))
     return table
 
 
@@ -297,21 +321,20 @@ def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase
 
 
 def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> Table:
-    """Figures: entity, metric, period, value with conversions, status, id."""
-    table = _table("Entity", "Metric", "Period", "Value", "Status", "Summary")
+    """Figures: entity, metric, period, value with conversions, status, summary, id."""
+    rows = []
     for figure in figures:
-        table.add_row(
-            text(_name(kb, figure.entity), "bold"),
-            text(figure.metric.replace("_", " ")),
-            text(
-                figure.period
-                + (" (year inferred)" if figure.date and figure.date.year_inferred else "")
-            ),
-            text(format_value(figure.value)),
-            text(figure.status),
-            _with_id(figure.summary, figure.id),
-        )
-    return table
+        inferred = figure.date is not None and figure.date.year_inferred
+        cells = {
+            "Entity": text(_name(kb, figure.entity), "bold"),
+            "Metric": text(figure.metric.replace("_", " ")),
+            "Period": text(figure.period + (" (year inferred)" if inferred else "")),
+            "Value": text(format_value(figure.value)),
+            "Status": text(figure.status),
+            "Summary": text(figure.summary),
+        }
+        rows.append((figure.id, cells))
+    return _record_table(rows, prose="Summary", anchor="Metric")
 
 
 def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:

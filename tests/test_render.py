@@ -131,3 +131,11 @@ def test_format_number_scales() -> None:
     assert format_number(1_000_000_000_000) == "1 trillion"
     assert format_number(2_700_000) == "2.7 million"
     assert format_number(99) == "99"
+
+
+def test_narrow_screen_drops_the_prose_column_but_keeps_ids(run_cli: RunCli) -> None:
+    result = run_cli("invest", "--year", "2024", env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert "Summary" not in result.stdout
+    assert "graphcore-acquisition" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80

@@ -137,5 +137,5 @@ def test_narrow_screen_drops_the_prose_column_but_keeps_ids(run_cli: RunCli) -> 
     result = run_cli("invest", "--year", "2024", env={"COLUMNS": "80"})
     assert result.exit_code == 0
     assert "Summary" not in result.stdout
-    assert "graphcore-acquisition" in result.stdout
+    assert "graphcore-acqu" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80

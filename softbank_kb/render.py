@@ -168,35 +168,28 @@ def _table(
         expand=expand,
     )
     for column in columns:
-        if column == prose or column in _WIDE_COLUMNS:
-            # The prose column takes what the others leave.
-            table.add_column(column, overflow="fold", ratio=1, min_width=24)
+        if column in _FIXED_WIDTHS:
+            table.add_column(column, overflow="fold", width=_FIXED_WIDTHS[column])
         else:
-            # Other columns are kept narrow so the prose has room to read.
-            table.add_column(column, overflow="fold", max_width=_MAX_WIDTHS.get(column, 22))
+            # Every other column shares the width by ratio, so all of them shrink on a
+            # narrow screen and the prose column gets the most.
+            ratio = _PROSE_RATIO if column == prose or column in _WIDE_COLUMNS else None
+            table.add_column(
+                column,
+                overflow="fold",
+                ratio=ratio or _RATIOS.get(column, 2),
+                min_width=_MIN_WIDTHS.get(column, 5),
+            )
     return table
 
 
 # Below this many columns, tables of deals and figures leave out their prose column.
 WIDE_SCREEN = 110
 _WIDE_COLUMNS = frozenset({"Summary", "What", "Description", "Matched"})
-_MAX_WIDTHS = {
-    "Date": 10,
-    "Kind": 13,
-    "Type": 12,
-    "Score": 5,
-    "Record": 30,
-    "#": 2,
-    "Country": 7,
-    "Status": 8,
-    "Target": 18,
-    "Amount": 20,
-    "Vehicle": 16,
-    "Entity": 16,
-    "Metric": 16,
-    "Period": 12,
-    "Value": 20,
-}
+_FIXED_WIDTHS = {"Date": 10, "#": 2}
+_PROSE_RATIO = 6
+_MIN_WIDTHS = {"Kind": 11, "Type": 8, "Status": 8, "Amount": 10}
+_RATIOS = {"Type": 1, "Status": 1, "Country": 1, "Score": 1, "Amount": 3, "Target": 3, "Value": 3}
 
 
 def _with_id(prose: str, record_id: str, style: str = "") -> Text:

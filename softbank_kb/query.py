@@ -107,7 +107,7 @@ def find_quotes(
             if not mentions and not (words and all(word in haystack for word in words)):
                 continue
         found.append(quote)
-    return sorted(found, key=lambda q: q.date.sort_key if q.date else _UNDATED)
+    return list(_oldest_first(found))
 
 
 def find_figures(

@@ -178,7 +178,6 @@ def _table(
                 column,
                 overflow="fold",
                 ratio=ratio or _RATIOS.get(column, 2),
-                min_width=_MIN_WIDTHS.get(column, 5),
             )
     return table
 
@@ -186,10 +185,17 @@ def _table(
 # Below this many columns, tables of deals and figures leave out their prose column.
 WIDE_SCREEN = 110
 _WIDE_COLUMNS = frozenset({"Summary", "What", "Description", "Matched"})
-_FIXED_WIDTHS = {"Date": 10, "#": 2}
+_FIXED_WIDTHS = {
+    "Date": 10,
+    "#": 2,
+    "Kind": 11,
+    "Type": 12,
+    "Status": 8,
+    "Score": 5,
+    "Country": 7,
+}
 _PROSE_RATIO = 6
-_MIN_WIDTHS = {"Kind": 11, "Type": 8, "Status": 8, "Amount": 10}
-_RATIOS = {"Type": 1, "Status": 1, "Country": 1, "Score": 1, "Amount": 3, "Target": 3, "Value": 3}
+_RATIOS = {"Amount": 3, "Target": 3, "Value": 3, "Record": 3}
 
 
 def _with_id(prose: str, record_id: str, style: str = "") -> Text:

@@ -277,7 +277,7 @@ def _resolve(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) ->
         return resolution.record
     if resolution.candidates:
         names = ", ".join(f"{c.label} ({c.id})" for c in resolution.candidates)
-        raise NothingMatched(f"{name!r} could mean several {what}: {names}. Be more precise.")
+        raise NothingMatched(f"{name!r} matches more than one {what}: {names}. Be more precise.")
     raise NothingMatched(f"no {what} matches {name!r}. Try `sbkb search {shlex_quote(name)}`.")
 
 

@@ -665,6 +665,66 @@ def stats(ctx: click.Context, **output: bool) -> None:
     )
 
 
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "sqlite", "markdown"]),
+    required=True,
+    help="json: one array; csv: one table with a type column; sqlite: a table per type.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout (required for sqlite).",
+)
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """The whole knowledge base for other tools.
+
+    \b
+    Examples:
+      sbkb export --format json > sbkb.json
+      sbkb export --format sqlite -o sbkb.db && datasette sbkb.db
+      sbkb export --format csv -o sbkb.csv
+
+    JSON is one array of every record with its id and type. CSV is one table: id,
+    type, label, date, then every field, nested values as JSON. SQLite has one table
+    per record type, nested values as JSON columns. Markdown is a table per type.
+    """
+    from softbank_kb import export as exporting
+
+    kb = load_kb(ctx)
+    if output is not None and _inside(output, _data_dir(ctx)):
+        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--output")
+    if fmt == "sqlite":
+        if output is None:
+            raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
+        exporting.export_sqlite(kb, output)
+        click.echo(f"Wrote {len(kb)} records to {output}", err=True)
+        return
+    writers = {
+        "json": exporting.export_json,
+        "csv": exporting.export_csv,
+        "markdown": exporting.export_markdown,
+    }
+    document = writers[fmt](kb)
+    if output is None:
+        click.echo(document, nl=not document.endswith("\n"))
+        return
+    output.write_text(document if document.endswith("\n") else document + "\n", encoding="utf-8")
+    click.echo(f"Wrote {len(kb)} records to {output}", err=True)
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    """Whether `path` would land in `directory`."""
+    try:
+        return path.resolve().is_relative_to(directory.resolve())
+    except OSError:
+        return False
+
+
 def main() -> NoReturn:
     """Run the CLI; a closed pipe or Ctrl-C ends it quietly."""
     try:

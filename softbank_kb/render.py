@@ -225,7 +225,7 @@ def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
             "Kind": text(kind),
             "Target": text(target, "bold"),
             "Amount": text(amount),
-            "Vehicle": text(_name(kb, deal.vehicle)),
+            "Via": text(_name(kb, deal.vehicle)),
             "Summary": text(deal.summary),
         }
         rows.append((deal.id, cells))

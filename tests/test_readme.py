@@ -1,0 +1,47 @@
+"""The README's examples are the real output of the commands they show."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+import pytest
+
+from .conftest import REPO, RunCli
+
+README = REPO / "README.md"
+EXAMPLE = re.compile(r"```\n\$ sbkb (?P<command>[^\n|]*)\n(?P<output>.*?)```", re.DOTALL)
+
+
+def _shown(stdout: str, stderr: str, exit_code: int) -> str:
+    """Output as the README shows it: trailing spaces and leading blank lines dropped."""
+    lines = [line.rstrip() for line in (stdout + stderr).rstrip("\n").split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    if exit_code:
+        lines.append(f"(exit code {exit_code})")
+    return "\n".join(lines) + "\n"
+
+
+def _examples() -> list[re.Match[str]]:
+    return list(EXAMPLE.finditer(README.read_text(encoding="utf-8")))
+
+
+def test_readme_has_examples() -> None:
+    commands = [match["command"] for match in _examples()]
+    assert 'invest --year 2024' in commands
+    assert 'quote "Jensen Huang"' in commands
+    assert "financials --company ampere" in commands
+
+
+@pytest.mark.parametrize("match", _examples(), ids=lambda m: m["command"])
+def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> None:
+    monkeypatch.chdir(REPO)
+    result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "100"})
+    shown = _shown(result.stdout, result.stderr, result.exit_code)
+    if os.environ.get("SBKB_UPDATE_GOLDEN"):
+        text = README.read_text(encoding="utf-8")
+        README.write_text(text.replace(match.group(0), f"```\n$ sbkb {match['command']}\n{shown}```"))
+        return
+    assert shown == match["output"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -124,3 +125,24 @@ def test_schema_is_json_schema_for_data_files(run_cli: RunCli) -> None:
         "strategy",
     }
     assert "USD" in json.dumps(schema["$defs"]["Money"])
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        pytest.param("sbkb quote Mas", "Masayoshi Son", id="person"),
+        pytest.param("sbkb invest --company grap", "Graphcore", id="organisation"),
+        pytest.param("sbkb show ampere-acq", "ampere-acquisition", id="record-id"),
+    ],
+)
+def test_shell_completion_offers_names_and_ids(words: str, expected: str) -> None:
+    env = {
+        **os.environ,
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - 1),
+        "_SBKB_COMPLETE": "bash_complete",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "softbank_kb"], capture_output=True, text=True, env=env
+    )
+    assert f"plain,{expected}" in result.stdout.splitlines()

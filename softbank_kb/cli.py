@@ -287,6 +287,11 @@ def shlex_quote(text: str) -> str:
     return shlex.quote(text)
 
 
+def _joined(ctx: click.Context, param: click.Parameter, words: tuple[str, ...]) -> str | None:
+    """Several words typed without quotes are one name: `sbkb quote jensen huang`."""
+    return " ".join(words) if words else None
+
+
 def _nothing(what: str, hint: str = "") -> NoReturn:
     raise NothingMatched(f"no {what} matched" + (f"; {hint}" if hint else "."))
 
@@ -355,7 +360,8 @@ def invest(
         min_amount=min_amount,
     )
     if not deals:
-        _nothing("deal", "try without a filter, or `sbkb timeline`.")
+        dated = sorted({d.date.year for d in kb.deals if d.date is not None})
+        _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; try fewer filters.")
     from softbank_kb import render
 
     _output(**output).show(
@@ -365,7 +371,10 @@ def invest(
 
 @cli.command()
 @click.argument(
-    "speaker", required=False, shell_complete=_complete_names(("person", "organization"))
+    "speaker",
+    nargs=-1,
+    callback=_joined,
+    shell_complete=_complete_names(("person", "organization")),
 )
 @click.option("--about", help="Keep quotes that mention this entity or contain these words.")
 @click.option(
@@ -444,7 +453,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
 
 
 @cli.command()
-@click.argument("name", required=False, shell_complete=_complete_names(("person",)))
+@click.argument("name", nargs=-1, callback=_joined, shell_complete=_complete_names(("person",)))
 @output_options
 @click.pass_context
 def people(ctx: click.Context, name: str | None, **output: bool) -> None:
@@ -460,7 +469,9 @@ def people(ctx: click.Context, name: str | None, **output: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", required=False, shell_complete=_complete_names(("organization",)))
+@click.argument(
+    "name", nargs=-1, callback=_joined, shell_complete=_complete_names(("organization",))
+)
 @output_options
 @click.pass_context
 def company(ctx: click.Context, name: str | None, **output: bool) -> None:
@@ -571,7 +582,7 @@ def strategy(ctx: click.Context, **output: bool) -> None:
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("query", nargs=-1, required=True, callback=_joined)
 @click.option(
     "--type",
     "types",

@@ -73,9 +73,11 @@ def text(value: object, style: str = "") -> Text:
 
 def make_console(no_color: bool = False, stderr: bool = False) -> Console:
     """A console that colours only a terminal, and never under NO_COLOR or --no-color."""
+    # NO_COLOR and --no-color mean no escape sequences at all, bold and dim included.
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
     return Console(
         stderr=stderr,
-        no_color=no_color or None,
+        color_system=None if plain else "auto",
         highlight=False,
         markup=False,
         emoji=False,

@@ -146,3 +146,44 @@ def test_shell_completion_offers_names_and_ids(words: str, expected: str) -> Non
         [sys.executable, "-m", "softbank_kb"], capture_output=True, text=True, env=env
     )
     assert f"plain,{expected}" in result.stdout.splitlines()
+
+
+def test_search_grafcore_puts_graphcore_first(run_cli: RunCli) -> None:
+    hits = json.loads(run_cli("search", "grafcore", "--json").stdout)
+    assert hits[0]["record"]["id"] == "graphcore"
+    assert {"score", "tier", "field", "record"} <= set(hits[0])
+
+
+def test_quote_masa_shows_son(run_cli: RunCli) -> None:
+    quotes = json.loads(run_cli("quote", "Masa", "--json").stdout)
+    assert quotes
+    assert {q["speaker"] for q in quotes} == {"masayoshi-son"}
+
+
+def test_invest_company_open_ai_shows_the_openai_deals(run_cli: RunCli) -> None:
+    deals = json.loads(run_cli("invest", "--company", "open ai", "--json").stdout)
+    assert deals
+    assert all("openai" in {d["target"], d["investor"], *d["partners"]} for d in deals)
+
+
+@pytest.mark.parametrize(
+    "query", [pytest.param("", id="empty"), pytest.param("!!!", id="punctuation")]
+)
+def test_search_refuses_an_empty_query_as_usage(run_cli: RunCli, query: str) -> None:
+    result = run_cli("search", query)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_speaker_exits_1_with_a_hint(run_cli: RunCli) -> None:
+    result = run_cli("quote", "zzzzqqq")
+    assert result.exit_code == 1
+    assert "no speaker matches 'zzzzqqq'" in result.stderr
+
+
+def test_no_color_flag_wins_over_force_color(run_cli: RunCli) -> None:
+    colour = {"FORCE_COLOR": "1", "NO_COLOR": ""}
+    coloured = run_cli("people", "--no-pager", env=colour)
+    plain = run_cli("people", "--no-pager", "--no-color", env=colour)
+    assert "\x1b[" in coloured.stdout
+    assert "\x1b[" not in plain.stdout

@@ -30,7 +30,7 @@ def _examples() -> list[re.Match[str]]:
 
 def test_readme_has_examples() -> None:
     commands = [match["command"] for match in _examples()]
-    assert 'invest --year 2024' in commands
+    assert "invest --year 2024" in commands
     assert 'quote "Jensen Huang"' in commands
     assert "financials --company ampere" in commands
 
@@ -42,6 +42,8 @@ def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> N
     shown = _shown(result.stdout, result.stderr, result.exit_code)
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
         text = README.read_text(encoding="utf-8")
-        README.write_text(text.replace(match.group(0), f"```\n$ sbkb {match['command']}\n{shown}```"))
+        README.write_text(
+            text.replace(match.group(0), f"```\n$ sbkb {match['command']}\n{shown}```")
+        )
         return
     assert shown == match["output"]

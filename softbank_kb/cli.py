@@ -57,11 +57,12 @@ def _data_dir(ctx: click.Context) -> Path:
 
 def load_kb(ctx: click.Context) -> KnowledgeBase:
     """The knowledge base of the chosen data directory, or exit 3 with every reason."""
-    from softbank_kb.loading import KnowledgeBaseError, load_knowledge_base
+    from softbank_kb.cache import knowledge_base
+    from softbank_kb.problems import KnowledgeBaseError
 
     data_dir = _data_dir(ctx)
     try:
-        return load_knowledge_base(data_dir)
+        return knowledge_base(data_dir)
     except KnowledgeBaseError as error:
         hint = f"\nRun `sbkb --data {data_dir} validate` to see every problem."
         lines = [str(e) for e in error.errors[:20]]

@@ -6,12 +6,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
+from softbank_kb.paths import data_files
+from softbank_kb.problems import KnowledgeBaseError, LoadError
 
 # Larger files are refused before parsing: curated YAML is kilobytes, and a parse of
 # hundreds of megabytes would hold the terminal for minutes.
@@ -30,50 +32,36 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
+_INT_PATTERN = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT_PATTERN = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$")
+# An anchor (&a) or alias (*a) starts a value: after a space, a flow indicator or the
+# start of a line, and is followed by a name. `R&D` and `5 * 3` are not anchors.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])[&*][^\s,\[\]{}]", re.MULTILINE)
+
+
 class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The C parser with YAML 1.2-core scalars: no `yes`/`NO` booleans, octals or dates."""
 
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """The tag of an untagged node; a plain scalar is str unless it is JSON-like."""
+        # PyYAML's own resolver walks a table of YAML 1.1 patterns for every scalar, in
+        # Python; this one decides with a character test and at most two regexes.
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                if value in ("", "~", "null"):
+                    return _NULL
+                if value in ("true", "false"):
+                    return _BOOL
+                if value[0] in "-+0123456789":
+                    if _INT_PATTERN.match(value):
+                        return _INT
+                    if _FLOAT_PATTERN.match(value):
+                        return _FLOAT
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
-
-_StrictLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|false)$"), list("tf"))
-_StrictLoader.add_implicit_resolver(_NULL, re.compile(r"^(?:null|~|)$"), ["n", "~", ""])
-_StrictLoader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_StrictLoader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789"),
-)
 
 Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class LoadError:
-    """One problem in a data directory, with where it is."""
-
-    path: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = self.path
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return f"{where}: {self.message}"
-
-
-class KnowledgeBaseError(Exception):
-    """The data directory could not be loaded; `errors` says every reason."""
-
-    def __init__(self, errors: list[LoadError]) -> None:
-        super().__init__("\n".join(str(error) for error in errors))
-        self.errors = errors
 
 
 class _YamlProblem(Exception):
@@ -92,11 +80,6 @@ class _ParsedFile:
     path: Path
     node: Any
     records: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
-
-
-def data_files(data_dir: Path) -> list[Path]:
-    """The YAML files of a data directory, in a stable order."""
-    return sorted(p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
@@ -209,8 +192,8 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
 
 def _find_anchor(text: str) -> _YamlProblem | None:
     """An anchor or alias in the text, found by the scanner; None when there is none."""
-    # Only files that contain the characters pay for a token scan.
-    if "&" not in text and "*" not in text:
+    # Only files where an anchor may stand pay for a token scan.
+    if not _MAYBE_ANCHOR.search(text):
         return None
     try:
         for token in yaml.scan(text, Loader=_StrictLoader):

@@ -14,3 +14,8 @@ def bundled_data_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "data"
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """The YAML files of a data directory, in a stable order."""
+    return sorted(p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())

@@ -19,8 +19,13 @@ RunCli = Callable[..., Result]
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
-    """Run `sbkb ARGS` in-process with no colour, stdout and stderr kept apart."""
+def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> RunCli:
+    """Run `sbkb ARGS` in-process with no colour, stdout and stderr kept apart.
+
+    Each test has a cache directory of its own, empty at the start.
+    """
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("SBKB_NO_CACHE", raising=False)
     monkeypatch.delenv("SBKB_DATA", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")

@@ -1,0 +1,31 @@
+"""What can be wrong with a data directory: one problem, and the error that carries them all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """One problem in a data directory, with where it is."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """The data directory could not be loaded; `errors` says every reason."""
+
+    def __init__(self, errors: list[LoadError]) -> None:
+        super().__init__("\n".join(str(error) for error in errors))
+        self.errors = errors

@@ -1,0 +1,127 @@
+"""The content-keyed cache: used when data is unchanged, rebuilt when a byte changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from softbank_kb import cache, loading
+
+from .conftest import REPO, RunCli
+
+EVERY_COMMAND = [
+    pytest.param(["invest", "--year", "2024..2025"], id="invest"),
+    pytest.param(["quote", "Jensen Huang"], id="quote"),
+    pytest.param(["people", "Masa"], id="people"),
+    pytest.param(["company", "ampere", "--json"], id="company"),
+    pytest.param(["financials"], id="financials"),
+    pytest.param(["timeline", "--json"], id="timeline"),
+    pytest.param(["strategy"], id="strategy"),
+    pytest.param(["search", "puces"], id="search"),
+    pytest.param(["show", "ampere-acquisition"], id="show"),
+    pytest.param(["stats", "--json"], id="stats"),
+    pytest.param(["export", "--format", "csv"], id="export"),
+]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(REPO / "data", copy)
+    return copy
+
+
+def _caches() -> list[Path]:
+    directory = cache.cache_dir()
+    assert directory is not None
+    return sorted(directory.glob("kb-*.pickle")) if directory.is_dir() else []
+
+
+def test_unchanged_data_is_answered_from_the_cache(run_cli, data_dir, monkeypatch) -> None:
+    assert run_cli("--data", str(data_dir), "stats").exit_code == 0
+    assert len(_caches()) == 1
+
+    def no_loading(_: Path) -> None:
+        raise AssertionError("the loader ran although the data did not change")
+
+    monkeypatch.setattr(loading, "load_knowledge_base", no_loading)
+    result = run_cli("--data", str(data_dir), "invest", "--year", "2024")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_one_changed_byte_rebuilds_the_cache(run_cli: RunCli, data_dir: Path) -> None:
+    run_cli("--data", str(data_dir), "company", "ampere")
+    deals = data_dir / "deals.yaml"
+    text = deals.read_text(encoding="utf-8")
+    # Same length, same timestamp: only the content says it changed.
+    stat = deals.stat()
+    deals.write_text(text.replace("6500000000", "6500000001", 1), encoding="utf-8")
+    os.utime(deals, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = run_cli("--data", str(data_dir), "show", "ampere-acquisition", "--json")
+    assert '"amount": 6500000001' in result.stdout
+    assert len(_caches()) == 2
+
+
+@pytest.mark.parametrize("args", EVERY_COMMAND)
+def test_results_with_and_without_the_cache_are_identical(run_cli, data_dir, args) -> None:
+    without = run_cli("--data", str(data_dir), *args, env={"SBKB_NO_CACHE": "1"})
+    assert _caches() == []
+    cold = run_cli("--data", str(data_dir), *args)
+    warm = run_cli("--data", str(data_dir), *args)
+    assert len(_caches()) == 1
+    assert without.exit_code == cold.exit_code == warm.exit_code == 0
+    assert without.stdout == cold.stdout == warm.stdout
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda p: p.write_bytes(p.read_bytes()[:100]), id="truncated"),
+        pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+        pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n\x80\x05garbage"), id="corrupted"),
+        pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n" + b"\x80\x04K\x01."), id="foreign"),
+    ],
+)
+def test_a_damaged_cache_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> None:
+    first = run_cli("--data", str(data_dir), "timeline", "--json")
+    (path,) = _caches()
+    damage(path)
+    again = run_cli("--data", str(data_dir), "timeline", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert cache.load(path.name.removeprefix("kb-").removesuffix(".pickle")) is not None
+
+
+def test_an_unwritable_cache_directory_is_survived(run_cli, data_dir, tmp_path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be", encoding="utf-8")
+    result = run_cli("--data", str(data_dir), "stats", env={"XDG_CACHE_HOME": str(blocker)})
+    assert result.exit_code == 0, result.stderr
+
+
+def test_two_processes_building_the_cache_at_once(data_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    env.pop("SBKB_NO_CACHE", None)
+    command = [sys.executable, "-m", "softbank_kb", "--data", str(data_dir), "stats", "--json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, env=env) for _ in range(2)]
+    outputs = [run.communicate(timeout=60)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert outputs[0] == outputs[1]
+    caches = list((tmp_path / "cache" / "sbkb").glob("kb-*.pickle"))
+    assert len(caches) == 1
+    assert list((tmp_path / "cache" / "sbkb").glob(".kb-*")) == []
+    key = caches[0].name.removeprefix("kb-").removesuffix(".pickle")
+    os.environ["XDG_CACHE_HOME"], saved = str(tmp_path / "cache"), os.environ.get("XDG_CACHE_HOME")
+    try:
+        assert cache.load(key) is not None
+    finally:
+        if saved is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = saved

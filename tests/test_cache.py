@@ -102,7 +102,7 @@ def test_an_unwritable_cache_directory_is_survived(run_cli, data_dir, tmp_path) 
     assert result.exit_code == 0, result.stderr
 
 
-def test_two_processes_building_the_cache_at_once(data_dir: Path, tmp_path: Path) -> None:
+def test_two_processes_building_the_cache_at_once(data_dir, tmp_path, monkeypatch) -> None:
     import subprocess
     import sys
 
@@ -117,11 +117,5 @@ def test_two_processes_building_the_cache_at_once(data_dir: Path, tmp_path: Path
     assert len(caches) == 1
     assert list((tmp_path / "cache" / "sbkb").glob(".kb-*")) == []
     key = caches[0].name.removeprefix("kb-").removesuffix(".pickle")
-    os.environ["XDG_CACHE_HOME"], saved = str(tmp_path / "cache"), os.environ.get("XDG_CACHE_HOME")
-    try:
-        assert cache.load(key) is not None
-    finally:
-        if saved is None:
-            del os.environ["XDG_CACHE_HOME"]
-        else:
-            os.environ["XDG_CACHE_HOME"] = saved
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert cache.load(key) is not None

@@ -20,6 +20,9 @@ from softbank_kb.models import COLLECTIONS
 from softbank_kb.paths import bundled_data_dir
 
 
+RECORDS_PER_FILE = 2000
+
+
 def _bundled() -> dict[str, list[dict[str, Any]]]:
     collections: dict[str, list[dict[str, Any]]] = {name: [] for name in COLLECTIONS}
     for path in sorted(bundled_data_dir().glob("*.yaml")):
@@ -55,7 +58,10 @@ def make_kb(count: int, out_dir: Path) -> int:
             _renamed(record, ids, f"-c{k}") for k in range(copies) for record in records
         ]
         written += len(copied_records)
-        _dump(out_dir / f"{name}.yaml", {name: copied_records})
+        # Files of a few thousand records, as a grown knowledge base would be split.
+        for start in range(0, len(copied_records), RECORDS_PER_FILE):
+            chunk = copied_records[start : start + RECORDS_PER_FILE]
+            _dump(out_dir / f"{name}-{start // RECORDS_PER_FILE:03d}.yaml", {name: chunk})
     return written
 
 

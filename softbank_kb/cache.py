@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from softbank_kb import __version__
+from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import data_files
 
@@ -81,7 +82,8 @@ def load(key: str) -> KnowledgeBase | None:
     if not data.startswith(_MAGIC):
         return None
     try:
-        kb = pickle.loads(data[len(_MAGIC) :])
+        with without_garbage_collection():
+            kb = pickle.loads(data[len(_MAGIC) :])
     except Exception:
         return None
     return kb if isinstance(kb, KnowledgeBase) else None

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
 from softbank_kb.paths import data_files
 from softbank_kb.problems import KnowledgeBaseError, LoadError
@@ -36,7 +37,8 @@ _INT_PATTERN = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _FLOAT_PATTERN = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$")
 # An anchor (&a) or alias (*a) starts a value: after a space, a flow indicator or the
 # start of a line, and is followed by a name. `R&D` and `5 * 3` are not anchors.
-_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])[&*][^\s,\[\]{}]", re.MULTILINE)
+_BEFORE_ANCHOR = frozenset(" \t\r\n[{,:?-")
+_NOT_IN_ANCHOR = frozenset(" \t\r\n,[]{}")
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -92,6 +94,11 @@ def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
 
 def check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadError], int]:
     """The knowledge base of `data_dir` (None on errors), every error, and the file count."""
+    with without_garbage_collection():
+        return _check_data_dir(data_dir)
+
+
+def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadError], int]:
     if not data_dir.exists():
         return None, [LoadError(str(data_dir), "data directory does not exist")], 0
     if not data_dir.is_dir():
@@ -193,7 +200,7 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
 def _find_anchor(text: str) -> _YamlProblem | None:
     """An anchor or alias in the text, found by the scanner; None when there is none."""
     # Only files where an anchor may stand pay for a token scan.
-    if not _MAYBE_ANCHOR.search(text):
+    if not _may_hold_anchor(text):
         return None
     try:
         for token in yaml.scan(text, Loader=_StrictLoader):
@@ -208,6 +215,19 @@ def _find_anchor(text: str) -> _YamlProblem | None:
     return None
 
 
+def _may_hold_anchor(text: str) -> bool:
+    """Whether an `&` or `*` stands where a YAML anchor or alias could start."""
+    for sign in "&*":
+        at = text.find(sign)
+        while at >= 0:
+            before = text[at - 1] if at else "\n"
+            after = text[at + 1 : at + 2]
+            if before in _BEFORE_ANCHOR and after and after not in _NOT_IN_ANCHOR:
+                return True
+            at = text.find(sign, at + 1)
+    return False
+
+
 def _to_python(node: Any, depth: int, seen: set[int]) -> Any:
     """Plain Python values from a node tree, refusing what curated data never needs."""
     if depth > MAX_DEPTH:
@@ -218,22 +238,32 @@ def _to_python(node: Any, depth: int, seen: set[int]) -> Any:
     tag = node.tag
     if tag == _MAP:
         result: dict[str, Any] = {}
-        key_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag != _STR:
                 raise _YamlProblem("a key must be a plain string", key_node.start_mark)
             key = key_node.value
             if key in result:
-                raise _YamlProblem(
-                    f"duplicate key {key!r} (first at line {key_lines[key]})",
-                    key_node.start_mark,
-                )
-            key_lines[key] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, depth + 1, seen)
+                raise _duplicate_key(node, key_node)
+            # Most values are strings: taking them here saves a call per scalar, which
+            # is most of the cost of a large file.
+            if value_node.tag == _STR and id(value_node) not in seen:
+                seen.add(id(value_node))
+                result[key] = value_node.value
+            else:
+                result[key] = _to_python(value_node, depth + 1, seen)
         return result
     if tag == _SEQ:
         return [_to_python(item, depth + 1, seen) for item in node.value]
     return _scalar(node)
+
+
+def _duplicate_key(mapping: Any, repeated: Any) -> _YamlProblem:
+    """The error for a key given twice in a mapping, naming the line of the first."""
+    first = next(key for key, _ in mapping.value if key.value == repeated.value)
+    return _YamlProblem(
+        f"duplicate key {repeated.value!r} (first at line {first.start_mark.line + 1})",
+        repeated.start_mark,
+    )
 
 
 def _scalar(node: Any) -> Any:

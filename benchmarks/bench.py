@@ -131,11 +131,41 @@ def main() -> None:
     for label, timing in rows:
         ratio = timing.seconds / floor.seconds
         print(f"{label:44} {timing.seconds:9.3f} {timing.max_rss_mb:11.1f} {ratio:8.2f}")
+    python = sys.version.split()[0]
     print(
-        f"({args.runs} runs after a warm-up; 100,000-record cases 2 runs; python {sys.version.split()[0]}; {os.cpu_count()} cores)"
+        f"({args.runs} runs after a warm-up, 2 at 100,000; Python {python}; {os.cpu_count()} cores)"
     )
+    print_targets(dict(rows), floor)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def print_targets(timings: dict[str, Timing], floor: Timing) -> None:
+    """Each target of the issue, with the figure measured in this run."""
+
+    def seconds(label: str) -> float | None:
+        timing = timings.get(label)
+        return timing.seconds if timing else None
+
+    print("\ntargets")
+    for label, _ in QUERIES:
+        value = seconds(f"bundled: {label} (warm)")
+        print(f"  bundled {label}: {value / floor.seconds:.2f}x floor (target <= 1.5)")
+    value = seconds("bundled: --help")
+    print(f"  --help: {value / floor.seconds:.2f}x floor (target <= 0.6)")
+    for label, _ in QUERIES[::2]:
+        warm, bundled = seconds(f"10000: {label} (warm)"), seconds(f"bundled: {label} (warm)")
+        if warm and bundled:
+            print(
+                f"  10,000 {label} warm: {warm:.2f} s (target <= 0.5), "
+                f"{warm / bundled:.2f}x bundled (target <= 3)"
+            )
+    validate, parse = seconds("10000: validate"), seconds("10000: C loader bare parse")
+    if validate and parse:
+        print(f"  10,000 validate cold: {validate / parse:.2f}x bare C parse (target <= 1.5)")
+    peaks = [t.max_rss_mb for label, t in timings.items() if label.startswith("100000:")]
+    if peaks:
+        print(f"  100,000: peak memory {max(peaks):.0f} MB (target <= 1024)")
 
 
 if __name__ == "__main__":

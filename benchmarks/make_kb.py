@@ -19,7 +19,6 @@ import yaml
 from softbank_kb.models import COLLECTIONS
 from softbank_kb.paths import bundled_data_dir
 
-
 RECORDS_PER_FILE = 2000
 
 

@@ -737,16 +737,38 @@ def _inside(path: Path, directory: Path) -> bool:
         return False
 
 
+def _printable(message: str) -> str:
+    """A message with any control or bidi character from the data made visible."""
+    # File names and keys of a hostile data directory end up in error messages.
+    from softbank_kb.render import safe
+
+    return safe(message)
+
+
+def _silence_stdout(stdout: Any) -> None:
+    """Point stdout at /dev/null, so that the flush at exit cannot fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> NoReturn:
     """Run the CLI; a closed pipe or Ctrl-C ends it quietly."""
+    stdout = sys.stdout
     try:
         cli.main(prog_name="sbkb", standalone_mode=False)
+        # A reader that went away is found here, not in the flush at exit.
+        sys.stdout.flush()
     except click.ClickException as error:
+        error.message = _printable(error.message)
         error.show()
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
+        # Click turns Ctrl-C into Abort, after a new line that ends the terminal's ^C.
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
@@ -754,15 +776,22 @@ def main() -> NoReturn:
     except BrokenPipeError:
         # The reader went away (`sbkb timeline | head -1`): stop without a traceback,
         # and keep Python from complaining again when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout(stdout)
         sys.exit(EXIT_OK)
+    except SystemExit as done:
+        # Click and rich end a closed pipe themselves, with exit code 1 ("nothing
+        # matched" here): click after wrapping stdout so that its flush is quiet, rich
+        # from inside its `except BrokenPipeError`. Neither is a failure.
+        if sys.stdout is not stdout or isinstance(done.__context__, BrokenPipeError):
+            _silence_stdout(stdout)
+            sys.exit(EXIT_OK)
+        raise
     except Exception as error:
         if os.environ.get("SBKB_DEBUG"):
             raise
         click.echo(
-            f"sbkb: internal error: {type(error).__name__}: {error}\n"
-            "This is a bug; run again with SBKB_DEBUG=1 for the details.",
+            _printable(f"sbkb: internal error: {type(error).__name__}: {error}")
+            + "\nThis is a bug; run again with SBKB_DEBUG=1 for the details.",
             err=True,
         )
         sys.exit(EXIT_INTERNAL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,9 +17,9 @@ from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
 from softbank_kb.paths import data_files
 from softbank_kb.problems import KnowledgeBaseError, LoadError
 
-# Larger files are refused before parsing: curated YAML is kilobytes, and a parse of
-# hundreds of megabytes would hold the terminal for minutes.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# Larger files are refused before parsing: curated YAML is kilobytes, a generated file
+# of 2,000 records about 2 MB, and a parse of 50 MB would hold the terminal for 15 s.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 # Records nest a handful of levels; anything deeper is not a record.
 MAX_DEPTH = 32
 
@@ -39,6 +40,11 @@ _FLOAT_PATTERN = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0
 # start of a line, and is followed by a name. `R&D` and `5 * 3` are not anchors.
 _BEFORE_ANCHOR = frozenset(" \t\r\n[{,:?-")
 _NOT_IN_ANCHOR = frozenset(" \t\r\n,[]{}")
+# libyaml builds the node tree by recursion in C: some 50,000 levels overflow the C stack
+# (a segfault, not a RecursionError), and its scanner slows quadratically with flow
+# depth. A file that might nest this deep is checked without building the tree.
+_DEEP_SUSPECT = 1000
+_DEEP_BLOCK = re.compile(rf"^[ ?:-]{{{_DEEP_SUSPECT // 2},}}", re.MULTILINE)
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -105,12 +111,13 @@ def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadErro
         return None, [LoadError(str(data_dir), "is not a directory")], 0
     try:
         files = data_files(data_dir)
+        broken = _broken_links(data_dir)
     except OSError as error:
         return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0
-    if not files:
+    if not files and not broken:
         return None, [LoadError(str(data_dir), "holds no .yaml files")], 0
 
-    errors: list[LoadError] = []
+    errors: list[LoadError] = broken
     parsed: list[_ParsedFile] = []
     for path in files:
         result = _parse_file(path)
@@ -146,6 +153,23 @@ def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadErro
     return (None if errors else kb), errors, len(files)
 
 
+def _broken_links(data_dir: Path) -> list[LoadError]:
+    """Every .yaml name that links to nothing or to itself, which data_files passes over."""
+    errors = []
+    for path in sorted(data_dir.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or not path.is_symlink():
+            continue
+        try:
+            path.stat()
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                reason = "symbolic link loop"
+            else:
+                reason = f"symbolic link to {str(path.readlink())!r}, which does not exist"
+            errors.append(LoadError(str(path), f"cannot be read: {reason}"))
+    return errors
+
+
 def _parse_file(path: Path) -> _ParsedFile | LoadError:
     """Read and parse one file into records, or say in one line why it cannot be."""
     try:
@@ -167,7 +191,7 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
     if not text.strip():
         return LoadError(str(path), "file is empty")
 
-    problem = _find_anchor(text)
+    problem = _too_deep(text) or _find_anchor(text)
     if problem:
         return LoadError(str(path), problem.message, *_line_column(problem.mark))
     loader = _StrictLoader(text)
@@ -195,6 +219,30 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
     if layout:
         return layout
     return parsed
+
+
+def _too_deep(text: str) -> _YamlProblem | None:
+    """A collection nested deeper than MAX_DEPTH, found before any tree is built."""
+    # Flow nesting takes a bracket per level and block nesting an indent or a `- ` per
+    # level, so counting clears almost every file; the rest are walked event by event,
+    # which stops at the first level too deep.
+    if text.count("[") + text.count("{") < _DEEP_SUSPECT and not _DEEP_BLOCK.search(text):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_StrictLoader):
+            kind = type(event)
+            if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    return _YamlProblem(
+                        f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                    )
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the parse reports the syntax error with its position
+    return None
 
 
 def _find_anchor(text: str) -> _YamlProblem | None:

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 
 # C0 and C1 controls (tab and newline aside), DEL, and the bidi controls that can make
 # text read differently from what it is: none of them reach the terminal raw.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # The same characters, escaped in JSON too: json.dumps leaves C1 and bidi controls raw.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 _QUALIFIER_WORDS = {
     "about": "about",

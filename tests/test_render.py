@@ -95,6 +95,10 @@ def test_json_escapes_controls_as_json_does(run_cli: RunCli) -> None:
         pytest.param("\x1b[31m", "\\x1b[31m", id="esc"),
         pytest.param("a\u202eb", "a\\u202eb", id="bidi"),
         pytest.param("\x9b", "\\x9b", id="c1"),
+        pytest.param("\x85", "\\x85", id="c1-next-line"),
+        pytest.param("a\u061cb", "a\\u061cb", id="arabic-letter-mark"),
+        pytest.param("\u2066x\u2069", "\\u2066x\\u2069", id="bidi-isolate"),
+        pytest.param("\x1b]8;;http://x\x1b\\", "\\x1b]8;;http://x\\x1b\\", id="osc-8"),
         pytest.param("é ’ 5 %", "é ’ 5 %", id="ordinary"),
     ],
 )
@@ -139,3 +143,114 @@ def test_narrow_screen_drops_the_prose_column_but_keeps_ids(run_cli: RunCli) -> 
     assert "Summary" not in result.stdout
     assert "graphcore-acqu" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+# Every human view of the display records, under FORCE_COLOR: the bytes written ---------
+
+COLOUR = {"FORCE_COLOR": "1", "NO_COLOR": "", "COLUMNS": "100"}
+# Our own styles are SGR sequences; nothing else may begin with ESC.
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+# After our SGR sequences are removed, no C0 (but newline), DEL, C1 or bidi control.
+_RAW_CONTROL = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+DISPLAY_VIEWS = [
+    pytest.param(["company"], id="company-table"),
+    pytest.param(["company", "markup-corp"], id="company-profile"),
+    pytest.param(["invest"], id="deals-table"),
+    pytest.param(["show", "markup-deal"], id="show-deal"),
+    pytest.param(["show", "markup-quote"], id="show-quote"),
+    pytest.param(["show", "article"], id="show-source"),
+    pytest.param(["quote"], id="quote-panel"),
+    pytest.param(["quote", "--lang", "fr"], id="quote-panel-fr"),
+    pytest.param(["search", "evil"], id="search-hits"),
+    pytest.param(["search", "markup"], id="search-hits-markup"),
+    pytest.param(["timeline"], id="timeline"),
+    pytest.param(["stats"], id="stats"),
+]
+
+
+@pytest.mark.parametrize("args", DISPLAY_VIEWS)
+def test_only_our_sgr_sequences_reach_the_terminal(run_cli: RunCli, args: list[str]) -> None:
+    result = run_cli("--data", str(DISPLAY), *args, "--no-pager", env=COLOUR)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout_bytes.decode("utf-8")
+    assert _SGR.search(out), "FORCE_COLOR is on: our own styles are expected"
+    plain = _SGR.sub("", out)
+    assert not _RAW_CONTROL.search(plain), repr(_RAW_CONTROL.findall(plain))
+    # Nothing is a hyperlink: OSC 8 (ESC ] 8) and rich's [link=...] never become one.
+    assert "\x1b]" not in out
+    assert "\x1b]8;" not in out
+
+
+def test_quote_panel_shows_links_controls_and_bidi_as_text(run_cli: RunCli) -> None:
+    result = run_cli("--data", str(DISPLAY), "quote", "--no-pager", env=COLOUR)
+    assert result.exit_code == 0, result.stderr
+    plain = _SGR.sub("", result.stdout)
+    # The panel wraps at 100 columns: compare the words, not the line breaks.
+    flat = " ".join(line.strip("│ ") for line in plain.splitlines())
+    for shown in (
+        "\\x1b]8;;https://evil.example\\x1b\\clic\\x1b]8;;\\x1b\\",  # OSC 8 ended by ST
+        "[italic]x[/italic]",
+        "\\x85next \\x9b2J",  # C1: NEL and CSI
+        "[link=https://evil.example]here[/link]",
+        "\\u2066iso\\u2069 \\u061calm \\u200fRLM \\u202aLRE",  # every kind of bidi control
+        "\\x9d0;C1 title\\x9c",  # C1 OSC and ST
+        "\\x1b]8;;https://evil.example\\x07a BEL-ended",
+    ):
+        assert shown in flat, shown
+
+
+def test_search_hit_shows_the_matched_text_escaped(run_cli: RunCli) -> None:
+    result = run_cli("--data", str(DISPLAY), "search", "evil", "--no-pager", env=COLOUR)
+    assert result.exit_code == 0, result.stderr
+    plain = _SGR.sub("", result.stdout)
+    assert "bidi \\u202eevil\\u202c" in plain
+    assert "\\u2066iso\\u2069" in plain
+
+
+def test_quote_panel_exact_bytes_in_colour(run_cli: RunCli) -> None:
+    # The whole byte stream, escape sequences included, as a golden file.
+    result = run_cli("--data", str(DISPLAY), "quote", "--no-pager", env=COLOUR)
+    assert result.exit_code == 0, result.stderr
+    golden = GOLDEN / "quote-display-colour.ansi"
+    if os.environ.get("SBKB_UPDATE_GOLDEN"):
+        golden.write_bytes(result.stdout_bytes)
+    assert golden.is_file(), f"no golden file {golden}; run with SBKB_UPDATE_GOLDEN=1"
+    assert result.stdout_bytes == golden.read_bytes()
+
+
+QUOTE_TEXTS = ("\x1b]8;;https://evil.example\x1b\\", "\u061calm", "\x85next", "\u2066iso")
+
+
+@pytest.mark.parametrize(
+    ("args", "originals"),
+    [
+        pytest.param(["quote", "--json"], QUOTE_TEXTS, id="quote"),
+        pytest.param(["show", "markup-quote", "--json"], QUOTE_TEXTS, id="show"),
+        pytest.param(["search", "evil", "--json"], ("\u202eevil", "\u2066iso"), id="search"),
+    ],
+)
+def test_json_round_trips_every_control_character(
+    run_cli: RunCli, args: list[str], originals: tuple[str, ...]
+) -> None:
+    result = run_cli("--data", str(DISPLAY), *args)
+    assert result.exit_code == 0, result.stderr
+    # Escaped as JSON escapes, so no raw control is written...
+    assert not _RAW_CONTROL.search(result.stdout.replace("\n", ""))
+    # ...and a JSON reader gets the data back exactly.
+    strings = "\n".join(_strings(json.loads(result.stdout)))
+    for original in originals:
+        assert original in strings, repr(original)
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []

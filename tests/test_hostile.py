@@ -1,0 +1,224 @@
+"""Hostile data directories too big, too deep or too odd to keep in tests/hostile/.
+
+Each is written at test time and must be refused, by `validate` (exit 1) and by a query
+(exit 3), with the file and, where there is one, the line named; no traceback; within
+a second. The small static cases live in tests/hostile/ (see test_loading.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from softbank_kb.loading import MAX_DEPTH, MAX_FILE_BYTES
+from softbank_kb.paths import bundled_data_dir
+
+from .conftest import HOSTILE, RunCli
+
+SOURCES = (HOSTILE / "empty-file" / "sources.yaml").read_text(encoding="utf-8")
+DEEP = 100_000
+ORGANIZATION = (
+    "organizations:\n  - id: acme\n    name: Acme\n    kind: company\n"
+    "    description: {description}\n"
+    "    citations:\n      - {{source: article, excerpt: Acme}}\n"
+)
+
+
+def _data_dir(tmp_path: Path, organizations: str | bytes) -> Path:
+    """A data directory of the test source and one organizations.yaml."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    target = data / "organizations.yaml"
+    if isinstance(organizations, bytes):
+        target.write_bytes(organizations)
+    else:
+        target.write_text(organizations, encoding="utf-8")
+    return data
+
+
+def _refused(run_cli: RunCli, data: Path, expected: str, limit: float = 1.0) -> None:
+    """validate exits 1 and a query 3, both naming `expected`, quickly, no traceback."""
+    for args, code in ((["validate"], 1), (["timeline", "--no-pager"], 3)):
+        started = time.perf_counter()
+        result = run_cli("--data", str(data), *args)
+        elapsed = time.perf_counter() - started
+        assert result.exit_code == code, (args, result.stderr[:500])
+        assert result.stdout == ""
+        assert expected in result.stderr, result.stderr[:500]
+        assert "Traceback" not in result.stderr
+        assert elapsed < limit, (args, elapsed)
+
+
+def _deep_flow_sequences(n: int) -> str:
+    return "organizations: " + "[" * n + "]" * n + "\n"
+
+
+def _deep_flow_mappings(n: int) -> str:
+    return "organizations: " + "{a: " * n + "b" + "}" * n + "\n"
+
+
+def _deep_flow_over_lines(n: int) -> str:
+    return "organizations:\n" + " [\n" * n + " ]" * n + "\n"
+
+
+def _deep_block_sequences(n: int) -> str:
+    return "organizations:\n  " + "- " * n + "x\n"
+
+
+def _deep_block_mappings(n: int) -> str:
+    # Each level indented one more column: 2,000 levels is already 2 MB.
+    return "organizations:\n" + "".join(" " * i + "a:\n" for i in range(1, n + 1))
+
+
+def _deep_unclosed(n: int) -> str:
+    return "organizations: " + "[" * n + "\n"
+
+
+DEEP_CASES = [
+    pytest.param(_deep_flow_sequences, DEEP, "organizations.yaml:1:", id="flow-sequences"),
+    pytest.param(_deep_flow_mappings, DEEP, "organizations.yaml:1:", id="flow-mappings"),
+    pytest.param(_deep_flow_over_lines, DEEP, "organizations.yaml:34:", id="flow-over-lines"),
+    pytest.param(_deep_block_sequences, DEEP, "organizations.yaml:2:", id="block-sequences"),
+    pytest.param(_deep_block_mappings, 2_000, "organizations.yaml:34:", id="block-mappings"),
+    pytest.param(_deep_unclosed, DEEP, "organizations.yaml:1:", id="unclosed-flow"),
+]
+
+
+@pytest.mark.parametrize(("make", "levels", "where"), DEEP_CASES)
+def test_deep_nesting_is_refused_without_recursion(
+    run_cli: RunCli, tmp_path: Path, make: Callable[[int], str], levels: int, where: str
+) -> None:
+    data = _data_dir(tmp_path, make(levels))
+    _refused(run_cli, data, f"{where}")
+    _refused(run_cli, data, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def test_deep_nesting_does_not_crash_the_c_parser(tmp_path: Path) -> None:
+    # libyaml's composer recurses in C: unchecked, 100,000 levels are a segfault
+    # (exit -11), which no in-process test could report. Here it is a process of its own.
+    data = _data_dir(tmp_path, _deep_flow_sequences(DEEP))
+    result = subprocess.run(
+        [sys.executable, "-m", "softbank_kb", "--data", str(data), "validate"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"SBKB_NO_CACHE": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 1, result
+    assert "organizations.yaml:1:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_50_mb_file_is_refused_by_its_size(run_cli: RunCli, tmp_path: Path) -> None:
+    record = "  - id: acme-{0}\n    name: Acme {0}\n    kind: company\n    description: x\n"
+    chunk = "".join(record.format(i) for i in range(1000))
+    text = "organizations:\n" + chunk * (50 * 1024 * 1024 // len(chunk) + 1)
+    assert len(text) > 50 * 1024 * 1024 > MAX_FILE_BYTES
+    data = _data_dir(tmp_path, text)
+    # The query hashes the 50 MB for its cache key before the loader refuses the file.
+    _refused(run_cli, data, "organizations.yaml: file is", limit=5.0)
+    _refused(run_cli, data, f"the limit is {MAX_FILE_BYTES:,} bytes", limit=5.0)
+
+
+def test_a_1_mb_line_is_refused_by_the_field_limit(run_cli: RunCli, tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="x" * 1_000_000))
+    _refused(run_cli, data, "organizations.yaml:5:18: description: String should have at most")
+
+
+def test_a_1_mb_line_with_a_syntax_error_names_its_column(run_cli: RunCli, tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="x" * 1_000_000 + " : y"))
+    _refused(run_cli, data, "organizations.yaml:5:1000019: invalid YAML")
+
+
+def test_a_1_mb_comment_line_is_accepted(run_cli: RunCli, tmp_path: Path) -> None:
+    text = "#" + "x" * 1_000_000 + "\n" + ORGANIZATION.format(description="A company.")
+    result = run_cli("--data", str(_data_dir(tmp_path, text)), "validate")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "OK: 2 records in 2 files\n"
+
+
+def test_byte_order_mark_with_crlf_is_accepted(run_cli: RunCli, tmp_path: Path) -> None:
+    text = ORGANIZATION.format(description="A company.").replace("\n", "\r\n")
+    data = _data_dir(tmp_path, b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = run_cli("--data", str(data), "company", "acme", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert '"name": "Acme"' in result.stdout
+
+
+def test_mixed_line_endings_load_the_same_records(run_cli: RunCli, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    endings = ("\r\n", "\n", "\r")
+    for path in sorted(bundled_data_dir().glob("*.yaml")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        mixed = "".join(line + endings[i % 3] for i, line in enumerate(lines[:-1])) + lines[-1]
+        (data / path.name).write_bytes(mixed.encode("utf-8"))
+        assert b"\r\n" in (data / path.name).read_bytes()
+    bundled = run_cli("export", "--format", "json")
+    mixed = run_cli("--data", str(data), "export", "--format", "json")
+    assert mixed.exit_code == 0, mixed.stderr
+    assert mixed.stdout == bundled.stdout
+
+
+def test_missing_data_directory(run_cli: RunCli, tmp_path: Path) -> None:
+    _refused(run_cli, tmp_path / "missing", f"{tmp_path / 'missing'}: data directory does not")
+
+
+def test_a_file_where_a_directory_is_expected(run_cli: RunCli, tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    _refused(run_cli, data / "sources.yaml", f"{data / 'sources.yaml'}: is not a directory")
+
+
+def test_symlink_loop(run_cli: RunCli, tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    (data / "a.yaml").symlink_to("b.yaml")
+    (data / "b.yaml").symlink_to("a.yaml")
+    _refused(run_cli, data, f"{data / 'a.yaml'}: cannot be read: symbolic link loop")
+    _refused(run_cli, data, f"{data / 'b.yaml'}: cannot be read: symbolic link loop")
+
+
+def test_dangling_symlink(run_cli: RunCli, tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    (data / "deals.yaml").symlink_to("gone.yaml")
+    _refused(run_cli, data, f"{data / 'deals.yaml'}: cannot be read: symbolic link to 'gone.yaml'")
+
+
+def test_symlinked_data_file_is_followed(run_cli: RunCli, tmp_path: Path) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    elsewhere = tmp_path / "elsewhere.yaml"
+    shutil.move(data / "organizations.yaml", elsewhere)
+    (data / "organizations.yaml").symlink_to(elsewhere)
+    result = run_cli("--data", str(data), "validate")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_control_characters_in_file_names_and_keys_are_shown_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Error messages name files and keys of the data: through main(), as the installed
+    # command runs, their control characters are shown, never sent to the terminal.
+    from softbank_kb.cli import main
+
+    data = _data_dir(
+        tmp_path, ORGANIZATION.format(description="A company.") + '    "\\e[2Jkey": 1\n'
+    )
+    (data / "\x1b]0;pwned\x07.yaml").write_text('deals:\n  - id: "\\e[31mx"\n', encoding="utf-8")
+    monkeypatch.setenv("SBKB_NO_CACHE", "1")
+    for args, code in ((["validate"], 1), (["invest"], 3)):
+        monkeypatch.setattr(sys, "argv", ["sbkb", "--data", str(data), *args])
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code == code
+        err = capfd.readouterr().err
+        assert "\x1b" not in err
+        assert "\x07" not in err
+        assert "\\x1b]0;pwned\\x07.yaml:2:" in err
+        assert "\\x1b[2Jkey" in err

@@ -48,7 +48,12 @@ def _key_or_none(data_dir: Path) -> str | None:
     """The content key, or None when the directory cannot be read: the loader says why."""
     try:
         files = data_files(data_dir)
-        return content_key(files) if files else None
+        named = [p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml")]
+        # A .yaml name that is not a readable file (a broken link) is for the loader
+        # to report, so such a directory is never answered from the cache.
+        if not files or len(named) != len(files):
+            return None
+        return content_key(files)
     except OSError:
         return None
 

@@ -740,7 +740,7 @@ def _inside(path: Path, directory: Path) -> bool:
 def _printable(message: str) -> str:
     """A message with any control or bidi character from the data made visible."""
     # File names and keys of a hostile data directory end up in error messages.
-    from softbank_kb.render import safe
+    from softbank_kb.printable import safe
 
     return safe(message)
 

@@ -89,6 +89,26 @@ class _ParsedFile:
     node: Any
     records: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
 
+    def release(self) -> None:
+        """Drop the node tree and raw records once the file's records are validated.
+
+        A large knowledge base would otherwise hold every file's nodes at once; the
+        rare error found later (a duplicate id, a dangling reference) parses the file
+        again for its line numbers.
+        """
+        self.node = None
+        self.records = []
+
+    def tree(self) -> Any:
+        """The file's node tree, parsed again if it was released."""
+        if self.node is None:
+            loader = _StrictLoader(self.path.read_bytes().decode("utf-8-sig"))
+            try:
+                self.node = loader.get_single_node()
+            finally:
+                loader.dispose()
+        return self.node
+
 
 def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
     """Every record of `data_dir`, validated and cross-checked, or KnowledgeBaseError."""
@@ -118,17 +138,13 @@ def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadErro
         return None, [LoadError(str(data_dir), "holds no .yaml files")], 0
 
     errors: list[LoadError] = broken
-    parsed: list[_ParsedFile] = []
-    for path in files:
-        result = _parse_file(path)
-        if isinstance(result, LoadError):
-            errors.append(result)
-        else:
-            parsed.append(result)
-
     collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
     origins: dict[str, tuple[_ParsedFile, Path_]] = {}
-    for parsed_file in parsed:
+    for path in files:
+        parsed_file = _parse_file(path)
+        if isinstance(parsed_file, LoadError):
+            errors.append(parsed_file)
+            continue
         for collection, index, raw in parsed_file.records:
             record = _validate_record(parsed_file, collection, index, raw, errors)
             if record is None:
@@ -147,6 +163,7 @@ def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadErro
                 continue
             origins[record.id] = (parsed_file, where)
             collections[collection].append(record)
+        parsed_file.release()
 
     kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
     errors.extend(_dangling_references(kb, origins))
@@ -294,7 +311,7 @@ def _to_python(node: Any, depth: int, seen: set[int]) -> Any:
                 raise _duplicate_key(node, key_node)
             # Most values are strings: taking them here saves a call per scalar, which
             # is most of the cost of a large file.
-            if value_node.tag == _STR and id(value_node) not in seen:
+            if value_node.tag == _STR and id(value_node) not in seen and depth < MAX_DEPTH:
                 seen.add(id(value_node))
                 result[key] = value_node.value
             else:
@@ -439,7 +456,7 @@ def _dotted(path: Path_) -> str:
 
 def _error_at(parsed: _ParsedFile, path: Path_, message: str, key: bool = False) -> LoadError:
     """An error placed at the deepest node of `path` that exists in the file."""
-    return LoadError(str(parsed.path), message, *_line_column(_mark_of(parsed.node, path, key)))
+    return LoadError(str(parsed.path), message, *_line_column(_mark_of(parsed.tree(), path, key)))
 
 
 def _mark_of(node: Any, path: Path_, key: bool = False) -> Any:

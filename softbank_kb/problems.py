@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from softbank_kb.printable import safe
+
 
 @dataclass(frozen=True)
 class LoadError:
@@ -20,7 +22,8 @@ class LoadError:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        # File names and keys come from the data directory: never raw control codes.
+        return safe(f"{where}: {self.message}")
 
 
 class KnowledgeBaseError(Exception):

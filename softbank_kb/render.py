@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,17 +26,12 @@ from softbank_kb.models import (
     Quote,
     StrategyItem,
 )
+from softbank_kb.printable import UNSAFE_IN_JSON, safe
 
 if TYPE_CHECKING:
     from softbank_kb.query import Profile, Series, Stats
     from softbank_kb.search import Hit
     from softbank_kb.verify import VerifyReport
-
-# C0 and C1 controls (tab and newline aside), DEL, and the bidi controls that can make
-# text read differently from what it is: none of them reach the terminal raw.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# The same characters, escaped in JSON too: json.dumps leaves C1 and bidi controls raw.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 _QUALIFIER_WORDS = {
     "about": "about",
@@ -51,16 +45,6 @@ _SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 
 
 # Text that is safe to print -------------------------------------------------------------
-
-
-def safe(text: str) -> str:
-    """Control and bidi characters as visible escapes (`\\x1b`), everything else as is."""
-    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def text(value: object, style: str = "") -> Text:
@@ -101,7 +85,7 @@ def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -
 def to_json(value: Any) -> str:
     """One JSON document; control and bidi characters escaped as JSON escapes them."""
     dumped = json.dumps(value, ensure_ascii=False, indent=2)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    return UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 def record_dict(record: AnyRecord) -> dict[str, Any]:

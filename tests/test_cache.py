@@ -119,3 +119,11 @@ def test_two_processes_building_the_cache_at_once(data_dir, tmp_path, monkeypatc
     key = caches[0].name.removeprefix("kb-").removesuffix(".pickle")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert cache.load(key) is not None
+
+
+def test_a_broken_link_is_never_answered_from_the_cache(run_cli: RunCli, data_dir: Path) -> None:
+    assert run_cli("--data", str(data_dir), "stats").exit_code == 0
+    (data_dir / "gone.yaml").symlink_to(data_dir / "nowhere.yaml")
+    result = run_cli("--data", str(data_dir), "stats")
+    assert result.exit_code == 3
+    assert "gone.yaml" in result.stderr

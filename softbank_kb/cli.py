@@ -299,6 +299,8 @@ def _nothing(what: str, hint: str = "") -> NoReturn:
 
 # Query commands ---------------------------------------------------------------------------
 
+# Spelled out here, not read from the Deal model, so that `--help` needs no pydantic;
+# tests/test_cli.py checks that the two lists agree.
 DEAL_KINDS = (
     "investment",
     "funding_round",

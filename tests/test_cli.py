@@ -187,3 +187,24 @@ def test_no_color_flag_wins_over_force_color(run_cli: RunCli) -> None:
     plain = run_cli("people", "--no-pager", "--no-color", env=colour)
     assert "\x1b[" in coloured.stdout
     assert "\x1b[" not in plain.stdout
+
+
+def test_deal_kinds_of_the_cli_are_the_model_s() -> None:
+    from typing import get_args
+
+    from softbank_kb.cli import ALL_TYPES, DEAL_KINDS
+    from softbank_kb.models import TYPE_NAMES, Deal
+
+    assert get_args(Deal.model_fields["kind"].annotation) == DEAL_KINDS
+    assert set(ALL_TYPES) == set(TYPE_NAMES.values())
+
+
+def test_help_imports_no_heavy_module() -> None:
+    code = (
+        "import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pydantic', 'rich', 'rapidfuzz', 'yaml') if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

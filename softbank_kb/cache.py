@@ -4,9 +4,10 @@ The key is a sha256 over the package version, the Python version and every data 
 name and bytes, so an edited file is always seen, whatever its timestamp. The value is
 the pickled KnowledgeBase: unpickling frozen pydantic models re-runs no validation and
 needs neither PyYAML nor the loader, which is what makes a warm start cheap (see
-benchmarks/README.md for the formats measured). Any unreadable, truncated or foreign
-cache file is ignored and rebuilt; a cache directory that cannot be written is
-survived. Nothing here ever writes into the data directory.
+benchmarks/README.md for the formats measured). What is derived from a knowledge base
+and costly to rebuild (the search index) is kept beside it under the same key. Any
+unreadable, truncated or foreign cache file is ignored and rebuilt; a cache directory
+that cannot be written is survived. Nothing here ever writes into the data directory.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
+import weakref
 from pathlib import Path
+from typing import TypeVar
 
 from softbank_kb import __version__
 from softbank_kb.memory import without_garbage_collection
@@ -26,6 +28,10 @@ from softbank_kb.paths import data_files
 _MAGIC = b"sbkb-cache-1\n"
 # Cache files of other contents are removed beyond this many, newest kept.
 _KEEP = 4
+# The content key of each knowledge base this process loaded, for what derives from it.
+_KEYS: dict[int, tuple[weakref.ref[KnowledgeBase], str]] = {}
+
+T = TypeVar("T")
 
 
 def knowledge_base(data_dir: Path) -> KnowledgeBase:
@@ -34,14 +40,26 @@ def knowledge_base(data_dir: Path) -> KnowledgeBase:
     if key is not None:
         cached = load(key)
         if cached is not None:
-            return cached
+            return _remember(cached, key)
     from softbank_kb.loading import load_knowledge_base
 
     kb = load_knowledge_base(data_dir)
     # Stored only if the files did not change while they were being loaded.
     if key is not None and _key_or_none(data_dir) == key:
         store(key, kb)
+        _remember(kb, key)
     return kb
+
+
+def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
+    _KEYS[id(kb)] = (weakref.ref(kb), key)
+    return kb
+
+
+def _key_of(kb: KnowledgeBase) -> str | None:
+    """The content key `kb` was loaded under, or None if it did not come through here."""
+    known = _KEYS.get(id(kb))
+    return known[1] if known is not None and known[0]() is kb else None
 
 
 def _key_or_none(data_dir: Path) -> str | None:
@@ -77,48 +95,75 @@ def content_key(files: list[Path]) -> str:
 
 def load(key: str) -> KnowledgeBase | None:
     """The cached knowledge base for this key, or None if there is none usable."""
+    return _read(f"kb-{key}.pickle", KnowledgeBase)
+
+
+def store(key: str, kb: KnowledgeBase) -> None:
+    """Write the cache atomically; a cache that cannot be written is not an error."""
+    _write(f"kb-{key}.pickle", kb)
+
+
+def load_derived(kb: KnowledgeBase, name: str, kind: type[T]) -> T | None:
+    """What was derived from `kb` and stored under `name`, or None."""
+    key = _key_of(kb)
+    return None if key is None else _read(f"{name}-{key}.pickle", kind)
+
+
+def store_derived(kb: KnowledgeBase, name: str, value: object) -> None:
+    """Keep something derived from `kb` until its data changes (only for a cached `kb`)."""
+    key = _key_of(kb)
+    if key is not None:
+        _write(f"{name}-{key}.pickle", value)
+
+
+def _read(file_name: str, kind: type[T]) -> T | None:
+    """The object pickled in a cache file if it is whole and of `kind`, else None."""
     directory = cache_dir()
     if directory is None:
         return None
     try:
-        data = (directory / f"kb-{key}.pickle").read_bytes()
+        data = (directory / file_name).read_bytes()
     except OSError:
         return None
     if not data.startswith(_MAGIC):
         return None
     try:
         with without_garbage_collection():
-            kb = pickle.loads(data[len(_MAGIC) :])
+            value = pickle.loads(data[len(_MAGIC) :])
     except Exception:
         return None
-    return kb if isinstance(kb, KnowledgeBase) else None
+    return value if isinstance(value, kind) else None
 
 
-def store(key: str, kb: KnowledgeBase) -> None:
-    """Write the cache atomically; a cache that cannot be written is not an error."""
+def _write(file_name: str, value: object) -> None:
+    """Pickle `value` into the cache atomically; failing to is not an error."""
     directory = cache_dir()
     if directory is None:
         return
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        payload = _MAGIC + pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        import tempfile  # only a cold start writes; a warm one need not import it
+
         # Written beside its final name and renamed: a reader sees the old file or the
         # whole new one, and two writers at once each rename a complete file.
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(payload)
-            Path(temporary).replace(directory / f"kb-{key}.pickle")
+            Path(temporary).replace(directory / file_name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        _prune(directory)
+        _prune(directory, file_name.split("-", 1)[0])
     except OSError:
         return
 
 
-def _prune(directory: Path) -> None:
+def _prune(directory: Path, prefix: str) -> None:
     """Remove all but the newest few caches: each edit of the data makes a new one."""
-    caches = sorted(directory.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    caches = sorted(
+        directory.glob(f"{prefix}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     for old in caches[_KEEP:]:
         old.unlink(missing_ok=True)

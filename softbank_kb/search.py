@@ -53,6 +53,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from softbank_kb.cache import load_derived, store_derived
 from softbank_kb.models import AnyRecord, KnowledgeBase
 
 MAX_QUERY_LENGTH = 1000
@@ -300,6 +301,28 @@ class _Index:
             if spaceless != key:
                 self.names.setdefault(spaceless, []).append((e, f, True))
 
+    def __getstate__(self) -> dict[str, object]:
+        # The records belong to the knowledge base, which is cached on its own: the
+        # stored index keeps their places only, and is bound to the records on load.
+        return {
+            "entries": [entry._replace(record=None) for entry in self.entries],
+            "words": self.words,
+            "names": self.names,
+        }
+
+    def bound_to(self, kb: KnowledgeBase) -> _Index | None:
+        """This unpickled index with its entries given `kb`'s records, or None if not its."""
+        records = list(kb.records())
+        if len(records) != len(self.entries):
+            return None
+        entries = []
+        for entry, record in zip(self.entries, records, strict=True):
+            if entry.order[1] != record.id:
+                return None
+            entries.append(entry._replace(record=record))
+        self.entries = entries
+        return self
+
     @cached_property
     def vocabulary(self) -> list[str]:
         """Every word, sorted, to find the words a prefix begins."""
@@ -328,9 +351,18 @@ def _index(kb: KnowledgeBase) -> _Index:
         return cached[1]
     for key in [key for key, (ref, _) in _INDEXES.items() if ref() is None]:
         del _INDEXES[key]
-    index = _Index(kb)
+    index = _stored_index(kb)
+    if index is None:
+        index = _Index(kb)
+        store_derived(kb, "search", index)
     _INDEXES[id(kb)] = (weakref.ref(kb), index)
     return index
+
+
+def _stored_index(kb: KnowledgeBase) -> _Index | None:
+    """The index kept in the cache beside `kb`, when `kb` came from the cache too."""
+    stored = load_derived(kb, "search", _Index)
+    return stored.bound_to(kb) if stored is not None else None
 
 
 # Matching words ---------------------------------------------------------------------------

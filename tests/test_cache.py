@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 
 from softbank_kb import cache, loading
+from softbank_kb.paths import data_files
 
 from .conftest import REPO, RunCli
+
+DAMAGES = [
+    pytest.param(lambda p: p.write_bytes(p.read_bytes()[:100]), id="truncated"),
+    pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+    pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n\x80\x05garbage"), id="corrupted"),
+    pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n" + b"\x80\x04K\x01."), id="foreign"),
+]
+NO_CACHE = {"SBKB_NO_CACHE": "1"}
 
 EVERY_COMMAND = [
     pytest.param(["invest", "--year", "2024..2025"], id="invest"),
@@ -76,15 +85,7 @@ def test_results_with_and_without_the_cache_are_identical(run_cli, data_dir, arg
     assert without.stdout == cold.stdout == warm.stdout
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        pytest.param(lambda p: p.write_bytes(p.read_bytes()[:100]), id="truncated"),
-        pytest.param(lambda p: p.write_bytes(b""), id="empty"),
-        pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n\x80\x05garbage"), id="corrupted"),
-        pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n" + b"\x80\x04K\x01."), id="foreign"),
-    ],
-)
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_a_damaged_cache_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> None:
     first = run_cli("--data", str(data_dir), "timeline", "--json")
     (path,) = _caches()
@@ -93,6 +94,45 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> No
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
     assert cache.load(path.name.removeprefix("kb-").removesuffix(".pickle")) is not None
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> None:
+    first = run_cli("--data", str(data_dir), "search", "puces", "--json")
+    directory = cache.cache_dir()
+    assert directory is not None
+    (path,) = directory.glob("search-*.pickle")
+    damage(path)
+    again = run_cli("--data", str(data_dir), "search", "puces", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert path.read_bytes().startswith(b"sbkb-cache-1\n")
+    assert len(path.read_bytes()) > 1000
+
+
+def test_a_search_index_of_other_records_is_not_used(run_cli, data_dir, tmp_path) -> None:
+    """An index that does not fit the records it is bound to is rebuilt, not trusted."""
+    other = tmp_path / "other"
+    shutil.copytree(data_dir, other)
+    # One organisation more: the same kinds of records, but not the same records.
+    organizations = other / "organizations.yaml"
+    text = organizations.read_text(encoding="utf-8")
+    extra = (
+        "  - id: extra-org\n    name: Extra Org\n    kind: company\n"
+        "    description: A test.\n"
+        "    citations: [{source: article-asi-ambition, excerpt: x}]\n"
+    )
+    organizations.write_text(text.replace("  - id: ", extra + "  - id: ", 1), encoding="utf-8")
+    assert run_cli("--data", str(other), "search", "puces").exit_code == 0
+    directory = cache.cache_dir()
+    assert directory is not None
+    (other_index,) = directory.glob("search-*.pickle")
+    key = cache.content_key(data_files(data_dir))
+    other_index.replace(directory / f"search-{key}.pickle")
+    expected = run_cli("--data", str(data_dir), "search", "puces", "--json", env=NO_CACHE)
+    result = run_cli("--data", str(data_dir), "search", "puces", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout
 
 
 def test_an_unwritable_cache_directory_is_survived(run_cli, data_dir, tmp_path) -> None:

@@ -48,7 +48,7 @@ import weakref
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -279,16 +279,31 @@ def _make_entry(record: AnyRecord) -> _Entry:
 
 
 class _Index:
-    """Every record folded, and every word of the knowledge base."""
+    """Every record's text folded, and every word of the knowledge base.
+
+    A search scans one string per record, its haystack, and looks field by field only
+    at the few records every query word is found in; their fields are folded again when
+    the index came from the cache, which keeps strings only (cheap to unpickle).
+    """
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.entries = [_make_entry(record) for record in kb.records()]
+        self.records = list(kb.records())
+        self._entries = dict(enumerate(_make_entry(record) for record in self.records))
+        self.haystacks = [entry.haystack for entry in self._entries.values()]
+        self.name_texts = [entry.names for entry in self._entries.values()]
         self.words: set[str] = set()
         # folded name, alias or id (and its spaceless form) -> (entry, field, spaceless)
         self.names: dict[str, list[tuple[int, int, bool]]] = {}
-        for e, entry in enumerate(self.entries):
+        for e, entry in self._entries.items():
             self.words.update(entry.haystack.split())
             self._add_names(e, entry)
+
+    def entry(self, e: int) -> _Entry:
+        """The record at position `e` with its fields folded."""
+        entry = self._entries.get(e)
+        if entry is None:
+            entry = self._entries[e] = _make_entry(self.records[e])
+        return entry
 
     def _add_names(self, e: int, entry: _Entry) -> None:
         """Register the names, aliases and id of an entry for exact lookup."""
@@ -301,26 +316,27 @@ class _Index:
             if spaceless != key:
                 self.names.setdefault(spaceless, []).append((e, f, True))
 
+    _STORED = ("haystacks", "name_texts", "words", "names")
+
     def __getstate__(self) -> dict[str, object]:
         # The records belong to the knowledge base, which is cached on its own: the
-        # stored index keeps their places only, and is bound to the records on load.
-        return {
-            "entries": [entry._replace(record=None) for entry in self.entries],
-            "words": self.words,
-            "names": self.names,
-        }
+        # stored index keeps their ids only, and is bound to the records on load.
+        state = {name: getattr(self, name) for name in self._STORED}
+        state["ids"] = [record.id for record in self.records]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._ids: list[str] = state.pop("ids")
+        self.__dict__.update(state)
+        self.records = []
+        self._entries = {}
 
     def bound_to(self, kb: KnowledgeBase) -> _Index | None:
-        """This unpickled index with its entries given `kb`'s records, or None if not its."""
+        """This unpickled index given `kb`'s records, or None if it is not theirs."""
         records = list(kb.records())
-        if len(records) != len(self.entries):
+        if [record.id for record in records] != self._ids:
             return None
-        entries = []
-        for entry, record in zip(self.entries, records, strict=True):
-            if entry.order[1] != record.id:
-                return None
-            entries.append(entry._replace(record=record))
-        self.entries = entries
+        self.records = records
         return self
 
     @cached_property
@@ -456,12 +472,10 @@ def _rank(
     index: _Index, folded: str, types: Collection[str] | None, names_only: bool
 ) -> tuple[list[_Found], list[dict[str, float]]]:
     """Every record the folded query finds, best first, and what each query word matched."""
-    entries = [
-        (e, entry)
-        for e, entry in enumerate(index.entries)
-        if types is None or entry.record.type in types
+    candidates = [
+        e for e, record in enumerate(index.records) if types is None or record.type in types
     ]
-    allowed = {e for e, _ in entries}
+    allowed = set(candidates)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
     matches = _query_matches(index, words)
@@ -470,10 +484,11 @@ def _rank(
     # The word with the fewest forms first, to turn records away after as few scans as possible.
     wanted = sorted(padded, key=len)
     if all(wanted):
-        for e, entry in entries:
-            text = entry.names if names_only else entry.haystack
+        texts = index.name_texts if names_only else index.haystacks
+        for e in candidates:
+            text = texts[e]
             if e not in found and all(any(m in text for m in alts) for alts in wanted):
-                found[e] = _judge(entry, padded, folded, names_only)
+                found[e] = _judge(index.entry(e), padded, folded, names_only)
     _close_names(index, folded, allowed, found)
     ranked = sorted(found.values(), key=lambda h: (h.tier, -h.score, h.entry.order))
     return ranked, matches
@@ -487,7 +502,7 @@ def _exact_names(index: _Index, folded: str, allowed: set[int]) -> dict[int, _Fo
             if e in found or e not in allowed:
                 continue
             score = 97.0 if spaceless or joined else (100.0 if f >= 0 else 99.0)
-            found[e] = _Found(index.entries[e], 0, score, f, True)
+            found[e] = _Found(index.entry(e), 0, score, f, True)
     return found
 
 
@@ -557,7 +572,7 @@ def _close_names(index: _Index, folded: str, allowed: set[int], found: dict[int,
             score = 10 + 29 * (0.6 * similarity / 100 + 0.4)
             current = found.get(e)
             if current is None or (current.tier == 3 and current.score < score):
-                found[e] = _Found(index.entries[e], 3, score, f, True)
+                found[e] = _Found(index.entry(e), 3, score, f, True)
 
 
 # Public API -------------------------------------------------------------------------------
@@ -651,10 +666,10 @@ def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[
     """The few records with a name, or a word of a name, loosely like the query."""
     names: list[str] = []
     owners: list[int] = []
-    for e, entry in enumerate(index.entries):
-        if entry.record.type not in types:
+    for e, record in enumerate(index.records):
+        if record.type not in types:
             continue
-        for name in entry.names.split("\n"):
+        for name in index.name_texts[e].split("\n"):
             # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
             for candidate in {name.strip(), *name.split()}:
                 if len(candidate) > _SHORT:
@@ -662,7 +677,7 @@ def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[
                     owners.append(e)
     nearest: dict[str, AnyRecord] = {}
     for _, _, at in process.extract(folded, names, scorer=fuzz.ratio, score_cutoff=70, limit=25):
-        record = index.entries[owners[at]].record
+        record = index.records[owners[at]]
         nearest.setdefault(record.id, record)
     return tuple(nearest.values())[:5]
 

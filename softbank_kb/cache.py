@@ -1,7 +1,7 @@
 """A cache of the validated knowledge base, keyed by the content of its data files.
 
-The key is a sha256 over the package version, the Python version and every data file's
-name and bytes, so an edited file is always seen, whatever its timestamp. The value is
+The key is a sha256 over the package version and code, the Python version and every data
+file's name and bytes, so an edited file is always seen, whatever its timestamp. The value is
 the pickled KnowledgeBase: unpickling frozen pydantic models re-runs no validation and
 needs neither PyYAML nor the loader, which is what makes a warm start cheap (see
 benchmarks/README.md for the formats measured). What is derived from a knowledge base
@@ -85,8 +85,12 @@ def cache_dir() -> Path | None:
 
 
 def content_key(files: list[Path]) -> str:
-    """A sha256 over the version, and the name and bytes of every data file, in order."""
+    """A sha256 over the version and code, and the name and bytes of every data file."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    # The code too: a checkout changes between releases, and a pickle of records made
+    # by other model classes must not be taken for this code's (a fraction of a ms).
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
     for path in files:
         digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -50,9 +50,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-
 from softbank_kb.cache import load_derived, store_derived
 from softbank_kb.models import AnyRecord, KnowledgeBase
 
@@ -421,6 +418,9 @@ def _word_matches(index: _Index, word: str, typos: bool = True) -> dict[str, flo
 
 def _typo_matches(index: _Index, word: str) -> dict[str, float]:
     """Words one typo away from `word`, or two from 8 letters on; a swap is one typo."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     edits = 1 if len(word) < 8 else 2
     found = process.extract(
         word, index.typo_vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
@@ -490,8 +490,13 @@ def _rank(
             if e not in found and all(any(m in text for m in alts) for alts in wanted):
                 found[e] = _judge(index.entry(e), padded, folded, names_only)
     _close_names(index, folded, allowed, found)
-    ranked = sorted(found.values(), key=lambda h: (h.tier, -h.score, h.entry.order))
+    ranked = sorted(found.values(), key=_rank_order)
     return ranked, matches
+
+
+def _rank_order(found: _Found) -> tuple[int, float, tuple[int, str]]:
+    """Best tier first, then best score, then by type and id."""
+    return (found.tier, -found.score, found.entry.order)
 
 
 def _exact_names(index: _Index, folded: str, allowed: set[int]) -> dict[int, _Found]:
@@ -562,6 +567,8 @@ def _close_names(index: _Index, folded: str, allowed: set[int], found: dict[int,
     key = folded.replace(" ", "")
     if len(key) < _FUZZY_MIN - 1:
         return
+    from rapidfuzz import fuzz, process
+
     names, owners = index.single_names
     for _, similarity, at in process.extract(
         key, names, scorer=fuzz.ratio, score_cutoff=80, limit=20
@@ -635,16 +642,30 @@ def resolve(
     except QueryError:
         return Resolution(None, ())
     index = _index(kb)
+    allowed = {e for e, record in enumerate(index.records) if record.type in types}
+    # A name, alias or id given in full is decided among the records so named alone:
+    # ranking every other record (and the typo search it takes) could not change it.
+    exact = sorted(_exact_names(index, folded, allowed).values(), key=_rank_order)
+    chosen = _chosen(exact)
+    if chosen is not None:
+        return Resolution(chosen.entry.record, ())
     ranked, _ = _rank(index, folded, types, names_only=True)
     if not ranked:
         return Resolution(None, _nearest_names(index, folded, types))
-    top = ranked[0]
-    # Within two points of the best, a second record is a real alternative.
-    close = [f for f in ranked if f.tier == top.tier and top.score - f.score < 2]
-    chosen = close[0] if len(close) == 1 else _common_parent(close)
+    chosen = _chosen(ranked)
     if chosen is not None:
         return Resolution(chosen.entry.record, ())
     return Resolution(None, tuple(f.entry.record for f in ranked[:5]))
+
+
+def _chosen(ranked: list[_Found]) -> _Found | None:
+    """The record clearly meant, best first in `ranked`, or None if none stands out."""
+    if not ranked:
+        return None
+    top = ranked[0]
+    # Within two points of the best, a second record is a real alternative.
+    close = [f for f in ranked if f.tier == top.tier and top.score - f.score < 2]
+    return close[0] if len(close) == 1 else _common_parent(close)
 
 
 def _common_parent(close: list[_Found]) -> _Found | None:
@@ -675,6 +696,8 @@ def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[
                 if len(candidate) > _SHORT:
                     names.append(candidate)
                     owners.append(e)
+    from rapidfuzz import fuzz, process
+
     nearest: dict[str, AnyRecord] = {}
     for _, _, at in process.extract(folded, names, scorer=fuzz.ratio, score_cutoff=70, limit=25):
         record = index.records[owners[at]]
@@ -697,6 +720,8 @@ def closest_ids(kb: KnowledgeBase, text: str, limit: int = 5) -> list[str]:
     folded = fold(text[:MAX_QUERY_LENGTH])
     if not folded or limit < 1:
         return []
+    from rapidfuzz import fuzz, process
+
     ids = [record.id for record in kb.records()]
     folded_ids = [fold(record_id) for record_id in ids]
     found = process.extract(folded, folded_ids, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)

@@ -37,6 +37,8 @@ T = TypeVar("T")
 def knowledge_base(data_dir: Path) -> KnowledgeBase:
     """The knowledge base of `data_dir`: from the cache when its files are unchanged."""
     key = _key_or_none(data_dir)
+    if key is not None and _within(cache_dir(), data_dir):
+        key = None  # a cache that would be written into the data directory is not kept
     if key is not None:
         cached = load(key)
         if cached is not None:
@@ -49,6 +51,16 @@ def knowledge_base(data_dir: Path) -> KnowledgeBase:
         store(key, kb)
         _remember(kb, key)
     return kb
+
+
+def _within(directory: Path | None, data_dir: Path) -> bool:
+    """Whether `directory` is `data_dir` or inside it."""
+    if directory is None:
+        return False
+    try:
+        return directory.resolve().is_relative_to(data_dir.resolve())
+    except OSError:
+        return True  # cannot tell, so the cache is not written
 
 
 def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:

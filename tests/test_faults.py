@@ -220,3 +220,15 @@ def test_no_command_writes_into_the_data_directory(
         "kb.sqlite",
     ]
     assert len(runs) == 36
+
+
+def test_a_cache_directory_inside_the_data_directory_is_not_written(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(bundled_data_dir(), data)
+    before = _snapshot(data)
+    for args in (["stats"], ["search", "grafcore"], ["quote", "Masa"]):
+        result = run_cli("--data", str(data), *args, env={"XDG_CACHE_HOME": str(data / ".cache")})
+        assert result.exit_code == 0, result.stderr
+    assert _snapshot(data) == before

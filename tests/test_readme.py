@@ -47,3 +47,11 @@ def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> N
         )
         return
     assert shown == match["output"]
+
+
+def test_the_limits_the_readme_states_are_the_loader_s() -> None:
+    from softbank_kb.loading import MAX_DEPTH, MAX_FILE_BYTES
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert f"a data file is at most {MAX_FILE_BYTES // 2**20} MiB" in text
+    assert f"a record nests at most {MAX_DEPTH} levels" in text

@@ -1,0 +1,70 @@
+"""Compare ways to keep a validated knowledge base between runs, in one process.
+
+Usage: python benchmarks/formats.py DATA_DIR [--runs N]
+
+For the knowledge base in DATA_DIR (make one with make_kb.py) it prints, for each
+format, the size on disk and the best time of N loads: pickle of the models (what
+softbank_kb.cache keeps), and JSON re-validated by pydantic, which must also build
+every model's validator first (timed apart, as a fresh process pays it once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from pathlib import Path
+
+from softbank_kb.loading import load_knowledge_base
+from softbank_kb.memory import without_garbage_collection
+from softbank_kb.models import COLLECTIONS, KnowledgeBase
+
+
+def best_of(runs: int, action: object) -> float:
+    """The shortest wall time of `runs` calls of `action`."""
+    assert callable(action)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with without_garbage_collection():
+            action()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from pydantic import TypeAdapter
+
+    kb = load_knowledge_base(args.data_dir)
+    pickled = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
+    as_json = json.dumps(
+        {name: [r.model_dump(mode="json") for r in getattr(kb, name)] for name in COLLECTIONS}
+    ).encode()
+    started = time.perf_counter()
+    adapters = {name: TypeAdapter(list[model]) for name, model in COLLECTIONS.items()}
+    build = time.perf_counter() - started
+
+    def from_json() -> KnowledgeBase:
+        document = json.loads(as_json)
+        return KnowledgeBase(
+            **{name: tuple(adapters[name].validate_python(document[name])) for name in adapters}
+        )
+
+    assert from_json() == kb and pickle.loads(pickled) == kb
+    print(f"{len(kb):,} records; Python {sys.version.split()[0]}; best of {args.runs}")
+    unpickle = best_of(args.runs, lambda: pickle.loads(pickled))
+    print(f"pickle  {len(pickled) / 1e6:6.1f} MB  load {unpickle:.3f} s")
+    print(
+        f"json    {len(as_json) / 1e6:6.1f} MB  load {best_of(args.runs, from_json):.3f} s"
+        f"  (+ {build:.3f} s to build the validators)"
+    )
+
+
+if __name__ == "__main__":
+    main()

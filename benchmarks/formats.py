@@ -3,9 +3,9 @@
 Usage: python benchmarks/formats.py DATA_DIR [--runs N]
 
 For the knowledge base in DATA_DIR (make one with make_kb.py) it prints, for each
-format, the size on disk and the best time of N loads: pickle of the models (what
+format, the size on disk and the best time of N loads: pickle of the records (what
 softbank_kb.cache keeps), and JSON re-validated by pydantic, which must also build
-every model's validator first (timed apart, as a fresh process pays it once).
+every record type's validator first (timed apart, as a fresh process pays it once).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, KnowledgeBase
+from softbank_kb.render import record_dict
 
 
 def best_of(runs: int, action: object) -> float:
@@ -63,7 +64,7 @@ def main() -> None:
     kb = load_knowledge_base(args.data_dir)
     pickled = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     as_json = json.dumps(
-        {name: [r.model_dump(mode="json") for r in getattr(kb, name)] for name in COLLECTIONS}
+        {name: [record_dict(r) for r in getattr(kb, name)] for name in COLLECTIONS}
     ).encode()
     adapters = {name: TypeAdapter(list[model]) for name, model in COLLECTIONS.items()}
     build = _validator_build_seconds()

@@ -2,12 +2,13 @@
 
 The key is a sha256 over the package version and code, the Python version and every data
 file's name and bytes, so an edited file is always seen, whatever its timestamp. The value is
-the pickled KnowledgeBase: unpickling frozen pydantic models re-runs no validation and
-needs neither PyYAML nor the loader, which is what makes a warm start cheap (see
-benchmarks/README.md for the formats measured). What is derived from a knowledge base
-and costly to rebuild (the search index) is kept beside it under the same key. Any
-unreadable, truncated or foreign cache file is ignored and rebuilt; a cache directory
-that cannot be written is survived. Nothing here ever writes into the data directory.
+the pickled KnowledgeBase: its records are frozen stdlib dataclasses, so unpickling them
+re-runs no validation and needs neither pydantic, PyYAML nor the loader, which is what
+makes a warm start cheap (see benchmarks/README.md for the formats measured). What is
+derived from a knowledge base and costly to rebuild (the search index) is kept beside it
+under the same key. Any unreadable, truncated or foreign cache file is ignored and
+rebuilt; a cache directory that cannot be written is survived. Nothing here ever writes
+into the data directory.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import data_files
 
-_MAGIC = b"sbkb-cache-1\n"
+_MAGIC = b"sbkb-cache-2\n"
 # Cache files of other contents are removed beyond this many, newest kept.
 _KEEP = 4
 # The content key of each knowledge base this process loaded, for what derives from it.

@@ -230,13 +230,11 @@ class DateType(click.ParamType):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from pydantic import ValidationError
-
-        from softbank_kb.models import PartialDate
+        from softbank_kb.models import parse_date
 
         try:
-            return PartialDate.model_validate(str(value))
-        except ValidationError:
+            return parse_date(str(value))
+        except ValueError:
             self.fail(
                 f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD", param, ctx
             )

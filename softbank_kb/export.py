@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase
+from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase, field_names
 from softbank_kb.render import record_dict, to_json
 
 FORMATS = ("json", "csv", "sqlite", "markdown")
@@ -59,7 +59,7 @@ def export_sqlite(kb: KnowledgeBase, path: Path) -> None:
         with connection:
             for collection, model in COLLECTIONS.items():
                 _write_table(
-                    connection, collection, list(model.model_fields), getattr(kb, collection)
+                    connection, collection, list(field_names(model)), getattr(kb, collection)
                 )
     finally:
         connection.close()

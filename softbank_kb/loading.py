@@ -6,16 +6,20 @@ import errno
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
 from softbank_kb.paths import data_files
 from softbank_kb.problems import KnowledgeBaseError, LoadError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 # Larger files are refused before parsing: curated YAML is kilobytes, a generated file
 # of 2,000 records about 2 MB, and a parse of 50 MB would hold the terminal for 15 s.
@@ -388,13 +392,16 @@ def _validate_record(
     """The validated record, or None with its problems added to `errors`."""
     model = COLLECTIONS[collection]
     try:
-        return model.model_validate(raw)
+        return _adapter(model).validate_python(raw)
     except ValidationError as error:
         seen: set[str] = set()
         for problem in error.errors(include_url=False):
             data_path, shown = _data_path(raw, problem["loc"])
-            message = problem["msg"].removeprefix("Value error, ")
-            if problem["type"] == "extra_forbidden":
+            # pydantic reports a key that the dataclass has no field for as an unexpected
+            # keyword argument (to its constructor).
+            unknown = problem["type"] == "unexpected_keyword_argument"
+            message = _message(problem)
+            if unknown:
                 message = (
                     f"unknown field; {model.__name__} has no field {shown.rsplit('.', 1)[-1]!r}"
                 )
@@ -403,9 +410,22 @@ def _validate_record(
                 continue
             seen.add(text)
             # An unknown field is best pointed at by its key, not by its value.
-            at_key = problem["type"] == "extra_forbidden"
-            errors.append(_error_at(parsed, (collection, index, *data_path), text, key=at_key))
+            errors.append(_error_at(parsed, (collection, index, *data_path), text, key=unknown))
         return None
+
+
+@cache
+def _adapter(model: type[AnyRecord]) -> TypeAdapter[AnyRecord]:
+    """pydantic's validator of one record type, built the first time a record needs it."""
+    return TypeAdapter(model)
+
+
+def _message(problem: ErrorDetails) -> str:
+    """pydantic's message for a problem, in our words where they differ."""
+    if problem["type"] == "dataclass_type":
+        # A scalar or a list where a mapping is expected; worded as it always was.
+        return f"Input should be a valid dictionary or instance of {problem['ctx']['class_name']}"
+    return problem["msg"].removeprefix("Value error, ")
 
 
 def _data_path(raw: Any, loc: tuple[str | int, ...]) -> tuple[Path_, str]:

@@ -4,61 +4,58 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from dataclasses import MISSING, dataclass, field, fields
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    Tag,
-    field_validator,
-    model_validator,
+from softbank_kb.constraints import (
+    AtLeast,
+    Chars,
+    Checked,
+    Described,
+    MinItems,
+    StrictAmount,
+    TaggedBy,
 )
-
 from softbank_kb.currencies import ISO_4217
 
-# Records are defined once per process and validated often; building their schemas
-# lazily keeps `sbkb --help` and the cache's warm path from paying for all of them.
-_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
+
+# Records are stdlib dataclasses, so that unpickling them (a warm start) needs no
+# pydantic; the loader validates raw data into them with pydantic (constraints.py).
+# pydantic reads this configuration from the class: an unknown key is an error.
+_FORBID_UNKNOWN_KEYS = {"extra": "forbid"}
+
+_SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 RecordId = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
-    Field(description="A stable lowercase slug, unique across the whole knowledge base."),
+    Chars(pattern=_SLUG, max_length=80),
+    Described("A stable lowercase slug, unique across the whole knowledge base."),
 ]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Text = Annotated[str, Chars(min_length=1, max_length=20_000)]
 Qualifier = Literal["about", "nearly", "up_to", "more_than", "slightly_more_than", "at_least"]
+Amount = Annotated[float, StrictAmount()]
 
 
-def _compact_number(value: float) -> int | float:
-    """Writes whole amounts without a decimal point: 6500000000, not 6500000000.0."""
-    return int(value) if value.is_integer() else value
+def _described(description: str, default: Any = MISSING) -> Any:
+    """A field with its description, which pydantic puts into the JSON Schema."""
+    return field(default=default, metadata={"description": description})
 
-
-# Strict, so that "6.5 billion", "012" or `true` is refused rather than coerced.
-Amount = Annotated[
-    float,
-    Field(ge=0, strict=True, allow_inf_nan=False),
-    PlainSerializer(_compact_number, return_type=int | float),
-]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-class Citation(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Citation:
     """Where a record comes from: an article and its own words."""
 
-    model_config = _FROZEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
 
-    source: RecordId = Field(description="The id of the source article.")
-    excerpt: Text = Field(
-        description="Verbatim words of the article (French); '…' marks an elision."
-    )
+    source: RecordId = _described("The id of the source article.")
+    excerpt: Text = _described("Verbatim words of the article (French); '…' marks an elision.")
 
 
 def _string_or_object(schema: dict[str, Any]) -> None:
@@ -68,44 +65,49 @@ def _string_or_object(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [{"type": "string", "pattern": _DATE.pattern}, as_object]
 
 
-class PartialDate(BaseModel):
+def _valid_iso(value: str) -> str:
+    """`value` if it is a date of the calendar as YYYY, YYYY-MM or YYYY-MM-DD, else ValueError."""
+    match = _DATE.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+    _, month, day = match.groups()
+    if month and not 1 <= int(month) <= 12:
+        raise ValueError(f"{value!r} has no month {month}")
+    if day:
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day of the calendar") from None
+    return value
+
+
+def _from_string(data: Any) -> Any:
+    """Curators write the common case as a bare string: `date: "2024-11"`."""
+    return {"value": data} if isinstance(data, str) else data
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartialDate:
     """An ISO-8601 date of the precision the article gives: a year, a month or a day."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", defer_build=True, json_schema_extra=_string_or_object
+    __pydantic_config__: ClassVar[dict[str, Any]] = {
+        **_FORBID_UNKNOWN_KEYS,
+        "json_schema_extra": _string_or_object,
+    }
+
+    value: Annotated[str, Checked(_valid_iso)] = _described("'2024', '2024-11' or '2025-04-01'.")
+    year_inferred: bool = _described(
+        "True when the article implies the year rather than stating it.", default=False
     )
 
-    value: str = Field(description="'2024', '2024-11' or '2025-04-01'.")
-    year_inferred: bool = Field(
-        default=False,
-        description="True when the article implies the year rather than stating it.",
-    )
-
-    @model_validator(mode="before")
     @classmethod
-    def _from_string(cls, data: Any) -> Any:
-        # Curators write the common case as a bare string: `date: "2024-11"`.
-        if isinstance(data, str):
-            return {"value": data}
-        return data
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """How pydantic validates a date: as the dataclass, or a bare string of its value."""
+        from pydantic_core import core_schema
 
-    @field_validator("value")
-    @classmethod
-    def _valid_iso(cls, value: str) -> str:
-        match = _DATE.match(value)
-        if not match:
-            raise ValueError(f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
-        _, month, day = match.groups()
-        if month and not 1 <= int(month) <= 12:
-            raise ValueError(f"{value!r} has no month {month}")
-        if day:
-            import datetime
-
-            try:
-                datetime.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not a day of the calendar") from None
-        return value
+        return core_schema.no_info_before_validator_function(_from_string, handler(source))
 
     @property
     def year(self) -> int:
@@ -127,70 +129,76 @@ class PartialDate(BaseModel):
         return f"{self.value} (inferred)" if self.year_inferred else self.value
 
 
-class Money(BaseModel):
+def parse_date(text: str) -> PartialDate:
+    """The date that `text` writes as YYYY, YYYY-MM or YYYY-MM-DD, or ValueError saying why."""
+    return PartialDate(value=_valid_iso(text))
+
+
+def _known_currency(code: str) -> str:
+    """`code` if it is an ISO 4217 code, else ValueError."""
+    if code not in ISO_4217:
+        raise ValueError(f"{code!r} is not an ISO 4217 code")
+    return code
+
+
+@dataclass(frozen=True, kw_only=True)
+class Money:
     """An amount of money in units of its currency, as the article states it."""
 
-    model_config = _FROZEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
 
-    amount: Amount = Field(
-        description="The amount in units of the currency: 6500000000, never 6.5."
+    amount: Amount = _described("The amount in units of the currency: 6500000000, never 6.5.")
+    currency: Annotated[str, Checked(_known_currency, enum=ISO_4217)] = _described(
+        "An ISO 4217 code: USD, EUR, JPY, CNY."
     )
-    currency: str = Field(
-        description="An ISO 4217 code: USD, EUR, JPY, CNY.",
-        json_schema_extra={"enum": sorted(ISO_4217)},
+    qualifier: Qualifier | None = _described(
+        "How the article hedges the amount ('environ' is about).", default=None
     )
-    qualifier: Qualifier | None = Field(
-        default=None, description="How the article hedges the amount ('environ' is about)."
-    )
-    equivalents: tuple[Money, ...] = Field(
-        default=(), description="Conversions the article itself states, in the same shape."
+    equivalents: tuple[Money, ...] = _described(
+        "Conversions the article itself states, in the same shape.", default=()
     )
 
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, code: str) -> str:
-        if code not in ISO_4217:
-            raise ValueError(f"{code!r} is not an ISO 4217 code")
-        return code
 
-
-class Quantity(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Quantity:
     """A number with a unit that is not money: a percentage, a count of parameters."""
 
-    model_config = _FROZEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
 
-    amount: Amount = Field(description="The number, in units.")
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
-        description="'%', 'parameters', 'times', ..."
+    amount: Amount = _described("The number, in units.")
+    unit: Annotated[str, Chars(min_length=1, max_length=40)] = _described(
+        "'%', 'parameters', 'times', ..."
     )
-    qualifier: Qualifier | None = Field(default=None, description="How the article hedges it.")
+    qualifier: Qualifier | None = _described("How the article hedges it.", default=None)
 
 
-class Role(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Role:
     """A position a person holds, as the article gives it."""
 
-    model_config = _FROZEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
 
-    title: Text = Field(description="The title in English.")
-    organization: RecordId = Field(description="The id of the organisation.")
-    title_fr: Text | None = Field(default=None, description="The title as the article writes it.")
+    title: Text = _described("The title in English.")
+    organization: RecordId = _described("The id of the organisation.")
+    title_fr: Text | None = _described("The title as the article writes it.", default=None)
 
 
-class Source(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Source:
     """One source article."""
 
-    model_config = _FROZEN
-    type: Literal["source"] = "source"
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
 
+    type: Literal["source"] = "source"
     id: RecordId
-    title: Text = Field(description="The article's headline, verbatim.")
-    language: Literal["fr", "en"] = Field(description="The article's language.")
-    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
-        description="The sha256 of the article text, which `sbkb verify` matches files by."
+    title: Text = _described("The article's headline, verbatim.")
+    language: Literal["fr", "en"] = _described("The article's language.")
+    sha256: Annotated[str, Chars(pattern=r"^[0-9a-f]{64}$")] = _described(
+        "The sha256 of the article text, which `sbkb verify` matches files by."
     )
-    file: Text | None = Field(default=None, description="The file name the article came as.")
-    published: PartialDate | None = Field(default=None, description="When it was published.")
-    description: Text = Field(description="What the article is, in English.")
+    file: Text | None = _described("The file name the article came as.", default=None)
+    published: PartialDate | None = _described("When it was published.", default=None)
+    description: Text = _described("What the article is, in English.")
 
     def references(self) -> Iterator[Reference]:
         """A source refers to nothing."""
@@ -202,14 +210,15 @@ class Source(BaseModel):
         return self.title
 
 
-class _Cited(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class _Cited:
     """A record that states something an article says."""
 
-    model_config = _FROZEN
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
 
     id: RecordId
-    citations: Annotated[tuple[Citation, ...], Field(min_length=1)] = Field(
-        description="The articles and verbatim excerpts this record rests on."
+    citations: Annotated[tuple[Citation, ...], MinItems(1)] = _described(
+        "The articles and verbatim excerpts this record rests on."
     )
 
     # Fields holding ids, and the record types each may point to.
@@ -235,12 +244,13 @@ ANY_ENTITY = ("organization", "person", "deal", "quote", "figure", "event", "str
 Reference = tuple[tuple[str | int, ...], str, tuple[str, ...]]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Organization(_Cited):
     """A company, fund, project, joint venture, media outlet or research firm."""
 
     type: Literal["organization"] = "organization"
-    name: Text = Field(description="The usual name, in English where there is one.")
-    aliases: tuple[Text, ...] = Field(default=(), description="Other names the articles use.")
+    name: Text = _described("The usual name, in English where there is one.")
+    aliases: tuple[Text, ...] = _described("Other names the articles use.", default=())
     kind: Literal[
         "company",
         "subsidiary",
@@ -253,12 +263,12 @@ class Organization(_Cited):
         "product",
         "platform",
         "other",
-    ] = Field(description="What sort of organisation it is.")
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = Field(
-        default=None, description="ISO 3166 alpha-2 code, where the article states it."
+    ] = _described("What sort of organisation it is.")
+    country: Annotated[str, Chars(pattern=r"^[A-Z]{2}$")] | None = _described(
+        "ISO 3166 alpha-2 code, where the article states it.", default=None
     )
-    parent: RecordId | None = Field(default=None, description="The id of its parent organisation.")
-    description: Text = Field(description="One English sentence of what it is.")
+    parent: RecordId | None = _described("The id of its parent organisation.", default=None)
+    description: Text = _described("One English sentence of what it is.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"parent": ("organization",)}
 
@@ -268,14 +278,15 @@ class Organization(_Cited):
         return self.name
 
 
+@dataclass(frozen=True, kw_only=True)
 class Person(_Cited):
     """A person the articles name."""
 
     type: Literal["person"] = "person"
-    name: Text = Field(description="The person's name.")
-    aliases: tuple[Text, ...] = Field(default=(), description="Other names the articles use.")
-    roles: tuple[Role, ...] = Field(default=(), description="Positions held, as stated.")
-    description: Text = Field(description="Who they are, in English.")
+    name: Text = _described("The person's name.")
+    aliases: tuple[Text, ...] = _described("Other names the articles use.", default=())
+    roles: tuple[Role, ...] = _described("Positions held, as stated.", default=())
+    description: Text = _described("Who they are, in English.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"roles": ("organization",)}
 
@@ -285,6 +296,7 @@ class Person(_Cited):
         return self.name
 
 
+@dataclass(frozen=True, kw_only=True)
 class Deal(_Cited):
     """An investment, acquisition, joint venture, partnership or sale of a stake."""
 
@@ -297,23 +309,23 @@ class Deal(_Cited):
         "divestment",
         "joint_venture",
         "partnership",
-    ] = Field(description="What sort of deal it is.")
-    status: Literal["completed", "announced", "planned"] = Field(
-        default="completed", description="Whether it was done, announced, or only planned."
+    ] = _described("What sort of deal it is.")
+    status: Literal["completed", "announced", "planned"] = _described(
+        "Whether it was done, announced, or only planned.", default="completed"
     )
-    investor: RecordId = Field(description="The id of who invests, buys or sells.")
-    target: RecordId = Field(description="The id of what is invested in, bought or sold.")
-    partners: tuple[RecordId, ...] = Field(
-        default=(), description="Ids of co-investors or joint-venture partners."
+    investor: RecordId = _described("The id of who invests, buys or sells.")
+    target: RecordId = _described("The id of what is invested in, bought or sold.")
+    partners: tuple[RecordId, ...] = _described(
+        "Ids of co-investors or joint-venture partners.", default=()
     )
-    vehicle: RecordId | None = Field(default=None, description="The fund it went through.")
-    date: PartialDate | None = Field(default=None, description="When, as precisely as stated.")
-    amount: Money | None = Field(default=None, description="How much, as stated.")
-    stake: Quantity | None = Field(default=None, description="The share of the target.")
-    cumulative: bool = Field(
-        default=False, description="True when the amount is a total over time since `date`."
+    vehicle: RecordId | None = _described("The fund it went through.", default=None)
+    date: PartialDate | None = _described("When, as precisely as stated.", default=None)
+    amount: Money | None = _described("How much, as stated.", default=None)
+    stake: Quantity | None = _described("The share of the target.", default=None)
+    cumulative: bool = _described(
+        "True when the amount is a total over time since `date`.", default=False
     )
-    summary: Text = Field(description="What happened, in English.")
+    summary: Text = _described("What happened, in English.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "investor": ("organization", "person"),
@@ -328,20 +340,21 @@ class Deal(_Cited):
         return self.summary
 
 
+@dataclass(frozen=True, kw_only=True)
 class Quote(_Cited):
     """Words the articles attribute to a person or an organisation."""
 
     type: Literal["quote"] = "quote"
-    speaker: RecordId = Field(description="The id of the person or organisation speaking.")
-    text: Text = Field(description="The verbatim French words.")
-    text_en: Text = Field(description="An English translation, ours.")
-    kind: Literal["direct", "paraphrase"] = Field(
-        description="'direct' in quotation marks; 'paraphrase' for a reported claim."
+    speaker: RecordId = _described("The id of the person or organisation speaking.")
+    text: Text = _described("The verbatim French words.")
+    text_en: Text = _described("An English translation, ours.")
+    kind: Literal["direct", "paraphrase"] = _described(
+        "'direct' in quotation marks; 'paraphrase' for a reported claim."
     )
-    date: PartialDate | None = Field(default=None, description="When it was said.")
-    venue: Text | None = Field(default=None, description="Where or to whom, in English.")
-    context: Text | None = Field(default=None, description="What it answers, in English.")
-    mentions: tuple[RecordId, ...] = Field(default=(), description="Ids of what it is about.")
+    date: PartialDate | None = _described("When it was said.", default=None)
+    venue: Text | None = _described("Where or to whom, in English.", default=None)
+    context: Text | None = _described("What it answers, in English.", default=None)
+    mentions: tuple[RecordId, ...] = _described("Ids of what it is about.", default=())
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "speaker": ("person", "organization"),
@@ -360,24 +373,25 @@ def _money_or_quantity(value: Any) -> str:
     return "money" if has_currency else "quantity"
 
 
+@dataclass(frozen=True, kw_only=True)
 class Figure(_Cited):
     """A number an article states about an entity: revenue, loss, target, share."""
 
     type: Literal["figure"] = "figure"
-    entity: RecordId = Field(description="The id of what the number is about.")
-    metric: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")] = Field(
-        description="A snake_case name: revenue, operating_income, net_loss, market_share."
+    entity: RecordId = _described("The id of what the number is about.")
+    metric: Annotated[str, Chars(pattern=r"^[a-z0-9_]+$")] = _described(
+        "A snake_case name: revenue, operating_income, net_loss, market_share."
     )
-    period: Text = Field(description="What the number covers: '2024', 'FY2025', '2022 to 2024'.")
-    date: PartialDate | None = Field(default=None, description="The period's date, for sorting.")
+    period: Text = _described("What the number covers: '2024', 'FY2025', '2022 to 2024'.")
+    date: PartialDate | None = _described("The period's date, for sorting.", default=None)
     value: Annotated[
-        Annotated[Money, Tag("money")] | Annotated[Quantity, Tag("quantity")],
-        Discriminator(_money_or_quantity),
-    ] = Field(description="The number, as stated: money, or a quantity with a unit.")
-    status: Literal["actual", "target", "forecast", "estimate"] = Field(
-        description="Whether it happened, is aimed at, is expected, or is estimated."
+        Money | Quantity,
+        TaggedBy(_money_or_quantity, (("money", Money), ("quantity", Quantity))),
+    ] = _described("The number, as stated: money, or a quantity with a unit.")
+    status: Literal["actual", "target", "forecast", "estimate"] = _described(
+        "Whether it happened, is aimed at, is expected, or is estimated."
     )
-    summary: Text = Field(description="What the number says, in English.")
+    summary: Text = _described("What the number says, in English.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"entity": ANY_ENTITY}
 
@@ -387,12 +401,13 @@ class Figure(_Cited):
         return self.summary
 
 
+@dataclass(frozen=True, kw_only=True)
 class Event(_Cited):
     """A dated happening that is not already a deal or a quote."""
 
     type: Literal["event"] = "event"
-    date: PartialDate = Field(description="When it happened or is expected.")
-    title: Text = Field(description="A short English title.")
+    date: PartialDate = _described("When it happened or is expected.")
+    title: Text = _described("A short English title.")
     kind: Literal[
         "announcement",
         "summit",
@@ -405,9 +420,9 @@ class Event(_Cited):
         "publication",
         "launch",
         "other",
-    ] = Field(description="What sort of event it is.")
-    participants: tuple[RecordId, ...] = Field(default=(), description="Ids of who took part.")
-    summary: Text = Field(description="What happened, in English.")
+    ] = _described("What sort of event it is.")
+    participants: tuple[RecordId, ...] = _described("Ids of who took part.", default=())
+    summary: Text = _described("What happened, in English.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"participants": ANY_ENTITY}
 
@@ -417,19 +432,22 @@ class Event(_Cited):
         return self.title
 
 
+@dataclass(frozen=True, kw_only=True)
 class StrategyItem(_Cited):
     """One element of a stated strategy: a dimension, a layer, an aim."""
 
     type: Literal["strategy"] = "strategy"
-    group: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")] = Field(
-        description="Which strategy it belongs to: 'asi-dimensions', 'ai-layers', 'aims'."
+    group: Annotated[str, Chars(pattern=_SLUG)] = _described(
+        "Which strategy it belongs to: 'asi-dimensions', 'ai-layers', 'aims'."
     )
-    order: int | None = Field(default=None, ge=1, description="Its place in the article's list.")
-    title: Text = Field(description="A short English title.")
-    title_fr: Text | None = Field(default=None, description="The article's own words for it.")
-    owner: RecordId = Field(description="The id of the organisation whose strategy it is.")
-    related: tuple[RecordId, ...] = Field(default=(), description="Ids of records it involves.")
-    summary: Text = Field(description="What it means, in English.")
+    order: Annotated[int, AtLeast(1)] | None = _described(
+        "Its place in the article's list.", default=None
+    )
+    title: Text = _described("A short English title.")
+    title_fr: Text | None = _described("The article's own words for it.", default=None)
+    owner: RecordId = _described("The id of the organisation whose strategy it is.")
+    related: tuple[RecordId, ...] = _described("Ids of records it involves.", default=())
+    summary: Text = _described("What it means, in English.")
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "owner": ("organization",),
@@ -456,8 +474,14 @@ COLLECTIONS: dict[str, type[AnyRecord]] = {
     "strategy": StrategyItem,
 }
 TYPE_NAMES: dict[type[AnyRecord], str] = {
-    model: model.model_fields["type"].default for model in COLLECTIONS.values()
+    model: model.__dataclass_fields__["type"].default for model in COLLECTIONS.values()
 }
+
+
+@cache
+def field_names(model: type) -> tuple[str, ...]:
+    """The names of a record or value type's fields, in order."""
+    return tuple(f.name for f in fields(model))
 
 
 @dataclass(frozen=True)
@@ -493,14 +517,20 @@ class KnowledgeBase:
 
 def data_file_schema() -> dict[str, Any]:
     """The JSON Schema of one data file: collections mapped to lists of records."""
-    from pydantic import create_model
+    from dataclasses import make_dataclass
 
-    fields: dict[str, Any] = {
-        name: (list[model] | None, Field(default=None, description=model.__doc__))
-        for name, model in COLLECTIONS.items()
-    }
-    data_file = create_model("DataFile", __config__=ConfigDict(extra="forbid"), **fields)
-    schema = data_file.model_json_schema()
+    from pydantic import TypeAdapter
+
+    data_file = make_dataclass(
+        "DataFile",
+        [
+            (name, list[model] | None, _described(model.__doc__ or "", default=None))
+            for name, model in COLLECTIONS.items()
+        ],
+        kw_only=True,
+        namespace={"__pydantic_config__": _FORBID_UNKNOWN_KEYS, "__doc__": None},
+    )
+    schema = TypeAdapter(data_file).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "sbkb data file"
     return schema

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from softbank_kb.constraints import compact_number
 from softbank_kb.models import (
     AnyRecord,
     Deal,
@@ -25,6 +26,7 @@ from softbank_kb.models import (
     Quantity,
     Quote,
     StrategyItem,
+    field_names,
 )
 from softbank_kb.printable import UNSAFE_IN_JSON, safe
 
@@ -90,8 +92,19 @@ def to_json(value: Any) -> str:
 
 def record_dict(record: AnyRecord) -> dict[str, Any]:
     """A record as JSON-ready data: `id` and `type` first, then every field."""
-    data = record.model_dump(mode="json")
+    data = _json_data(record)
     return {"id": data.pop("id"), "type": data.pop("type"), **data}
+
+
+def _json_data(value: Any) -> Any:
+    """A record or value as JSON data: fields in order, tuples as lists, 6.5e9 as 6500000000."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return compact_number(value)
+    if isinstance(value, tuple):
+        return [_json_data(item) for item in value]
+    return {name: _json_data(getattr(value, name)) for name in field_names(type(value))}
 
 
 def records_json(records: Iterable[AnyRecord]) -> str:

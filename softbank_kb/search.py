@@ -51,7 +51,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from softbank_kb.cache import load_derived, store_derived
-from softbank_kb.models import AnyRecord, KnowledgeBase
+from softbank_kb.models import AnyRecord, KnowledgeBase, field_names
 
 MAX_QUERY_LENGTH = 1000
 
@@ -238,7 +238,7 @@ _NAME_FIELDS = {
 
 def _text_fields(record: AnyRecord) -> Iterator[tuple[str, str]]:
     """Every text field of a record as (dotted path, text)."""
-    present = type(record).model_fields
+    present = field_names(type(record))
     for name in _WEIGHTS:
         if name not in present:
             continue

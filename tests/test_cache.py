@@ -16,8 +16,8 @@ from .conftest import REPO, RunCli
 DAMAGES = [
     pytest.param(lambda p: p.write_bytes(p.read_bytes()[:100]), id="truncated"),
     pytest.param(lambda p: p.write_bytes(b""), id="empty"),
-    pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n\x80\x05garbage"), id="corrupted"),
-    pytest.param(lambda p: p.write_bytes(b"sbkb-cache-1\n" + b"\x80\x04K\x01."), id="foreign"),
+    pytest.param(lambda p: p.write_bytes(cache._MAGIC + b"\x80\x05garbage"), id="corrupted"),
+    pytest.param(lambda p: p.write_bytes(cache._MAGIC + b"\x80\x04K\x01."), id="foreign"),
 ]
 NO_CACHE = {"SBKB_NO_CACHE": "1"}
 
@@ -106,7 +106,7 @@ def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage
     again = run_cli("--data", str(data_dir), "search", "puces", "--json")
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
-    assert path.read_bytes().startswith(b"sbkb-cache-1\n")
+    assert path.read_bytes().startswith(cache._MAGIC)
     assert len(path.read_bytes()) > 1000
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -190,12 +191,12 @@ def test_no_color_flag_wins_over_force_color(run_cli: RunCli) -> None:
 
 
 def test_deal_kinds_of_the_cli_are_the_model_s() -> None:
-    from typing import get_args
+    from typing import get_args, get_type_hints
 
     from softbank_kb.cli import ALL_TYPES, DEAL_KINDS
     from softbank_kb.models import TYPE_NAMES, Deal
 
-    assert get_args(Deal.model_fields["kind"].annotation) == DEAL_KINDS
+    assert get_args(get_type_hints(Deal)["kind"]) == DEAL_KINDS
     assert set(ALL_TYPES) == set(TYPE_NAMES.values())
 
 
@@ -208,3 +209,27 @@ def test_help_imports_no_heavy_module() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_warm_query_imports_no_validation_module(tmp_path: Path) -> None:
+    """Answered from the cache: the records unpickle without pydantic, YAML or rapidfuzz."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    for name in ("SBKB_NO_CACHE", "SBKB_DATA"):
+        env.pop(name, None)
+    args = ["invest", "--year", "2024"]
+    cold = subprocess.run(
+        [sys.executable, "-m", "softbank_kb", *args], capture_output=True, text=True, env=env
+    )
+    assert cold.returncode == 0, cold.stderr
+    assert list((tmp_path / "cache" / "sbkb").glob("kb-*.pickle"))
+    code = (
+        f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pydantic', 'pydantic_core', 'yaml', 'rapidfuzz')"
+        " if m in sys.modules]\n"
+        "print(heavy)"
+    )
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    *answer, heavy = warm.stdout.splitlines()
+    assert heavy == "[]", warm.stderr
+    assert "\n".join(answer) + "\n" == cold.stdout

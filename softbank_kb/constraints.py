@@ -3,13 +3,13 @@
 Each class here is an `Annotated` marker: defining the records needs none of pydantic,
 so a command answered from the cache never imports it. When the loader validates (and
 when `sbkb schema` is asked for), pydantic finds these markers' hooks and each builds
-its rule with pydantic_core, imported only then.
+its rule with pydantic_core, imported only then. They are plain classes rather than
+dataclasses because every warm start defines them, and a dataclass compiles its methods.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,13 +17,17 @@ if TYPE_CHECKING:
     from pydantic_core import CoreSchema
 
 
-@dataclass(frozen=True)
 class Chars:
     """A string of bounded length, matching a pattern where one is given."""
 
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
+    __slots__ = ("max_length", "min_length", "pattern")
+
+    def __init__(
+        self, *, min_length: int | None = None, max_length: int | None = None, pattern: str = ""
+    ) -> None:
+        self.min_length = min_length
+        self.max_length = max_length
+        self.pattern = pattern
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -31,15 +35,17 @@ class Chars:
         from pydantic_core import core_schema
 
         return core_schema.str_schema(
-            min_length=self.min_length, max_length=self.max_length, pattern=self.pattern
+            min_length=self.min_length, max_length=self.max_length, pattern=self.pattern or None
         )
 
 
-@dataclass(frozen=True)
 class Described:
-    """A description of a type, shown in the JSON Schema wherever a field does not give its own."""
+    """A description of a type, shown in the JSON Schema wherever a field gives none of its own."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -54,9 +60,10 @@ def compact_number(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-@dataclass(frozen=True)
 class StrictAmount:
     """A finite number of at least zero, given as a number: "6.5 billion" or `true` is refused."""
+
+    __slots__ = ()
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -71,11 +78,13 @@ class StrictAmount:
         )
 
 
-@dataclass(frozen=True)
 class AtLeast:
     """A whole number no smaller than `minimum`."""
 
-    minimum: int
+    __slots__ = ("minimum",)
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -85,11 +94,13 @@ class AtLeast:
         return core_schema.int_schema(ge=self.minimum)
 
 
-@dataclass(frozen=True)
 class MinItems:
     """A tuple of at least `count` items."""
 
-    count: int
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -99,15 +110,17 @@ class MinItems:
         return schema
 
 
-@dataclass(frozen=True)
 class Checked:
-    """A value that `check` returns as it is or refuses with a ValueError saying why.
+    """A value that `check` returns as it is, or refuses with a ValueError saying why.
 
     `enum`, when given, lists every allowed value for the JSON Schema.
     """
 
-    check: Callable[[Any], Any]
-    enum: Collection[str] | None = None
+    __slots__ = ("check", "enum")
+
+    def __init__(self, check: Callable[[Any], Any], enum: Collection[str] = ()) -> None:
+        self.check = check
+        self.enum = enum
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -120,25 +133,27 @@ class Checked:
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> dict[str, Any]:
         json_schema = handler(schema)
-        if self.enum is not None:
+        if self.enum:
             json_schema["enum"] = sorted(self.enum)
         return json_schema
 
 
-@dataclass(frozen=True)
 class TaggedBy:
-    """A union whose member is chosen by `tag_of(value)`, a key of `members`.
+    """A union whose member is the one `members` names by the tag `tag_of(value)`.
 
     Only the chosen member's errors are reported, rather than one set per member.
     """
 
-    tag_of: Callable[[Any], str]
-    members: tuple[tuple[str, type], ...]
+    __slots__ = ("members", "tag_of")
+
+    def __init__(self, tag_of: Callable[[Any], str], members: dict[str, type]) -> None:
+        self.tag_of = tag_of
+        self.members = members
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
         from pydantic_core import core_schema
 
-        choices = {tag: handler.generate_schema(member) for tag, member in self.members}
+        choices = {tag: handler.generate_schema(member) for tag, member in self.members.items()}
         return core_schema.tagged_union_schema(choices, self.tag_of)

@@ -386,7 +386,7 @@ class Figure(_Cited):
     date: PartialDate | None = _described("The period's date, for sorting.", default=None)
     value: Annotated[
         Money | Quantity,
-        TaggedBy(_money_or_quantity, (("money", Money), ("quantity", Quantity))),
+        TaggedBy(_money_or_quantity, {"money": Money, "quantity": Quantity}),
     ] = _described("The number, as stated: money, or a quantity with a unit.")
     status: Literal["actual", "target", "forecast", "estimate"] = _described(
         "Whether it happened, is aimed at, is expected, or is estimated."

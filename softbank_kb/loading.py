@@ -21,6 +21,9 @@ from softbank_kb.problems import KnowledgeBaseError, LoadError
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+# What pydantic calls a key that a record's dataclass has no field for: an unexpected
+# keyword argument to its constructor.
+_UNKNOWN_FIELD = "unexpected_keyword_argument"
 # Larger files are refused before parsing: curated YAML is kilobytes, a generated file
 # of 2,000 records about 2 MB, and a parse of 50 MB would hold the terminal for 15 s.
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -397,20 +400,14 @@ def _validate_record(
         seen: set[str] = set()
         for problem in error.errors(include_url=False):
             data_path, shown = _data_path(raw, problem["loc"])
-            # pydantic reports a key that the dataclass has no field for as an unexpected
-            # keyword argument (to its constructor).
-            unknown = problem["type"] == "unexpected_keyword_argument"
-            message = _message(problem)
-            if unknown:
-                message = (
-                    f"unknown field; {model.__name__} has no field {shown.rsplit('.', 1)[-1]!r}"
-                )
+            message = _message(problem, model, shown)
             text = f"{shown}: {message}" if shown else message
             if text in seen:
                 continue
             seen.add(text)
             # An unknown field is best pointed at by its key, not by its value.
-            errors.append(_error_at(parsed, (collection, index, *data_path), text, key=unknown))
+            at_key = problem["type"] == _UNKNOWN_FIELD
+            errors.append(_error_at(parsed, (collection, index, *data_path), text, key=at_key))
         return None
 
 
@@ -420,10 +417,13 @@ def _adapter(model: type[AnyRecord]) -> TypeAdapter[AnyRecord]:
     return TypeAdapter(model)
 
 
-def _message(problem: ErrorDetails) -> str:
-    """pydantic's message for a problem, in our words where they differ."""
-    if problem["type"] == "dataclass_type":
-        # A scalar or a list where a mapping is expected; worded as it always was.
+def _message(problem: ErrorDetails, model: type[AnyRecord], shown: str) -> str:
+    """pydantic's message for a problem, in our own words where we have them."""
+    kind = problem["type"]
+    if kind == _UNKNOWN_FIELD:
+        return f"unknown field; {model.__name__} has no field {shown.rsplit('.', 1)[-1]!r}"
+    if kind == "dataclass_type" and "ctx" in problem:
+        # A scalar or a list where a record or a value's mapping is expected.
         return f"Input should be a valid dictionary or instance of {problem['ctx']['class_name']}"
     return problem["msg"].removeprefix("Value error, ")
 

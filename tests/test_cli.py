@@ -128,6 +128,29 @@ def test_schema_is_json_schema_for_data_files(run_cli: RunCli) -> None:
     assert "USD" in json.dumps(schema["$defs"]["Money"])
 
 
+def test_schema_describes_every_field_for_editors(run_cli: RunCli) -> None:
+    definitions = json.loads(run_cli("schema").stdout)["$defs"]
+    for name, definition in definitions.items():
+        if name == "PartialDate":  # written as a bare string, or as this mapping
+            string, definition = definition["anyOf"]
+            assert string["pattern"] == "^(\\d{4})(?:-(\\d{2})(?:-(\\d{2}))?)?$"
+        assert definition["additionalProperties"] is False, name
+        assert definition["description"], name
+        for field, rules in definition["properties"].items():
+            assert field == "type" or rules.get("description"), f"{name}.{field}"
+    deal = definitions["Deal"]["properties"]
+    assert deal["id"]["pattern"] == "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    assert deal["summary"]["minLength"] == 1
+    assert deal["citations"]["minItems"] == 1
+    assert "partnership" in deal["kind"]["enum"]
+    assert definitions["Money"]["properties"]["amount"]["minimum"] == 0
+    assert definitions["StrategyItem"]["properties"]["order"]["anyOf"][0]["minimum"] == 1
+    assert definitions["Figure"]["properties"]["value"]["oneOf"] == [
+        {"$ref": "#/$defs/Money"},
+        {"$ref": "#/$defs/Quantity"},
+    ]
+
+
 @pytest.mark.parametrize(
     ("words", "expected"),
     [

@@ -90,6 +90,109 @@ def test_yaml_1_1_surprises_are_off(tmp_path: Path, value: str, expected: str | 
         assert kb.organizations[0].aliases == (expected,)
 
 
+_DEAL = {
+    "id": "acme-deal",
+    "kind": "investment",
+    "investor": "acme",
+    "target": "acme",
+    "summary": "A deal.",
+    "citations": "[{source: article, excerpt: Acme investit.}]",
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(
+            {"colour": "red"}, "colour: unknown field; Deal has no field 'colour'", id="unknown"
+        ),
+        pytest.param(
+            {"citations": "[{source: article, excerpt: x, page: 3}]"},
+            "citations[0].page: unknown field; Deal has no field 'page'",
+            id="unknown-nested",
+        ),
+        pytest.param({"summary": None}, "summary: Field required", id="missing"),
+        pytest.param(
+            {"summary": '""'}, "summary: String should have at least 1 character", id="empty-text"
+        ),
+        pytest.param({"id": "Acme"}, "id: String should match pattern", id="id-pattern"),
+        pytest.param({"kind": "buyout"}, "kind: Input should be 'investment', ", id="literal"),
+        pytest.param(
+            {"citations": "[]"}, "citations: Tuple should have at least 1 item", id="no-citation"
+        ),
+        pytest.param(
+            {"amount": "[1, 2]"},
+            "amount: Input should be a valid dictionary or instance of Money",
+            id="not-a-mapping",
+        ),
+        pytest.param(
+            {"amount": "{amount: true, currency: USD}"},
+            "amount.amount: Input should be a valid number",
+            id="strict-amount",
+        ),
+        pytest.param(
+            {"amount": "{amount: 1e400, currency: USD}"},
+            "amount.amount: Input should be a finite number",
+            id="infinite",
+        ),
+        pytest.param(
+            {"amount": "{amount: 5, currency: usd}"},
+            "amount.currency: 'usd' is not an ISO 4217 code",
+            id="currency",
+        ),
+        pytest.param({"stake": "{amount: 5}"}, "stake.unit: Field required", id="quantity"),
+        pytest.param(
+            {"date": "2024-02-30"},
+            "date: '2024-02-30' is not a day of the calendar",
+            id="bare-date",
+        ),
+        pytest.param(
+            {"date": "{value: '2024', extra: 1}"},
+            "date.extra: unknown field; Deal has no field 'extra'",
+            id="date-mapping",
+        ),
+        pytest.param({"date": "'2024'"}, None, id="valid"),
+    ],
+)
+def test_field_problems_are_worded_for_curators(
+    tmp_path: Path, fields: dict[str, str | None], expected: str | None
+) -> None:
+    case = HOSTILE / "unknown-field"
+    for name in ("sources.yaml", "organizations.yaml"):
+        (tmp_path / name).write_text((case / name).read_text(encoding="utf-8"), encoding="utf-8")
+    deal = {key: value for key, value in {**_DEAL, **fields}.items() if value is not None}
+    lines = [f"    {key}: {value}" for key, value in deal.items()]
+    (tmp_path / "deals.yaml").write_text("deals:\n  -" + "\n".join(lines)[3:] + "\n")
+    kb, errors, _ = check_data_dir(tmp_path)
+    messages = [str(error) for error in errors]
+    if expected is None:
+        assert kb is not None, messages
+    else:
+        assert any("deals.yaml:" in m and expected in m for m in messages), messages
+
+
+def test_figure_value_is_money_or_a_quantity(tmp_path: Path) -> None:
+    case = HOSTILE / "unknown-field"
+    for name in ("sources.yaml", "organizations.yaml"):
+        (tmp_path / name).write_text((case / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "figures.yaml").write_text(
+        "figures:\n"
+        + "".join(
+            f"  - {{id: f{n}, entity: acme, metric: loss, period: '2024', status: actual,"
+            f" summary: s, citations: [{{source: article, excerpt: x}}], value: {value}}}\n"
+            for n, value in enumerate(
+                ["{amount: 5, currency: USD}", "{amount: 5, unit: '%'}", "'5 USD'", "{amount: 5}"]
+            )
+        )
+    )
+    _, errors, _ = check_data_dir(tmp_path)
+    # Only f2 and f3 are wrong, each reported once, as the quantity it is taken for.
+    assert [(error.line, error.message) for error in errors] == [
+        (4, "value: Input should be a valid dictionary or instance of Quantity"),
+        (5, "value.unit: Field required"),
+    ]
+
+
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     data_dir = _write_org(tmp_path, "")
     path = data_dir / "organizations.yaml"

@@ -23,10 +23,20 @@ if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
 
+
+def _described_by_docstring(schema: dict[str, Any], cls: type) -> None:
+    """In the JSON Schema, a record or value type is described by its docstring."""
+    # Older pydantic (2.6, for one) leaves the docstring of a stdlib dataclass out.
+    import inspect
+
+    schema["description"] = inspect.cleandoc(cls.__doc__ or "")
+
+
 # Records are stdlib dataclasses, so that unpickling them (a warm start) needs no
 # pydantic; the loader validates raw data into them with pydantic (constraints.py).
-# pydantic reads this configuration from the class: an unknown key is an error.
-_FORBID_UNKNOWN_KEYS = {"extra": "forbid"}
+# pydantic reads its configuration from each class: an unknown key is an error, and
+# the class's docstring describes it in the JSON Schema.
+_PYDANTIC_CONFIG = {"extra": "forbid", "json_schema_extra": _described_by_docstring}
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -52,14 +62,15 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 class Citation:
     """Where a record comes from: an article and its own words."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
     source: RecordId = _described("The id of the source article.")
     excerpt: Text = _described("Verbatim words of the article (French); '…' marks an elision.")
 
 
-def _string_or_object(schema: dict[str, Any]) -> None:
+def _string_or_object(schema: dict[str, Any], cls: type) -> None:
     """In the JSON Schema, a date may be written as a bare string too."""
+    _described_by_docstring(schema, cls)
     as_object = dict(schema)
     schema.clear()
     schema["anyOf"] = [{"type": "string", "pattern": _DATE.pattern}, as_object]
@@ -93,7 +104,7 @@ class PartialDate:
     """An ISO-8601 date of the precision the article gives: a year, a month or a day."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {
-        **_FORBID_UNKNOWN_KEYS,
+        **_PYDANTIC_CONFIG,
         "json_schema_extra": _string_or_object,
     }
 
@@ -145,7 +156,7 @@ def _known_currency(code: str) -> str:
 class Money:
     """An amount of money in units of its currency, as the article states it."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
     amount: Amount = _described("The amount in units of the currency: 6500000000, never 6.5.")
     currency: Annotated[str, Checked(_known_currency, enum=ISO_4217)] = _described(
@@ -163,7 +174,7 @@ class Money:
 class Quantity:
     """A number with a unit that is not money: a percentage, a count of parameters."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
     amount: Amount = _described("The number, in units.")
     unit: Annotated[str, Chars(min_length=1, max_length=40)] = _described(
@@ -176,7 +187,7 @@ class Quantity:
 class Role:
     """A position a person holds, as the article gives it."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
     title: Text = _described("The title in English.")
     organization: RecordId = _described("The id of the organisation.")
@@ -187,7 +198,7 @@ class Role:
 class Source:
     """One source article."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
     type: Literal["source"] = "source"
     id: RecordId
@@ -214,7 +225,7 @@ class Source:
 class _Cited:
     """A record that states something an article says."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID_UNKNOWN_KEYS
+    __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
 
     id: RecordId
     citations: Annotated[tuple[Citation, ...], MinItems(1)] = _described(
@@ -528,7 +539,7 @@ def data_file_schema() -> dict[str, Any]:
             for name, model in COLLECTIONS.items()
         ],
         kw_only=True,
-        namespace={"__pydantic_config__": _FORBID_UNKNOWN_KEYS, "__doc__": None},
+        namespace={"__pydantic_config__": {"extra": "forbid"}},
     )
     schema = TypeAdapter(data_file).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -114,6 +114,9 @@ def main() -> None:
     base_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     base_env.pop("SBKB_NO_CACHE", None)
     base_env.pop("SBKB_DATA", None)
+    # An installed package has its bytecode; without it every run compiles our modules
+    # again. Allowed here, the warm-up round writes it, as `pip install` would have.
+    base_env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def cache_env(name: str) -> tuple[dict[str, str], Callable[[], None]]:
         """An environment with a cache directory of its own, and a way to empty it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from softbank_kb.cli import cli
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
-SEEDS = REPO.parent / "shared" / "seeds"
+# The article texts: beside the checkout, unless SBKB_SEEDS names them (.ci/run sets it).
+SEEDS = Path(os.environ.get("SBKB_SEEDS") or REPO.parent / "shared" / "seeds")
 HOSTILE = TESTS / "hostile"
 
 RunCli = Callable[..., Result]

@@ -30,7 +30,7 @@ _MAGIC = b"sbkb-cache-2\n"
 # Cache files of other contents are removed beyond this many, newest kept.
 _KEEP = 4
 # The content key of each knowledge base this process loaded, for what derives from it.
-_KEYS: dict[int, tuple[weakref.ref[KnowledgeBase], str]] = {}
+_KEYS: weakref.WeakKeyDictionary[KnowledgeBase, str] = weakref.WeakKeyDictionary()
 
 T = TypeVar("T")
 
@@ -65,14 +65,13 @@ def _within(directory: Path | None, data_dir: Path) -> bool:
 
 
 def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
-    _KEYS[id(kb)] = (weakref.ref(kb), key)
+    _KEYS[kb] = key
     return kb
 
 
 def _key_of(kb: KnowledgeBase) -> str | None:
     """The content key `kb` was loaded under, or None if it did not come through here."""
-    known = _KEYS.get(id(kb))
-    return known[1] if known is not None and known[0]() is kb else None
+    return _KEYS.get(kb)
 
 
 def _key_or_none(data_dir: Path) -> str | None:

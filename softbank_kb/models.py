@@ -495,7 +495,9 @@ def field_names(model: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(model))
 
 
-@dataclass(frozen=True)
+# eq=False: a knowledge base is itself, hashed by identity, so that what is derived from
+# it can be kept in a WeakKeyDictionary; its records compare by value.
+@dataclass(frozen=True, eq=False)
 class KnowledgeBase:
     """Every record of a data directory, checked against each other."""
 

@@ -354,21 +354,18 @@ class _Index:
 
 
 # An index per knowledge base, rebuilt only when another knowledge base is searched.
-_INDEXES: dict[int, tuple[weakref.ref[KnowledgeBase], _Index]] = {}
+_INDEXES: weakref.WeakKeyDictionary[KnowledgeBase, _Index] = weakref.WeakKeyDictionary()
 
 
 def _index(kb: KnowledgeBase) -> _Index:
     """The index of `kb`, built on first use."""
-    cached = _INDEXES.get(id(kb))
-    if cached is not None and cached[0]() is kb:
-        return cached[1]
-    for key in [key for key, (ref, _) in _INDEXES.items() if ref() is None]:
-        del _INDEXES[key]
-    index = _stored_index(kb)
+    index = _INDEXES.get(kb)
     if index is None:
-        index = _Index(kb)
-        store_derived(kb, "search", index)
-    _INDEXES[id(kb)] = (weakref.ref(kb), index)
+        index = _stored_index(kb)
+        if index is None:
+            index = _Index(kb)
+            store_derived(kb, "search", index)
+        _INDEXES[kb] = index
     return index
 
 

@@ -137,7 +137,7 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
 
     \b
     Example:
-      sbkb verify --sources ../shared/seeds
+      sbkb verify --sources ~/articles
 
     Each citation excerpt and each quote's text must stand verbatim in its cited
     article (after Unicode NFC, folding of typographic quotes and collapsing of white

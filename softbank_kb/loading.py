@@ -222,6 +222,9 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
+        if _is_libyaml_depth_limit(error):
+            problem = _first_level_too_deep_or_limit(text)
+            return LoadError(str(path), problem.message, *_line_column(problem.mark))
         mark = error.problem_mark or error.context_mark
         reason = error.problem or error.context or "invalid YAML"
         return LoadError(str(path), f"invalid YAML: {reason}", *_line_column(mark))
@@ -252,21 +255,45 @@ def _too_deep(text: str) -> _YamlProblem | None:
     # which stops at the first level too deep.
     if text.count("[") + text.count("{") < _DEEP_SUSPECT and not _DEEP_BLOCK.search(text):
         return None
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_StrictLoader):
-            kind = type(event)
-            if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
-                depth += 1
-                if depth > MAX_DEPTH + 1:
-                    return _YamlProblem(
-                        f"nested more than {MAX_DEPTH} levels deep", event.start_mark
-                    )
-            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
-                depth -= 1
+        return _first_level_too_deep(text, _StrictLoader)
+    except yaml.YAMLError as error:
+        if not _is_libyaml_depth_limit(error):
+            return None  # the parse reports the syntax error with its position
+    # libyaml (bundled with PyYAML 6.0.4 and later) has a nesting limit of its own, met
+    # while its scanner looks ahead, before it yields the event our walk stops at. The
+    # pure-Python parser has none and looks ahead at most 1,024 characters, so it finds
+    # the level too deep, and its line and column, in a fraction of a second.
+    return _first_level_too_deep_or_limit(text)
+
+
+def _first_level_too_deep_or_limit(text: str) -> _YamlProblem:
+    """Where the pure-Python parser finds the text too deep, for a file libyaml refused."""
+    try:
+        problem = _first_level_too_deep(text, yaml.SafeLoader)
     except yaml.YAMLError:
-        return None  # the parse reports the syntax error with its position
+        problem = None
+    return problem or _YamlProblem(f"nested more than {MAX_DEPTH} levels deep", None)
+
+
+def _first_level_too_deep(text: str, loader: type) -> _YamlProblem | None:
+    """Walk the parser's events until a collection opens deeper than MAX_DEPTH."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        kind = type(event)
+        if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                return _YamlProblem(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            depth -= 1
     return None
+
+
+def _is_libyaml_depth_limit(error: yaml.YAMLError) -> bool:
+    """Whether libyaml refused the text for its own nesting limit, not for its syntax."""
+    problem = getattr(error, "problem", None) or ""
+    return "maximum nesting depth" in problem
 
 
 def _find_anchor(text: str) -> _YamlProblem | None:

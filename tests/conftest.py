@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +12,6 @@ from softbank_kb.cli import cli
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
-# The article texts: beside the checkout, unless SBKB_SEEDS names them (.ci/run sets it).
-SEEDS = Path(os.environ.get("SBKB_SEEDS") or REPO.parent / "shared" / "seeds")
 HOSTILE = TESTS / "hostile"
 
 RunCli = Callable[..., Result]
@@ -38,11 +35,3 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
         return runner.invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
 
     return run
-
-
-@pytest.fixture
-def seeds() -> Path:
-    """The directory of the two source articles."""
-    if not SEEDS.is_dir():
-        pytest.fail(f"the source articles are expected in {SEEDS}")
-    return SEEDS

@@ -168,7 +168,7 @@ def _snapshot(directory: Path) -> dict[str, tuple[str, int, int]]:
     return entries
 
 
-def _every_command(out: Path, seeds: Path) -> list[list[str]]:
+def _every_command(out: Path, articles: Path) -> list[list[str]]:
     """One run of each command, in each output form, writing exports to `out`."""
     queries = [
         ["invest"],
@@ -192,23 +192,26 @@ def _every_command(out: Path, seeds: Path) -> list[list[str]]:
         for fmt in ("json", "csv", "sqlite", "markdown")
     ]
     runs += [["export", "--format", "json"], ["validate"], ["schema"]]
-    runs += [["verify", "--sources", str(seeds), "--uncited"]]
+    runs += [["verify", "--sources", str(articles), "--uncited"]]
     return runs
 
 
-def test_no_command_writes_into_the_data_directory(
-    run_cli: RunCli, tmp_path: Path, seeds: Path
-) -> None:
+def test_no_command_writes_into_the_data_directory(run_cli: RunCli, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(bundled_data_dir(), data)
     out = tmp_path / "out"
     out.mkdir()
     before = _snapshot(data)
     time.sleep(0.01)  # so that a rewrite would show in the modification times
-    runs = _every_command(out, seeds)
+    # No article texts: verify reads the data, reports every source without a file
+    # (exit 1), and must not write either.
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    runs = _every_command(out, articles)
     for args in runs:
         result = run_cli("--data", str(data), *args)
-        assert result.exit_code == 0, (args, result.stderr)
+        expected = 1 if args[0] == "verify" else 0
+        assert result.exit_code == expected, (args, result.stderr)
     # An export aimed into the data directory is refused, not written.
     refused = run_cli("--data", str(data), "export", "--format", "json", "-o", str(data / "x"))
     assert refused.exit_code == 2

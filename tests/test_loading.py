@@ -213,9 +213,9 @@ def test_unusable_data_directory(run_cli: RunCli, tmp_path: Path, make, message:
     assert message in result.stderr
 
 
-def test_query_on_unloadable_data_exits_3(run_cli: RunCli, seeds: Path) -> None:
+def test_query_on_unloadable_data_exits_3(run_cli: RunCli, tmp_path: Path) -> None:
     case = HOSTILE / "unknown-currency"
-    result = run_cli("--data", str(case), "verify", "--sources", str(seeds))
+    result = run_cli("--data", str(case), "verify", "--sources", str(tmp_path))
     assert result.exit_code == 3
     assert "could not be loaded" in result.stderr
     assert "deals.yaml:7:35" in result.stderr

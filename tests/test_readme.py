@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from .conftest import REPO, SEEDS, RunCli
+from .conftest import REPO, RunCli
 
 README = REPO / "README.md"
 EXAMPLE = re.compile(r"```\n\$ sbkb (?P<command>[^\n|]*)\n(?P<output>.*?)```", re.DOTALL)
@@ -38,12 +38,7 @@ def test_readme_has_examples() -> None:
 @pytest.mark.parametrize("match", _examples(), ids=lambda m: m["command"])
 def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> None:
     monkeypatch.chdir(REPO)
-    # The README names the articles where they stand beside a checkout; SEEDS is that
-    # place, or where SBKB_SEEDS says they are for a checkout elsewhere.
-    args = [
-        str(SEEDS) if arg == "../shared/seeds" else arg for arg in shlex.split(match["command"])
-    ]
-    result = run_cli(*args, env={"COLUMNS": "100"})
+    result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "100"})
     shown = _shown(result.stdout, result.stderr, result.exit_code)
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
         text = README.read_text(encoding="utf-8")

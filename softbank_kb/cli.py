@@ -297,8 +297,18 @@ def _nothing(what: str, hint: str = "") -> NoReturn:
 
 # Query commands ---------------------------------------------------------------------------
 
+
 # Spelled out here, not read from the Deal model, so that `--help` needs no pydantic;
 # tests/test_cli.py checks that the two lists agree.
+def _currency(code: str) -> str:
+    """An ISO 4217 code, in capitals, or a usage error."""
+    from softbank_kb.currencies import ISO_4217
+
+    if code.upper() not in ISO_4217:
+        raise click.BadParameter(f"{code!r} is not an ISO 4217 code such as USD, EUR or JPY")
+    return code.upper()
+
+
 DEAL_KINDS = (
     "investment",
     "funding_round",
@@ -307,6 +317,7 @@ DEAL_KINDS = (
     "divestment",
     "joint_venture",
     "partnership",
+    "budget",
 )
 
 
@@ -327,6 +338,13 @@ DEAL_KINDS = (
     shell_complete=_complete_names(("organization", "person")),
 )
 @click.option("--min-amount", type=click.FloatRange(min=0), help="Smallest amount, in units: 1e9.")
+@click.option(
+    "--currency",
+    callback=lambda _ctx, _param, value: _currency(value),
+    default="USD",
+    show_default=True,
+    help="Currency of --min-amount: a deal's own amount or a conversion the article states.",
+)
 @output_options
 @click.pass_context
 def invest(
@@ -335,6 +353,7 @@ def invest(
     kinds: tuple[str, ...],
     company: str | None,
     min_amount: float | None,
+    currency: str,
     **output: bool,
 ) -> None:
     """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
@@ -359,6 +378,7 @@ def invest(
         kinds=kinds,
         company=company_id.id if company_id else None,
         min_amount=min_amount,
+        currency=currency,
     )
     if not deals:
         dated = sorted({d.date.year for d in kb.deals if d.date is not None})

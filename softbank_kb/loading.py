@@ -174,7 +174,22 @@ def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadErro
 
     kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
     errors.extend(_dangling_references(kb, origins))
+    errors.extend(_deal_rules(kb, origins))
     return (None if errors else kb), errors, len(files)
+
+
+def _deal_rules(
+    kb: KnowledgeBase, origins: dict[str, tuple[_ParsedFile, Path_]]
+) -> Iterator[LoadError]:
+    """A deal has a target unless it is a budget, and `until` ends only a cumulative total."""
+    for deal in kb.deals:
+        parsed, where = origins[deal.id]
+        if deal.kind == "budget" and deal.target is not None:
+            yield _error_at(parsed, (*where, "target"), "target: a budget has no counterparty")
+        elif deal.kind != "budget" and deal.target is None:
+            yield _error_at(parsed, (*where, "kind"), f"target: a {deal.kind} needs a target")
+        if deal.until is not None and not deal.cumulative:
+            yield _error_at(parsed, (*where, "until"), "until: only a cumulative deal has an end")
 
 
 def _broken_links(data_dir: Path) -> list[LoadError]:

@@ -334,7 +334,7 @@ DEAL_KINDS = (
 )
 @click.option(
     "--company",
-    help="Investor, target, partner or fund, by name, alias or a typo of either.",
+    help="Investor, target, partner or fund, or a company of its group; by name, alias or typo.",
     shell_complete=_complete_names(("organization", "person")),
 )
 @click.option("--min-amount", type=click.FloatRange(min=0), help="Smallest amount, in units: 1e9.")

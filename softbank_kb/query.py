@@ -99,18 +99,32 @@ def find_deals(
 ) -> list[Deal]:
     """Deals matching every given filter, newest first; undated deals last.
 
+    `company` matches a deal that involves it or a company of its group (its
+    subsidiaries, theirs, ...): SoftBank Group's deals include SoftBank Corporation's.
+
     `min_amount` is in `currency`: a deal's own amount, or a conversion the article states;
     a deal with no amount in that currency is left out rather than compared across currencies.
     """
+    group = _with_subsidiaries(kb, company) if company is not None else set()
     found = [
         deal
         for deal in kb.deals
         if (years is None or bool(set(deal_years(kb, deal)) & set(years)))
         and (not kinds or deal.kind in kinds)
-        and (company is None or company in deal_parties(deal))
+        and (company is None or bool(group & deal_parties(deal)))
         and (min_amount is None or _at_least(deal.amount, min_amount, currency))
     ]
     return _newest_first(found)  # type: ignore[return-value]
+
+
+def _with_subsidiaries(kb: KnowledgeBase, company: str) -> set[str]:
+    """`company` and every organisation whose parent chain leads to it."""
+    found = {company}
+    while True:
+        more = {o.id for o in kb.organizations if o.parent in found} - found
+        if not more:
+            return found
+        found |= more
 
 
 def _at_least(money: Money | None, minimum: float, currency: str) -> bool:

@@ -187,7 +187,9 @@ def _deal_rules(
         if deal.kind == "budget" and deal.target is not None:
             yield _error_at(parsed, (*where, "target"), "target: a budget has no counterparty")
         elif deal.kind != "budget" and deal.target is None:
-            yield _error_at(parsed, (*where, "kind"), f"target: a {deal.kind} needs a target")
+            article = "an" if deal.kind[0] in "aeiou" else "a"
+            kind = deal.kind.replace("_", " ")
+            yield _error_at(parsed, (*where, "kind"), f"target: {article} {kind} needs a target")
         if deal.until is not None and not deal.cumulative:
             yield _error_at(parsed, (*where, "until"), "until: only a cumulative deal has an end")
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from softbank_kb.constraints import (
     AtLeast,
+    Before,
     Chars,
     Checked,
     Described,
@@ -341,7 +342,7 @@ class Deal(_Cited):
         " from `date` to `until` (or to its source's publication).",
         default=False,
     )
-    until: PartialDate | None = _described(
+    until: Annotated[PartialDate, Before(_from_string)] | None = _described(
         "Where a cumulative total stops, when the article says; else its source's date.",
         default=None,
     )

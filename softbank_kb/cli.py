@@ -97,27 +97,39 @@ def cli(data_dir: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also warn where a record is undated though its citation states a date, where an"
+    " event repeats a deal's or quote's excerpt, and where two quotes share a text.",
+)
 @click.pass_context
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, strict: bool) -> None:
     """Check a data directory: structure, types, ids and references.
 
     \b
-    Example:
+    Examples:
       sbkb --data ./my-data validate
+      sbkb validate --strict           a curator's checks too, as CI runs them
 
     Prints `OK: N records in M files`, or every problem as file:line:column and
-    exits 1.
+    exits 1. With --strict, a warning is a problem too.
     """
-    from softbank_kb.loading import check_data_dir
+    from softbank_kb.loading import check_data_dir, check_data_dir_strictly
 
     data_dir = _data_dir(ctx)
-    kb, errors, file_count = check_data_dir(data_dir)
-    if errors or kb is None:
-        raise Problems(
-            "\n".join(str(error) for error in errors)
-            + f"\n{len(errors)} problem{'s' if len(errors) != 1 else ''} in {data_dir}"
-        )
-    click.echo(f"OK: {len(kb)} records in {file_count} files")
+    if strict:
+        kb, errors, warnings, file_count = check_data_dir_strictly(data_dir)
+    else:
+        (kb, errors, file_count), warnings = check_data_dir(data_dir), []
+    if errors or warnings or kb is None:
+        lines = [str(error) for error in errors]
+        lines += [f"{warning} (warning)" for warning in warnings]
+        counts = [f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"]
+        if warnings:
+            counts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+        raise Problems("\n".join(lines) + f"\n{' and '.join(counts)} in {data_dir}")
+    click.echo(f"OK: {len(kb)} records in {file_count} files" + (", strict" if strict else ""))
 
 
 @cli.command()

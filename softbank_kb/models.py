@@ -457,9 +457,16 @@ class Event(_Cited):
         "other",
     ] = _described("What sort of event it is.")
     participants: tuple[RecordId, ...] = _described("Ids of who took part.", default=())
+    records: tuple[RecordId, ...] = _described(
+        "Ids of the deals, quotes and figures made or given at it, which carry their own date.",
+        default=(),
+    )
     summary: Text = _described("What happened, in English.")
 
-    _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"participants": ANY_ENTITY}
+    _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {
+        "participants": ANY_ENTITY,
+        "records": ("deal", "quote", "figure"),
+    }
 
     @property
     def label(self) -> str:

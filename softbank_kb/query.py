@@ -154,8 +154,9 @@ def find_quotes(
             continue
         if about_ids or words:
             mentions = bool(set(about_ids) & set(quote.mentions))
-            haystack = fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
-            if not mentions and not (words and all(word in haystack for word in words)):
+            haystack = " " + fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
+            # Each word begins a word of the quote: "ran" is AI-RAN, not "translation".
+            if not mentions and not (words and all(f" {word}" in haystack for word in words)):
                 continue
         found.append(quote)
     return list(_oldest_first(found))

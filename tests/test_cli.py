@@ -339,3 +339,12 @@ def test_a_budget_is_shown_without_a_counterparty(run_cli: RunCli) -> None:
     (deal,) = json.loads(run_cli("invest", "--kind", "budget", "--json").stdout)
     assert deal["id"] == "softbank-annual-ai-investment-envelope"
     assert deal["target"] is None
+
+
+def test_quote_about_matches_words_from_their_start(run_cli: RunCli) -> None:
+    # "ran" is the RAN of AI-RAN, not the inside of "translation".
+    ids = _ids(run_cli("quote", "--about", "AI-RAN", "--json"))
+    assert ids == [
+        "softbank-management-ai-ran-research",
+        "softbank-management-ai-in-ran-shared-capex",
+    ]

@@ -525,7 +525,11 @@ def company(ctx: click.Context, name: str | None, **output: bool) -> None:
     help="The entity, by name, alias or typo.",
     shell_complete=_complete_names(("organization", "person")),
 )
-@click.option("--metric", help="Part of a metric name: revenue, operating_income, loss.")
+@click.option(
+    "--metric",
+    help="Part of a metric name, in English or the article's French: revenue, loss,"
+    ' "revenu d\'exploitation".',
+)
 @click.option(
     "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
 )
@@ -538,13 +542,15 @@ def financials(
     years: tuple[range, ...],
     **output: bool,
 ) -> None:
-    """Figures: revenue, losses, operating income, targets, shares, with a chart for a series.
+    """Figures: revenue, losses, targets, shares, with a chart for a series.
 
     \b
     Examples:
       sbkb financials --company ampere
-      sbkb financials --metric operating_income
+      sbkb financials --metric "revenu d'exploitation"
       sbkb financials --year 2024 --json
+
+    Targets are charted apart from actuals and forecasts.
     """
     from softbank_kb.query import find_figures, series_of
 
@@ -554,6 +560,11 @@ def financials(
         kb, entity=entity.id if entity else None, metric=metric, years=_years(years)
     )
     if not figures:
+        from softbank_kb.query import metrics_like
+
+        close = metrics_like(kb, metric) if metric else []
+        if close:
+            _nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
         _nothing("figure", "try `sbkb financials` without filters.")
     from softbank_kb import render
 

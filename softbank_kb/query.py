@@ -194,6 +194,21 @@ def _metric_matches(asked: str, figure: Figure) -> bool:
     return bool(words) and any(all(w in text for w in words) for text in (english, french))
 
 
+def metrics_like(kb: KnowledgeBase, asked: str) -> list[str]:
+    """Metrics (with their French term) sharing a word with `asked`: 'operating income'
+    finds operating revenue, the article's « revenu d'exploitation »."""
+    from softbank_kb.search import fold
+
+    words = set(fold(asked.replace("_", " ")).split())
+    found: dict[str, str] = {}
+    for figure in kb.figures:
+        names = fold(f"{figure.metric.replace('_', ' ')} {figure.metric_fr or ''}").split()
+        if words & set(names):
+            shown = figure.metric.replace("_", " ")
+            found[shown] = f"{shown} ({figure.metric_fr})" if figure.metric_fr else shown
+    return sorted(found.values())
+
+
 @dataclass(frozen=True)
 class Series:
     """Figures of one metric of one entity, in one currency or unit, over time."""

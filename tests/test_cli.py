@@ -348,3 +348,10 @@ def test_quote_about_matches_words_from_their_start(run_cli: RunCli) -> None:
         "softbank-management-ai-ran-research",
         "softbank-management-ai-in-ran-shared-capex",
     ]
+
+
+def test_a_metric_not_found_suggests_the_ones_sharing_a_word(run_cli: RunCli) -> None:
+    # The article's « revenu d'exploitation » is one metric, operating revenue.
+    result = run_cli("financials", "--metric", "operating income")
+    assert result.exit_code == 1
+    assert "operating revenue (revenu d'exploitation)" in result.stderr

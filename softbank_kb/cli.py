@@ -97,27 +97,39 @@ def cli(data_dir: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also warn where a record is undated though its citation states a date, where an"
+    " event repeats a deal's or quote's excerpt, and where two quotes share a text.",
+)
 @click.pass_context
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, strict: bool) -> None:
     """Check a data directory: structure, types, ids and references.
 
     \b
-    Example:
+    Examples:
       sbkb --data ./my-data validate
+      sbkb validate --strict           a curator's checks too, as CI runs them
 
     Prints `OK: N records in M files`, or every problem as file:line:column and
-    exits 1.
+    exits 1. With --strict, a warning is a problem too.
     """
-    from softbank_kb.loading import check_data_dir
+    from softbank_kb.loading import check_data_dir, check_data_dir_strictly
 
     data_dir = _data_dir(ctx)
-    kb, errors, file_count = check_data_dir(data_dir)
-    if errors or kb is None:
-        raise Problems(
-            "\n".join(str(error) for error in errors)
-            + f"\n{len(errors)} problem{'s' if len(errors) != 1 else ''} in {data_dir}"
-        )
-    click.echo(f"OK: {len(kb)} records in {file_count} files")
+    if strict:
+        kb, errors, warnings, file_count = check_data_dir_strictly(data_dir)
+    else:
+        (kb, errors, file_count), warnings = check_data_dir(data_dir), []
+    if errors or warnings or kb is None:
+        lines = [str(error) for error in errors]
+        lines += [f"{warning} (warning)" for warning in warnings]
+        counts = [f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"]
+        if warnings:
+            counts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+        raise Problems("\n".join(lines) + f"\n{' and '.join(counts)} in {data_dir}")
+    click.echo(f"OK: {len(kb)} records in {file_count} files" + (", strict" if strict else ""))
 
 
 @cli.command()
@@ -297,8 +309,18 @@ def _nothing(what: str, hint: str = "") -> NoReturn:
 
 # Query commands ---------------------------------------------------------------------------
 
+
 # Spelled out here, not read from the Deal model, so that `--help` needs no pydantic;
 # tests/test_cli.py checks that the two lists agree.
+def _currency(code: str) -> str:
+    """An ISO 4217 code, in capitals, or a usage error."""
+    from softbank_kb.currencies import ISO_4217
+
+    if code.upper() not in ISO_4217:
+        raise click.BadParameter(f"{code!r} is not an ISO 4217 code such as USD, EUR or JPY")
+    return code.upper()
+
+
 DEAL_KINDS = (
     "investment",
     "funding_round",
@@ -307,6 +329,7 @@ DEAL_KINDS = (
     "divestment",
     "joint_venture",
     "partnership",
+    "budget",
 )
 
 
@@ -323,10 +346,17 @@ DEAL_KINDS = (
 )
 @click.option(
     "--company",
-    help="Investor, target, partner or fund, by name, alias or a typo of either.",
+    help="Investor, target, partner or fund, or a company of its group; by name, alias or typo.",
     shell_complete=_complete_names(("organization", "person")),
 )
 @click.option("--min-amount", type=click.FloatRange(min=0), help="Smallest amount, in units: 1e9.")
+@click.option(
+    "--currency",
+    callback=lambda _ctx, _param, value: _currency(value),
+    default="USD",
+    show_default=True,
+    help="Currency of --min-amount: a deal's own amount or a conversion the article states.",
+)
 @output_options
 @click.pass_context
 def invest(
@@ -335,6 +365,7 @@ def invest(
     kinds: tuple[str, ...],
     company: str | None,
     min_amount: float | None,
+    currency: str,
     **output: bool,
 ) -> None:
     """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
@@ -359,6 +390,7 @@ def invest(
         kinds=kinds,
         company=company_id.id if company_id else None,
         min_amount=min_amount,
+        currency=currency,
     )
     if not deals:
         dated = sorted({d.date.year for d in kb.deals if d.date is not None})
@@ -493,7 +525,11 @@ def company(ctx: click.Context, name: str | None, **output: bool) -> None:
     help="The entity, by name, alias or typo.",
     shell_complete=_complete_names(("organization", "person")),
 )
-@click.option("--metric", help="Part of a metric name: revenue, operating_income, loss.")
+@click.option(
+    "--metric",
+    help="Part of a metric name, in English or the article's French: revenue, loss,"
+    ' "revenu d\'exploitation".',
+)
 @click.option(
     "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
 )
@@ -506,13 +542,15 @@ def financials(
     years: tuple[range, ...],
     **output: bool,
 ) -> None:
-    """Figures: revenue, losses, operating income, targets, shares, with a chart for a series.
+    """Figures: revenue, losses, targets, shares, with a chart for a series.
 
     \b
     Examples:
       sbkb financials --company ampere
-      sbkb financials --metric operating_income
+      sbkb financials --metric "revenu d'exploitation"
       sbkb financials --year 2024 --json
+
+    Targets are charted apart from actuals and forecasts.
     """
     from softbank_kb.query import find_figures, series_of
 
@@ -522,6 +560,11 @@ def financials(
         kb, entity=entity.id if entity else None, metric=metric, years=_years(years)
     )
     if not figures:
+        from softbank_kb.query import metrics_like
+
+        close = metrics_like(kb, metric) if metric else []
+        if close:
+            _nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
         _nothing("figure", "try `sbkb financials` without filters.")
     from softbank_kb import render
 

@@ -110,6 +110,26 @@ class MinItems:
         return schema
 
 
+class Before:
+    """A value that `convert` turns into what the annotated type validates.
+
+    pydantic applies a type's own hook only the first time a model uses the type; a
+    second field of that type (a deal's `until` after its `date`) needs it said again.
+    """
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        self.convert = convert
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(self.convert, handler(source))
+
+
 class Checked:
     """A value that `check` returns as it is, or refuses with a ValueError saying why.
 

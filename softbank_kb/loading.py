@@ -128,21 +128,44 @@ def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
 def check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadError], int]:
     """The knowledge base of `data_dir` (None on errors), every error, and the file count."""
     with without_garbage_collection():
-        return _check_data_dir(data_dir)
+        kb, errors, count, _ = _check_data_dir(data_dir)
+    return kb, errors, count
 
 
-def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadError], int]:
+def check_data_dir_strictly(
+    data_dir: Path,
+) -> tuple[KnowledgeBase | None, list[LoadError], list[LoadError], int]:
+    """As `check_data_dir`, with a curator's warnings (curation.py) placed at file and line."""
+    from softbank_kb.curation import curator_warnings
+
+    with without_garbage_collection():
+        kb, errors, count, origins = _check_data_dir(data_dir)
+    if kb is None:
+        return None, errors, [], count
+    warnings = []
+    for warning in curator_warnings(kb):
+        parsed, where = origins[warning.record_id]
+        warnings.append(_error_at(parsed, (*where, *warning.path), warning.message))
+    return kb, errors, warnings, count
+
+
+_Origins = dict[str, tuple[_ParsedFile, Path_]]
+
+
+def _check_data_dir(
+    data_dir: Path,
+) -> tuple[KnowledgeBase | None, list[LoadError], int, _Origins]:
     if not data_dir.exists():
-        return None, [LoadError(str(data_dir), "data directory does not exist")], 0
+        return None, [LoadError(str(data_dir), "data directory does not exist")], 0, {}
     if not data_dir.is_dir():
-        return None, [LoadError(str(data_dir), "is not a directory")], 0
+        return None, [LoadError(str(data_dir), "is not a directory")], 0, {}
     try:
         files = data_files(data_dir)
         broken = _broken_links(data_dir)
     except OSError as error:
-        return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0
+        return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0, {}
     if not files and not broken:
-        return None, [LoadError(str(data_dir), "holds no .yaml files")], 0
+        return None, [LoadError(str(data_dir), "holds no .yaml files")], 0, {}
 
     errors: list[LoadError] = broken
     collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
@@ -174,7 +197,24 @@ def _check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadErro
 
     kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
     errors.extend(_dangling_references(kb, origins))
-    return (None if errors else kb), errors, len(files)
+    errors.extend(_deal_rules(kb, origins))
+    return (None if errors else kb), errors, len(files), origins
+
+
+def _deal_rules(
+    kb: KnowledgeBase, origins: dict[str, tuple[_ParsedFile, Path_]]
+) -> Iterator[LoadError]:
+    """A deal has a target unless it is a budget, and `until` ends only a cumulative total."""
+    for deal in kb.deals:
+        parsed, where = origins[deal.id]
+        if deal.kind == "budget" and deal.target is not None:
+            yield _error_at(parsed, (*where, "target"), "target: a budget has no counterparty")
+        elif deal.kind != "budget" and deal.target is None:
+            article = "an" if deal.kind[0] in "aeiou" else "a"
+            kind = deal.kind.replace("_", " ")
+            yield _error_at(parsed, (*where, "kind"), f"target: {article} {kind} needs a target")
+        if deal.until is not None and not deal.cumulative:
+            yield _error_at(parsed, (*where, "until"), "until: only a cumulative deal has an end")
 
 
 def _broken_links(data_dir: Path) -> list[LoadError]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from softbank_kb.constraints import (
     AtLeast,
+    Before,
     Chars,
     Checked,
     Described,
@@ -309,7 +310,7 @@ class Person(_Cited):
 
 @dataclass(frozen=True, kw_only=True)
 class Deal(_Cited):
-    """An investment, acquisition, joint venture, partnership or sale of a stake."""
+    """An investment, acquisition, joint venture, partnership, sale of a stake, or budget."""
 
     type: Literal["deal"] = "deal"
     kind: Literal[
@@ -320,12 +321,15 @@ class Deal(_Cited):
         "divestment",
         "joint_venture",
         "partnership",
-    ] = _described("What sort of deal it is.")
+        "budget",
+    ] = _described("What sort of deal it is; 'budget' is money set aside with no counterparty.")
     status: Literal["completed", "announced", "planned"] = _described(
         "Whether it was done, announced, or only planned.", default="completed"
     )
     investor: RecordId = _described("The id of who invests, buys or sells.")
-    target: RecordId = _described("The id of what is invested in, bought or sold.")
+    target: RecordId | None = _described(
+        "The id of what is invested in, bought or sold; a budget has none.", default=None
+    )
     partners: tuple[RecordId, ...] = _described(
         "Ids of co-investors or joint-venture partners.", default=()
     )
@@ -334,9 +338,22 @@ class Deal(_Cited):
     amount: Money | None = _described("How much, as stated.", default=None)
     stake: Quantity | None = _described("The share of the target.", default=None)
     cumulative: bool = _described(
-        "True when the amount is a total over time since `date`.", default=False
+        "True when the amount is a total over time since `date`; it counts for every year"
+        " from `date` to `until` (or to its source's publication).",
+        default=False,
+    )
+    until: Annotated[PartialDate, Before(_from_string)] | None = _described(
+        "Where a cumulative total stops, when the article says; else its source's date.",
+        default=None,
+    )
+    co_investment: Money | None = _described(
+        "Money the article says others put in beside the investor (co-investors).",
+        default=None,
     )
     summary: Text = _described("What happened, in English.")
+    context: Text | None = _described(
+        "What a reader should know: a doubtful reading, an inferred attribution.", default=None
+    )
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "investor": ("organization", "person"),
@@ -393,6 +410,9 @@ class Figure(_Cited):
     metric: Annotated[str, Chars(pattern=r"^[a-z0-9_]+$")] = _described(
         "A snake_case name: revenue, operating_income, net_loss, market_share."
     )
+    metric_fr: Text | None = _described(
+        "The article's own French term for the metric: 'revenu d'exploitation'.", default=None
+    )
     period: Text = _described("What the number covers: '2024', 'FY2025', '2022 to 2024'.")
     date: PartialDate | None = _described("The period's date, for sorting.", default=None)
     value: Annotated[
@@ -403,6 +423,10 @@ class Figure(_Cited):
         "Whether it happened, is aimed at, is expected, or is estimated."
     )
     summary: Text = _described("What the number says, in English.")
+    context: Text | None = _described(
+        "What a reader should know: the article's wording, an inferred attribution.",
+        default=None,
+    )
 
     _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"entity": ANY_ENTITY}
 
@@ -433,9 +457,16 @@ class Event(_Cited):
         "other",
     ] = _described("What sort of event it is.")
     participants: tuple[RecordId, ...] = _described("Ids of who took part.", default=())
+    records: tuple[RecordId, ...] = _described(
+        "Ids of the deals, quotes and figures made or given at it, which carry their own date.",
+        default=(),
+    )
     summary: Text = _described("What happened, in English.")
 
-    _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {"participants": ANY_ENTITY}
+    _reference_fields: ClassVar[dict[str, tuple[str, ...]]] = {
+        "participants": ANY_ENTITY,
+        "records": ("deal", "quote", "figure"),
+    }
 
     @property
     def label(self) -> str:

@@ -20,6 +20,7 @@ from softbank_kb.models import (
     PartialDate,
     Person,
     Quote,
+    Source,
     StrategyItem,
 )
 
@@ -62,7 +63,30 @@ def _date_of(record: AnyRecord) -> PartialDate | None:
 
 def deal_parties(deal: Deal) -> set[str]:
     """Every id a deal involves: investor, target, partners and vehicle."""
-    return {deal.investor, deal.target, *deal.partners, *([deal.vehicle] if deal.vehicle else [])}
+    parties = {deal.investor, *deal.partners}
+    return parties | {i for i in (deal.target, deal.vehicle) if i is not None}
+
+
+def deal_years(kb: KnowledgeBase, deal: Deal) -> range:
+    """The years a deal counts for: its own, or every year a cumulative total spans.
+
+    A running total ("a total of ... since September 2024") runs to `until`, or, when the
+    article gives no end, to the publication of the latest article citing it.
+    """
+    if deal.date is None:
+        return range(0)
+    end = deal.date.year
+    if deal.cumulative:
+        if deal.until is not None:
+            end = deal.until.year
+        else:
+            published = [
+                source.published.year
+                for citation in deal.citations
+                if isinstance(source := kb.get(citation.source), Source) and source.published
+            ]
+            end = max([end, *published])
+    return range(deal.date.year, end + 1)
 
 
 def find_deals(
@@ -71,17 +95,44 @@ def find_deals(
     kinds: Collection[str] | None = None,
     company: str | None = None,
     min_amount: float | None = None,
+    currency: str = "USD",
 ) -> list[Deal]:
-    """Deals matching every given filter, newest first; undated deals last."""
+    """Deals matching every given filter, newest first; undated deals last.
+
+    `company` matches a deal that involves it or a company of its group (its
+    subsidiaries, theirs, ...): SoftBank Group's deals include SoftBank Corporation's.
+
+    `min_amount` is in `currency`: a deal's own amount, or a conversion the article states;
+    a deal with no amount in that currency is left out rather than compared across currencies.
+    """
+    group = _with_subsidiaries(kb, company) if company is not None else set()
     found = [
         deal
         for deal in kb.deals
-        if _in_years(deal.date, years)
+        if (years is None or bool(set(deal_years(kb, deal)) & set(years)))
         and (not kinds or deal.kind in kinds)
-        and (company is None or company in deal_parties(deal))
-        and (min_amount is None or (deal.amount is not None and deal.amount.amount >= min_amount))
+        and (company is None or bool(group & deal_parties(deal)))
+        and (min_amount is None or _at_least(deal.amount, min_amount, currency))
     ]
     return _newest_first(found)  # type: ignore[return-value]
+
+
+def _with_subsidiaries(kb: KnowledgeBase, company: str) -> set[str]:
+    """`company` and every organisation whose parent chain leads to it."""
+    found = {company}
+    while True:
+        more = {o.id for o in kb.organizations if o.parent in found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _at_least(money: Money | None, minimum: float, currency: str) -> bool:
+    """`money`, or one of its stated equivalents, is at least `minimum` in `currency`."""
+    if money is None:
+        return False
+    amounts = [m.amount for m in (money, *money.equivalents) if m.currency == currency]
+    return any(amount >= minimum for amount in amounts)
 
 
 def find_quotes(
@@ -103,8 +154,9 @@ def find_quotes(
             continue
         if about_ids or words:
             mentions = bool(set(about_ids) & set(quote.mentions))
-            haystack = fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
-            if not mentions and not (words and all(word in haystack for word in words)):
+            haystack = " " + fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
+            # Each word begins a word of the quote: "ran" is AI-RAN, not "translation".
+            if not mentions and not (words and all(f" {word}" in haystack for word in words)):
                 continue
         found.append(quote)
     return list(_oldest_first(found))
@@ -121,13 +173,40 @@ def find_figures(
         figure
         for figure in kb.figures
         if (entity is None or figure.entity == entity)
-        and (metric is None or metric.lower().replace(" ", "_") in figure.metric)
+        and (metric is None or _metric_matches(metric, figure))
         and _in_years(figure.date, years)
     ]
     return sorted(
         found,
         key=lambda f: (f.entity, f.metric, f.date.sort_key if f.date else _UNDATED, f.id),
     )
+
+
+def _metric_matches(asked: str, figure: Figure) -> bool:
+    """`asked` is part of the metric's English name or of the article's French term."""
+    from softbank_kb.search import fold
+
+    if asked.lower().replace(" ", "_") in figure.metric:
+        return True
+    words = fold(asked).split()
+    english = fold(figure.metric.replace("_", " "))
+    french = fold(figure.metric_fr or "")
+    return bool(words) and any(all(w in text for w in words) for text in (english, french))
+
+
+def metrics_like(kb: KnowledgeBase, asked: str) -> list[str]:
+    """Metrics (with their French term) sharing a word with `asked`: 'operating income'
+    finds operating revenue, the article's « revenu d'exploitation »."""
+    from softbank_kb.search import fold
+
+    words = set(fold(asked.replace("_", " ")).split())
+    found: dict[str, str] = {}
+    for figure in kb.figures:
+        names = fold(f"{figure.metric.replace('_', ' ')} {figure.metric_fr or ''}").split()
+        if words & set(names):
+            shown = figure.metric.replace("_", " ")
+            found[shown] = f"{shown} ({figure.metric_fr})" if figure.metric_fr else shown
+    return sorted(found.values())
 
 
 @dataclass(frozen=True)
@@ -141,17 +220,21 @@ class Series:
 
 
 def series_of(figures: Iterable[Figure]) -> list[Series]:
-    """The runs of two or more dated figures that share entity, metric and unit."""
-    groups: dict[tuple[str, str, str], list[Figure]] = defaultdict(list)
+    """The runs of two or more dated figures that share entity, metric and unit.
+
+    Targets are a series of their own: a target set in one year and a later forecast are
+    alternatives, not one line (a forecast continues the actuals).
+    """
+    groups: dict[tuple[str, str, str, bool], list[Figure]] = defaultdict(list)
     for figure in figures:
         if figure.date is None:
             continue
         value = figure.value
         unit = value.currency if isinstance(value, Money) else value.unit
-        groups[(figure.entity, figure.metric, unit)].append(figure)
+        groups[(figure.entity, figure.metric, unit, figure.status == "target")].append(figure)
     return [
         Series(entity, metric, unit, tuple(sorted(items, key=lambda f: f.date.sort_key)))  # type: ignore[union-attr]
-        for (entity, metric, unit), items in groups.items()
+        for (entity, metric, unit, _), items in groups.items()
         if len({f.date.value for f in items}) >= 2  # type: ignore[union-attr]
     ]
 

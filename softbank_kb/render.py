@@ -219,16 +219,23 @@ def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
         if deal.investor != "softbank-group":
             target = f"{target} ← {_name(kb, deal.investor)}"
         amount = format_value(deal.amount) + (" (total)" if deal.cumulative else "")
+        if deal.co_investment is not None:
+            amount += f"\n+ {format_value(deal.co_investment)} (co-investors)"
         cells = {
             "Date": text(format_date(deal.date)),
             "Kind": text(kind),
             "Target": text(target, "bold"),
             "Amount": text(amount),
             "Via": text(_name(kb, deal.vehicle)),
-            "Summary": text(deal.summary),
+            "Summary": text(_with_context(deal.summary, deal.context)),
         }
         rows.append((deal.id, cells))
     return _record_table(rows, prose="Summary", anchor="Target")
+
+
+def _with_context(summary: str, context: str | None) -> str:
+    """A summary, then what a reader should know about it."""
+    return f"{summary}\nNote: {context}" if context else summary
 
 
 def _record_table(
@@ -325,11 +332,14 @@ def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> Table:
         inferred = figure.date is not None and figure.date.year_inferred
         cells = {
             "Entity": text(_name(kb, figure.entity), "bold"),
-            "Metric": text(figure.metric.replace("_", " ")),
+            "Metric": text(
+                figure.metric.replace("_", " ")
+                + (f" ({figure.metric_fr})" if figure.metric_fr else "")
+            ),
             "Period": text(figure.period + (" (year inferred)" if inferred else "")),
             "Value": text(format_value(figure.value)),
             "Status": text(figure.status),
-            "Summary": text(figure.summary),
+            "Summary": text(_with_context(figure.summary, figure.context)),
         }
         rows.append((figure.id, cells))
     return _record_table(rows, prose="Summary", anchor="Metric")
@@ -345,7 +355,8 @@ def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
             body.append("\n")
         body.append(text(f"{figure.period:>8} "))
         body.append(bar, style="cyan")
-        body.append(text(f" {format_value(figure.value)}"))
+        status = "" if figure.status == "actual" else f" ({figure.status})"
+        body.append(text(f" {format_value(figure.value)}{status}"))
     title = f"{_name(kb, series.entity)}: {series.metric.replace('_', ' ')} ({series.unit})"
     return Panel(body, title=text(title, "bold"), title_align="left", box=box.ROUNDED, expand=False)
 

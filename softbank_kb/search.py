@@ -221,6 +221,7 @@ _WEIGHTS = {
     "text": 0.85,
     "roles": 0.8,
     "metric": 0.8,
+    "metric_fr": 0.8,
     "venue": 0.75,
     "context": 0.75,
     "citations": 0.7,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import Result
 
 from softbank_kb.cli import cli
 
@@ -256,3 +257,101 @@ def test_a_warm_query_imports_no_validation_module(tmp_path: Path) -> None:
     *answer, heavy = warm.stdout.splitlines()
     assert heavy == "[]", warm.stderr
     assert "\n".join(answer) + "\n" == cold.stdout
+
+
+def _ids(result: Result) -> list[str]:
+    return [item["id"] for item in json.loads(result.stdout)]
+
+
+def test_a_cumulative_deal_counts_for_every_year_it_spans(run_cli: RunCli) -> None:
+    # "Depuis septembre 2024 ... un total de 2,2 milliards", in an article of 2025.
+    for year in ("2024", "2025"):
+        assert "openai-investment-2024-cumulative" in _ids(
+            run_cli("invest", "--year", year, "--company", "openai", "--json")
+        )
+    # It does not count before its start.
+    assert run_cli("invest", "--year", "2023", "--company", "openai").exit_code == 1
+
+
+def test_the_largest_2025_commitment_is_a_2025_deal(run_cli: RunCli) -> None:
+    result = run_cli("invest", "--year", "2025", "--min-amount", "1e10", "--json")
+    assert _ids(result) == ["stargate-investment"]
+    (deal,) = json.loads(result.stdout)
+    assert deal["partners"] == ["openai"]
+    assert deal["co_investment"]["amount"] == 10_000_000_000
+    assert "Cette fois" in deal["context"]
+
+
+def test_min_amount_does_not_compare_across_currencies(run_cli: RunCli) -> None:
+    # 150 bn JPY is 878 M EUR by the article's own conversion: not a deal over 10 bn USD.
+    assert "softbank-japanese-llm-compute-investment" not in _ids(
+        run_cli("invest", "--min-amount", "1e10", "--json")
+    )
+    assert _ids(run_cli("invest", "--min-amount", "1e11", "--currency", "jpy", "--json")) == [
+        "softbank-japanese-llm-compute-investment"
+    ]
+    assert "softbank-japanese-llm-compute-investment" in _ids(
+        run_cli("invest", "--min-amount", "8e8", "--currency", "EUR", "--json")
+    )
+    assert run_cli("invest", "--min-amount", "1", "--currency", "euro").exit_code == 2
+
+
+def test_company_takes_in_the_companies_of_its_group(run_cli: RunCli) -> None:
+    ids = _ids(run_cli("invest", "--company", "softbank", "--json"))
+    assert {"microsoft-japan-alliance", "cristal-intelligence-joint-venture-formation"} <= set(ids)
+
+
+def test_both_spellings_of_cristal_intelligence_find_both_deals(run_cli: RunCli) -> None:
+    for name in ("cristal intelligence", "crystal"):
+        assert set(_ids(run_cli("invest", "--company", name, "--json"))) == {
+            "crystal-intelligence-cooperation",
+            "cristal-intelligence-joint-venture-formation",
+        }
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        pytest.param("revenu d'exploitation", id="french"),
+        pytest.param("Revenu d’exploitation", id="french-typographic"),
+        pytest.param("operating revenue", id="english"),
+    ],
+)
+def test_financials_metric_takes_either_language(run_cli: RunCli, metric: str) -> None:
+    entities = {
+        item["entity"]
+        for item in json.loads(run_cli("financials", "--metric", metric, "--json").stdout)
+    }
+    assert entities == {"ampere", "softbank-group"}
+
+
+def test_a_target_is_not_drawn_in_one_series_with_a_forecast() -> None:
+    from softbank_kb.loading import load_knowledge_base
+    from softbank_kb.paths import bundled_data_dir
+    from softbank_kb.query import find_figures, series_of
+
+    kb = load_knowledge_base(bundled_data_dir())
+    series = series_of(find_figures(kb, entity="softbank-group", metric="operating_revenue"))
+    assert [[f.status for f in s.figures] for s in series] == [["actual", "forecast"]]
+
+
+def test_a_budget_is_shown_without_a_counterparty(run_cli: RunCli) -> None:
+    (deal,) = json.loads(run_cli("invest", "--kind", "budget", "--json").stdout)
+    assert deal["id"] == "softbank-annual-ai-investment-envelope"
+    assert deal["target"] is None
+
+
+def test_quote_about_matches_words_from_their_start(run_cli: RunCli) -> None:
+    # "ran" is the RAN of AI-RAN, not the inside of "translation".
+    ids = _ids(run_cli("quote", "--about", "AI-RAN", "--json"))
+    assert ids == [
+        "softbank-management-ai-ran-research",
+        "softbank-management-ai-in-ran-shared-capex",
+    ]
+
+
+def test_a_metric_not_found_suggests_the_ones_sharing_a_word(run_cli: RunCli) -> None:
+    # The article's « revenu d'exploitation » is one metric, operating revenue.
+    result = run_cli("financials", "--metric", "operating income")
+    assert result.exit_code == 1
+    assert "operating revenue (revenu d'exploitation)" in result.stderr

@@ -152,6 +152,25 @@ _DEAL = {
             id="date-mapping",
         ),
         pytest.param({"date": "'2024'"}, None, id="valid"),
+        pytest.param(
+            {"kind": "budget"}, "target: a budget has no counterparty", id="budget-with-target"
+        ),
+        pytest.param({"kind": "budget", "target": None}, None, id="budget"),
+        pytest.param({"target": None}, "target: an investment needs a target", id="no-target"),
+        pytest.param(
+            {"date": "'2024'", "until": "'2025'"},
+            "until: only a cumulative deal has an end",
+            id="until-not-cumulative",
+        ),
+        pytest.param({"date": "'2024'", "until": "'2025'", "cumulative": "true"}, None, id="until"),
+        pytest.param(
+            {"co_investment": "{amount: 10, currency: usd}"},
+            "co_investment.currency: 'usd' is not an ISO 4217 code",
+            id="co-investment-currency",
+        ),
+        pytest.param(
+            {"context": '""'}, "context: String should have at least 1 character", id="context"
+        ),
     ],
 )
 def test_field_problems_are_worded_for_curators(

@@ -33,10 +33,31 @@ class KnowledgeBaseUnavailable(click.ClickException):
     exit_code = EXIT_LOAD
 
 
+# Where a command's --json choice is kept for the errors it raises (ctx.meta is shared
+# by the whole context tree), and the empty document it prints when nothing matched.
+_AS_JSON = "sbkb.as_json"
+_EMPTY_JSON = "sbkb.empty_json"
+
+
 class NothingMatched(click.ClickException):
-    """The query was understood but found nothing."""
+    """The query was understood but found nothing.
+
+    Under --json, stdout still gets one document, so that `| jq` never reads nothing:
+    `[]` for a list, `null` for one record asked for by name or id.
+    """
 
     exit_code = EXIT_NO_MATCH
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        ctx = click.get_current_context(silent=True)
+        meta = ctx.meta if ctx is not None else {}
+        self.json_document: str | None = meta.get(_EMPTY_JSON, "[]") if meta.get(_AS_JSON) else None
+
+    def show(self, file: Any = None) -> None:
+        if self.json_document is not None:
+            click.echo(self.json_document)
+        super().show(file)
 
 
 class Problems(click.ClickException):
@@ -192,8 +213,22 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--no-color", is_flag=True, help="No colour, even on a terminal (also: NO_COLOR)."
     )(command)
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document and nothing else."
+        "--json",
+        "as_json",
+        is_flag=True,
+        callback=_remember_json,
+        help="Print one JSON document and nothing else ([] or null when nothing matched).",
     )(command)
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, as_json: bool) -> bool:
+    ctx.meta[_AS_JSON] = as_json
+    return as_json
+
+
+def _one_record_asked(ctx: click.Context) -> None:
+    """The command answers with one record: under --json, nothing found is `null`."""
+    ctx.meta[_EMPTY_JSON] = "null"
 
 
 @dataclass(frozen=True)
@@ -473,6 +508,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         kb = load_kb(ctx)
         out = _output(**output)
         if name:
+            _one_record_asked(ctx)
             found = profile(kb, _resolve(kb, name, (record_type,), what))
             out.show(lambda: render.profile_view(found, kb), lambda: render.profile_json(found))
             return
@@ -683,6 +719,7 @@ def show(ctx: click.Context, record_id: str, **output: bool) -> None:
     Example:
       sbkb show ampere-acquisition
     """
+    _one_record_asked(ctx)
     kb = load_kb(ctx)
     record = kb.get(record_id)
     if record is None:

@@ -56,6 +56,48 @@ def test_json_output_is_one_document(run_cli: RunCli, args: list[str], shape: ty
         assert all({"id", "type"} <= set(item) for item in document)
 
 
+# Each command that takes --json, asked for what no record holds: the empty document.
+NOTHING_MATCHED = [
+    pytest.param(["invest", "--year", "1999"], [], id="invest-year"),
+    pytest.param(["invest", "--company", "Zorglub Industries"], [], id="invest-company"),
+    pytest.param(["quote", "Zorglub Industries"], [], id="quote-speaker"),
+    pytest.param(["quote", "--year", "1999"], [], id="quote-year"),
+    pytest.param(["people", "Zorglub"], None, id="people-profile"),
+    pytest.param(["company", "Zorglub Industries"], None, id="company-profile"),
+    pytest.param(["financials", "--year", "1999"], [], id="financials"),
+    pytest.param(["timeline", "--from", "1990", "--to", "1991"], [], id="timeline"),
+    pytest.param(["search", "zorglubium"], [], id="search"),
+    pytest.param(["show", "no-such-record"], None, id="show"),
+]
+
+
+@pytest.mark.parametrize(("args", "empty"), NOTHING_MATCHED)
+def test_json_that_matches_nothing_is_still_one_document(
+    run_cli: RunCli, args: list[str], empty: list | None
+) -> None:
+    result = run_cli(*args, "--json")
+    assert result.exit_code == 1, result.stderr
+    assert json.loads(result.stdout) == empty
+    assert result.stderr.startswith("Error: no "), result.stderr
+
+
+def test_search_and_stats_json_have_the_shapes_the_readme_gives(run_cli: RunCli) -> None:
+    hits = json.loads(run_cli("search", "grafcore", "--json").stdout)
+    assert hits
+    assert all(
+        list(hit) == ["score", "tier", "field", "matched", "spans", "record"] for hit in hits
+    )
+    assert all({"id", "type"} <= set(hit["record"]) for hit in hits)
+    stats = json.loads(run_cli("stats", "--json").stdout)
+    assert list(stats) == ["by_type", "by_year", "by_source", "total"]
+
+
+def test_a_usage_error_under_json_prints_no_document(run_cli: RunCli) -> None:
+    result = run_cli("invest", "--json", "--year", "20x")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
 def test_invest_year_lists_exactly_the_deals_of_that_year(run_cli: RunCli) -> None:
     from softbank_kb.loading import load_knowledge_base
     from softbank_kb.paths import bundled_data_dir

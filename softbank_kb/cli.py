@@ -35,7 +35,7 @@ class KnowledgeBaseUnavailable(click.ClickException):
 
 # Where a command's --json choice is kept for the errors it raises (ctx.meta is shared
 # by the whole context tree), and the empty document it prints when nothing matched.
-_AS_JSON = "sbkb.as_json"
+_FORMAT = "sbkb.output_format"
 _EMPTY_JSON = "sbkb.empty_json"
 
 
@@ -52,7 +52,8 @@ class NothingMatched(click.ClickException):
         super().__init__(message)
         ctx = click.get_current_context(silent=True)
         meta = ctx.meta if ctx is not None else {}
-        self.json_document: str | None = meta.get(_EMPTY_JSON, "[]") if meta.get(_AS_JSON) else None
+        wants_json = chosen_format(ctx) == "json"
+        self.json_document: str | None = meta.get(_EMPTY_JSON, "[]") if wants_json else None
 
     def show(self, file: Any = None) -> None:
         if self.json_document is not None:
@@ -204,26 +205,52 @@ def schema() -> None:
 # Shared by every query command ------------------------------------------------------------
 
 
+# The forms a query's answer can take. `table` is for people; where stdout is not a
+# terminal, a list is printed as `tsv` unless SBKB_FORMAT or a flag says otherwise.
+OUTPUT_FORMATS = ("table", "tsv", "csv", "json")
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--json, --no-color and --no-pager, as every query command takes them."""
+    """--json, --tsv, --csv, --table, --no-color and --no-pager, as every query takes them."""
     command = click.option(
         "--no-pager", is_flag=True, help="Never page long output on a terminal."
     )(command)
     command = click.option(
         "--no-color", is_flag=True, help="No colour, even on a terminal (also: NO_COLOR)."
     )(command)
-    return click.option(
-        "--json",
-        "as_json",
-        is_flag=True,
-        callback=_remember_json,
-        help="Print one JSON document and nothing else ([] or null when nothing matched).",
-    )(command)
+    helps = {
+        "table": "Draw tables even when stdout is not a terminal.",
+        "csv": "A list as CSV with a header line.",
+        "tsv": "A list as tab-separated lines with a header (the default when piped).",
+        "json": "Print one JSON document and nothing else ([] or null when nothing matched).",
+    }
+    for form, help_text in helps.items():
+        command = click.option(
+            f"--{form}",
+            "output_format",
+            flag_value=form,
+            callback=_remember_format,
+            help=help_text,
+        )(command)
+    return command
 
 
-def _remember_json(ctx: click.Context, param: click.Parameter, as_json: bool) -> bool:
-    ctx.meta[_AS_JSON] = as_json
-    return as_json
+def _remember_format(ctx: click.Context, param: click.Parameter, form: str | None) -> str | None:
+    # Every flag of the four reports, given or not; only a given one has a value.
+    if form:
+        ctx.meta[_FORMAT] = form
+    return ctx.meta.get(_FORMAT)
+
+
+def chosen_format(ctx: click.Context | None = None) -> str:
+    """The form the user asked for: a flag, else SBKB_FORMAT, else by where stdout goes."""
+    given = ctx.meta.get(_FORMAT) if ctx is not None else None
+    if given:
+        return given
+    env = os.environ.get("SBKB_FORMAT", "").strip().lower()
+    if env in OUTPUT_FORMATS:
+        return env
+    return "table" if sys.stdout.isatty() else "tsv"
 
 
 def _one_record_asked(ctx: click.Context) -> None:
@@ -235,22 +262,35 @@ def _one_record_asked(ctx: click.Context) -> None:
 class Output:
     """How the user asked to see the answer."""
 
-    as_json: bool
+    output_format: str
     no_color: bool
     no_pager: bool
 
-    def show(self, human: Callable[[], Sequence[Any]], machine: Callable[[], str]) -> None:
-        """Print the JSON document, or the renderables through the console."""
-        if self.as_json:
+    def show(
+        self,
+        human: Callable[[], Sequence[Any]],
+        machine: Callable[[], str],
+        listing: Callable[[], Sequence[Any]] | None = None,
+    ) -> None:
+        """Print the JSON document, a list's lines, or the renderables on the console.
+
+        `listing` gives the record lists a list command prints as TSV or CSV; a command
+        without one (a profile, one record, counts) is drawn as for a terminal.
+        """
+        if self.output_format == "json":
             click.echo(machine())
             return
-        from softbank_kb.render import emit, make_console
+        from softbank_kb import render
 
-        emit(make_console(no_color=self.no_color), human(), pager=not self.no_pager)
+        if listing is not None and self.output_format in ("tsv", "csv"):
+            click.echo(render.delimited(listing(), self.output_format), nl=False)
+            return
+        render.emit(render.make_console(no_color=self.no_color), human(), pager=not self.no_pager)
 
 
-def _output(as_json: bool, no_color: bool, no_pager: bool) -> Output:
-    return Output(as_json=as_json, no_color=no_color, no_pager=no_pager)
+def _output(output_format: str | None, no_color: bool, no_pager: bool) -> Output:
+    chosen = chosen_format(click.get_current_context(silent=True))
+    return Output(output_format=chosen, no_color=no_color, no_pager=no_pager)
 
 
 class YearsType(click.ParamType):
@@ -401,7 +441,7 @@ def invest(
     company: str | None,
     min_amount: float | None,
     currency: str,
-    **output: bool,
+    **output: Any,
 ) -> None:
     """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
 
@@ -433,7 +473,9 @@ def invest(
     from softbank_kb import render
 
     _output(**output).show(
-        lambda: [render.deals_table(deals, kb)], lambda: render.records_json(deals)
+        lambda: [render.deals_table(deals, kb)],
+        lambda: render.records_json(deals),
+        listing=lambda: [render.deals_table(deals, kb)],
     )
 
 
@@ -457,7 +499,7 @@ def quote(
     about: str | None,
     years: tuple[range, ...],
     lang: str,
-    **output: bool,
+    **output: Any,
 ) -> None:
     """Quotes, the French original and an English translation, with their source.
 
@@ -495,13 +537,14 @@ def quote(
     _output(**output).show(
         lambda: [render.quote_panel(q, kb, lang) for q in quotes],
         lambda: render.records_json(quotes),
+        listing=lambda: [render.quotes_list(quotes, kb)],
     )
 
 
 def _directory_command(record_type: str, what: str) -> Callable[..., None]:
     """`people` and `company`: a table of all, or one profile by name."""
 
-    def command(ctx: click.Context, name: str | None, **output: bool) -> None:
+    def command(ctx: click.Context, name: str | None, **output: Any) -> None:
         from softbank_kb import render
         from softbank_kb.query import profile
 
@@ -516,7 +559,11 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         table = render.people_table if record_type == "person" else render.organizations_table
         if not records:
             _nothing(what)
-        out.show(lambda: [table(records, kb)], lambda: render.records_json(records))  # type: ignore[arg-type]
+        out.show(
+            lambda: [table(records, kb)],  # type: ignore[arg-type]
+            lambda: render.records_json(records),
+            listing=lambda: [table(records, kb)],  # type: ignore[arg-type]
+        )
 
     return command
 
@@ -525,7 +572,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
 @click.argument("name", nargs=-1, callback=_joined, shell_complete=_complete_names(("person",)))
 @output_options
 @click.pass_context
-def people(ctx: click.Context, name: str | None, **output: bool) -> None:
+def people(ctx: click.Context, name: str | None, **output: Any) -> None:
     """People, or one person's profile: roles, aliases, and all that names them.
 
     \b
@@ -543,7 +590,7 @@ def people(ctx: click.Context, name: str | None, **output: bool) -> None:
 )
 @output_options
 @click.pass_context
-def company(ctx: click.Context, name: str | None, **output: bool) -> None:
+def company(ctx: click.Context, name: str | None, **output: Any) -> None:
     """Organisations, or one organisation's profile: deals, figures, quotes, events.
 
     \b
@@ -576,7 +623,7 @@ def financials(
     company: str | None,
     metric: str | None,
     years: tuple[range, ...],
-    **output: bool,
+    **output: Any,
 ) -> None:
     """Figures: revenue, losses, targets, shares, with a chart for a series.
 
@@ -608,7 +655,11 @@ def financials(
         charts = [render.series_chart(s, kb) for s in series_of(figures)]
         return [render.figures_table(figures, kb), *charts]
 
-    _output(**output).show(human, lambda: render.records_json(figures))
+    _output(**output).show(
+        human,
+        lambda: render.records_json(figures),
+        listing=lambda: [render.figures_table(figures, kb)],
+    )
 
 
 @cli.command(name="timeline")
@@ -616,7 +667,7 @@ def financials(
 @click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
 @output_options
 @click.pass_context
-def timeline_command(ctx: click.Context, start: Any, end: Any, **output: bool) -> None:
+def timeline_command(ctx: click.Context, start: Any, end: Any, **output: Any) -> None:
     """Everything dated, oldest first; a year sorts before its months.
 
     \b
@@ -633,14 +684,16 @@ def timeline_command(ctx: click.Context, start: Any, end: Any, **output: bool) -
     from softbank_kb import render
 
     _output(**output).show(
-        lambda: [render.timeline_table(records, kb)], lambda: render.records_json(records)
+        lambda: [render.timeline_table(records, kb)],
+        lambda: render.records_json(records),
+        listing=lambda: [render.timeline_table(records, kb)],
     )
 
 
 @cli.command()
 @output_options
 @click.pass_context
-def strategy(ctx: click.Context, **output: bool) -> None:
+def strategy(ctx: click.Context, **output: Any) -> None:
     """The strategy items, grouped: ASI dimensions, AI layers, stated aims.
 
     \b
@@ -657,7 +710,9 @@ def strategy(ctx: click.Context, **output: bool) -> None:
 
     items = [item for items in groups.values() for item in items]
     _output(**output).show(
-        lambda: render.strategy_tables(groups, kb), lambda: render.records_json(items)
+        lambda: render.strategy_tables(groups, kb),
+        lambda: render.records_json(items),
+        listing=lambda: render.strategy_tables(groups, kb),
     )
 
 
@@ -680,7 +735,7 @@ def strategy(ctx: click.Context, **output: bool) -> None:
 @output_options
 @click.pass_context
 def search(
-    ctx: click.Context, query: str, types: tuple[str, ...], limit: int, **output: bool
+    ctx: click.Context, query: str, types: tuple[str, ...], limit: int, **output: Any
 ) -> None:
     """Search every record, however it is asked: typos, accents, aliases, French or English.
 
@@ -705,14 +760,18 @@ def search(
         _nothing("record", "check the spelling, or try fewer words.")
     from softbank_kb import render
 
-    _output(**output).show(lambda: [render.hits_table(hits)], lambda: render.hits_json(hits))
+    _output(**output).show(
+        lambda: [render.hits_table(hits)],
+        lambda: render.hits_json(hits),
+        listing=lambda: [render.hits_table(hits)],
+    )
 
 
 @cli.command()
 @click.argument("record_id", metavar="ID", shell_complete=_complete_names(tuple(ALL_TYPES)))
 @output_options
 @click.pass_context
-def show(ctx: click.Context, record_id: str, **output: bool) -> None:
+def show(ctx: click.Context, record_id: str, **output: Any) -> None:
     """One record in full, every field, with its citations.
 
     \b
@@ -738,7 +797,7 @@ def show(ctx: click.Context, record_id: str, **output: bool) -> None:
 @cli.command()
 @output_options
 @click.pass_context
-def stats(ctx: click.Context, **output: bool) -> None:
+def stats(ctx: click.Context, **output: Any) -> None:
     """Counts of records by type, by year and by source.
 
     \b

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -292,6 +295,35 @@ class RecordList:
                 yield Padding(cells[self.prose], (0, 0, 0, len(_CARD_INDENT)), expand=False)
 
 
+def delimited(listings: Sequence[RecordList], form: str) -> str:
+    """Lists as TSV or CSV for programs: a header, then one line per record, every column.
+
+    The columns are `id`, then `group` where there are several titled lists (`strategy`),
+    then the list's own columns, empty cells kept. In TSV a tab or line break inside a
+    cell becomes a space, so each line has the same number of fields.
+    """
+    grouped = len(listings) > 1 and all(listing.title for listing in listings)
+    columns = listings[0].columns if listings else []
+    header = ["id", *(["group"] if grouped else []), *(_field_name(c) for c in columns)]
+    rows = [header]
+    for listing in listings:
+        for record_id, cells in listing.rows:
+            group = [listing.title or ""] if grouped else []
+            rows.append([record_id, *group, *(cells[column].plain for column in columns)])
+    if form == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        return buffer.getvalue()
+    return "".join("\t".join(_TSV_SPACE.sub(" ", cell) for cell in row) + "\n" for row in rows)
+
+
+_TSV_SPACE = re.compile(r"[\t\r\n]+")
+
+
+def _field_name(column: str) -> str:
+    return "number" if column == "#" else column.lower().replace(" ", "_")
+
+
 def _share_out(narrowest: list[int], widest: list[int], spare: int, prose: int | None) -> list[int]:
     """Column widths from their least: the spare width goes, a cell at a time, to the
     column whose longest line would wrap the most, then what is left to the prose."""
@@ -423,6 +455,23 @@ def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
         body.append("\n")
     body.append(text(f"Source: {_sources(quote, kb)} · {quote.id}", "dim"))
     return Panel(body, title=title, title_align="left", box=box.ROUNDED, expand=True)
+
+
+def quotes_list(quotes: Sequence[Quote], kb: KnowledgeBase) -> RecordList:
+    """Quotes as a list for programs: when, who, the French and the English."""
+    listing = RecordList(["Date", "Speaker", "Kind", "Text", "English"], anchor="Speaker")
+    for quote in quotes:
+        listing.add(
+            quote.id,
+            {
+                "Date": text(format_date(quote.date)),
+                "Speaker": text(_name(kb, quote.speaker)),
+                "Kind": text(quote.kind.replace("_", " ")),
+                "Text": text(quote.text),
+                "English": text(quote.text_en),
+            },
+        )
+    return listing
 
 
 def _quoted(quote: Quote) -> str:

@@ -14,7 +14,7 @@ from click.testing import Result
 
 from softbank_kb.cli import cli
 
-from .conftest import RunCli
+from .conftest import LIST_COMMANDS, RunCli
 
 QUERY_COMMANDS = [
     pytest.param(["invest"], list, id="invest"),
@@ -250,8 +250,8 @@ def test_unknown_speaker_exits_1_with_a_hint(run_cli: RunCli) -> None:
 
 def test_no_color_flag_wins_over_force_color(run_cli: RunCli) -> None:
     colour = {"FORCE_COLOR": "1", "NO_COLOR": ""}
-    coloured = run_cli("people", "--no-pager", env=colour)
-    plain = run_cli("people", "--no-pager", "--no-color", env=colour)
+    coloured = run_cli("people", "--table", "--no-pager", env=colour)
+    plain = run_cli("people", "--table", "--no-pager", "--no-color", env=colour)
     assert "\x1b[" in coloured.stdout
     assert "\x1b[" not in plain.stdout
 
@@ -397,3 +397,53 @@ def test_a_metric_not_found_suggests_the_ones_sharing_a_word(run_cli: RunCli) ->
     result = run_cli("financials", "--metric", "operating income")
     assert result.exit_code == 1
     assert "operating revenue (revenu d'exploitation)" in result.stderr
+
+
+# Piped output: one line per record, for grep, cut and csv readers -------------------------
+
+
+@pytest.mark.parametrize("args", LIST_COMMANDS, ids=" ".join)
+def test_a_piped_list_is_tab_separated_one_line_per_record(run_cli: RunCli, args) -> None:
+    document = json.loads(run_cli(*args, "--json").stdout)
+    ids = [item.get("record", item)["id"] for item in document]
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split("\t")[0] == "id"
+    assert [line.split("\t")[0] for line in lines] == ids
+    assert {len(line.split("\t")) for line in [header, *lines]} == {len(header.split("\t"))}
+    assert "\x1b" not in result.stdout
+
+
+@pytest.mark.parametrize("args", LIST_COMMANDS, ids=" ".join)
+def test_csv_has_a_header_and_a_row_per_record(run_cli: RunCli, args) -> None:
+    import csv
+    import io
+
+    document = json.loads(run_cli(*args, "--json").stdout)
+    rows = list(csv.reader(io.StringIO(run_cli(*args, "--csv").stdout)))
+    assert rows[0][0] == "id"
+    assert [row[0] for row in rows[1:]] == [item.get("record", item)["id"] for item in document]
+    assert {len(row) for row in rows} == {len(rows[0])}
+
+
+def test_grep_finds_every_id_of_a_piped_list(run_cli: RunCli) -> None:
+    out = run_cli("invest").stdout
+    for deal in json.loads(run_cli("invest", "--json").stdout):
+        assert sum(line.split("\t")[0] == deal["id"] for line in out.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "starts"),
+    [
+        pytest.param(["invest", "--table"], {}, "Date", id="table-flag"),
+        pytest.param(["invest"], {"SBKB_FORMAT": "table"}, "Date", id="env-table"),
+        pytest.param(["invest"], {"SBKB_FORMAT": "json"}, "[", id="env-json"),
+        pytest.param(["invest", "--tsv"], {"SBKB_FORMAT": "table"}, "id\t", id="flag-wins"),
+        pytest.param(["show", "ampere"], {}, "organization ampere", id="one-record-drawn"),
+    ],
+)
+def test_the_output_form_is_chosen_by_flag_then_environment(run_cli, args, env, starts) -> None:
+    result = run_cli(*args, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.lstrip().startswith(starts), result.stdout[:200]

@@ -11,10 +11,20 @@ import pytest
 from softbank_kb.models import Money, Quantity
 from softbank_kb.render import format_number, format_value, safe
 
-from .conftest import TESTS, RunCli
+from .conftest import LIST_COMMANDS, TESTS, RunCli
 
 GOLDEN = TESTS / "golden"
 DISPLAY = TESTS / "display"
+
+
+@pytest.fixture(autouse=True)
+def _drawn_as_for_a_terminal(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read what a person sees: lists drawn as tables though stdout is a pipe.
+
+    After run_cli, which clears SBKB_FORMAT for every other test.
+    """
+    monkeypatch.setenv("SBKB_FORMAT", "table")
+
 
 GOLDEN_CASES = [
     pytest.param(["invest", "--year", "2024"], "invest-2024", 120, id="invest-2024"),
@@ -265,17 +275,6 @@ def _strings(value: object) -> list[str]:
 
 # Every list command, at every width a reader's terminal may have --------------------------
 
-LIST_COMMANDS = [
-    ["invest"],
-    ["people"],
-    ["company"],
-    ["financials"],
-    ["timeline"],
-    ["strategy"],
-    ["search", "softbank", "--limit", "40"],
-    ["company", "softbank-group"],
-]
-
 
 def _listed(document: object) -> list[dict]:
     """The records a --json document lists: the array's, a hit's, a profile's linked ones."""
@@ -287,7 +286,7 @@ def _listed(document: object) -> list[dict]:
 
 
 @pytest.mark.parametrize("width", [60, 80, 120, 200])
-@pytest.mark.parametrize("args", LIST_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("args", [*LIST_COMMANDS, ["company", "softbank-group"]], ids=" ".join)
 def test_no_id_or_name_is_broken_at_any_width(run_cli: RunCli, args: list[str], width: int):
     document = json.loads(run_cli(*args, "--json").stdout)
     result = run_cli(*args, "--no-pager", env={"COLUMNS": str(width)})

@@ -185,6 +185,8 @@ _COLUMN_GAP = 3
 _PROSE_MIN = 30
 _BESIDE_PROSE = 24
 _CARD_INDENT = "  "
+# A card has no header: the facts a reader could not place by their look say what they are.
+_CARD_LABELS = {"Via": "via", "Aliases": "also", "Country": "country", "Score": "score"}
 _FACT_SEPARATOR = " · "
 
 
@@ -283,7 +285,7 @@ class RecordList:
         for record_id, cells in self.rows:
             yield text(record_id, "bold")
             facts = [
-                part
+                Text(_CARD_LABELS[column] + " ") + part if column in _CARD_LABELS else part
                 for column in columns
                 if column != self.prose
                 for part in cells[column].split("\n")

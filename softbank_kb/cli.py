@@ -253,6 +253,72 @@ def chosen_format(ctx: click.Context | None = None) -> str:
     return "table" if sys.stdout.isatty() else "tsv"
 
 
+def list_options(*orders: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--limit and --sort, as every list command takes them; `orders` are its --sort choices.
+
+    Kept in the context, not passed to the command: `_shown` applies them.
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        if orders:
+            command = click.option(
+                "--sort",
+                type=click.Choice(orders),
+                expose_value=False,
+                callback=_remember(_SORT),
+                help="Order by "
+                + ", ".join(f"{order} ({_ORDER_WORDS[order]})" for order in orders)
+                + ".",
+            )(command)
+        return click.option(
+            "--limit",
+            type=click.IntRange(min=1),
+            expose_value=False,
+            callback=_remember(_LIMIT),
+            help="At most this many records; stderr says how many there were.",
+        )(command)
+
+    return decorate
+
+
+_SORT = "sbkb.sort"
+_LIMIT = "sbkb.limit"
+_ORDER_WORDS = {
+    "date": "newest first",
+    "amount": "largest first, within a currency",
+    "name": "A to Z",
+}
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[key] = value
+        return value
+
+    return keep
+
+
+def _shown(ctx: click.Context, records: Sequence[Any], what: str) -> list[Any]:
+    """The records in the order asked for, cut to --limit, saying so on stderr."""
+    from softbank_kb.query import ordered
+
+    chosen = ordered(records, ctx.meta.get(_SORT))
+    limit = ctx.meta.get(_LIMIT)
+    if limit is not None and len(chosen) > limit:
+        click.echo(f"{limit} of {len(chosen)} {what} shown (--limit {limit}).", err=True)
+        chosen = chosen[:limit]
+    return chosen
+
+
+class KindChoice(click.Choice):
+    """A kind as the data writes it (funding_round) or as a person does (funding-round,
+    "funding round", Funding Round)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        spelled = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+        return super().convert(spelled if spelled in self.choices else value, param, ctx)
+
+
 def _one_record_asked(ctx: click.Context) -> None:
     """The command answers with one record: under --json, nothing found is `null`."""
     ctx.meta[_EMPTY_JSON] = "null"
@@ -415,9 +481,9 @@ DEAL_KINDS = (
 @click.option(
     "--kind",
     "kinds",
-    type=click.Choice(DEAL_KINDS),
+    type=KindChoice(DEAL_KINDS),
     multiple=True,
-    help="Kind of deal; repeatable.",
+    help="Kind of deal (funding_round, funding-round or 'funding round'); repeatable.",
 )
 @click.option(
     "--company",
@@ -432,6 +498,7 @@ DEAL_KINDS = (
     show_default=True,
     help="Currency of --min-amount: a deal's own amount or a conversion the article states.",
 )
+@list_options("date", "amount", "name")
 @output_options
 @click.pass_context
 def invest(
@@ -470,6 +537,7 @@ def invest(
     if not deals:
         dated = sorted({d.date.year for d in kb.deals if d.date is not None})
         _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; try fewer filters.")
+    deals = _shown(ctx, deals, "deals")
     from softbank_kb import render
 
     _output(**output).show(
@@ -491,6 +559,7 @@ def invest(
     "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
 )
 @click.option("--lang", type=click.Choice(["fr", "en", "both"]), default="both", show_default=True)
+@list_options("date", "name")
 @output_options
 @click.pass_context
 def quote(
@@ -532,6 +601,7 @@ def quote(
     )
     if not quotes:
         _nothing("quote", "try without --about or --year.")
+    quotes = _shown(ctx, quotes, "quotes")
     from softbank_kb import render
 
     _output(**output).show(
@@ -559,6 +629,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         table = render.people_table if record_type == "person" else render.organizations_table
         if not records:
             _nothing(what)
+        records = _shown(ctx, records, "people" if record_type == "person" else "organisations")
         out.show(
             lambda: [table(records, kb)],  # type: ignore[arg-type]
             lambda: render.records_json(records),
@@ -570,6 +641,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
 
 @cli.command()
 @click.argument("name", nargs=-1, callback=_joined, shell_complete=_complete_names(("person",)))
+@list_options("name")
 @output_options
 @click.pass_context
 def people(ctx: click.Context, name: str | None, **output: Any) -> None:
@@ -588,6 +660,7 @@ def people(ctx: click.Context, name: str | None, **output: Any) -> None:
 @click.argument(
     "name", nargs=-1, callback=_joined, shell_complete=_complete_names(("organization",))
 )
+@list_options("name")
 @output_options
 @click.pass_context
 def company(ctx: click.Context, name: str | None, **output: Any) -> None:
@@ -616,6 +689,7 @@ def company(ctx: click.Context, name: str | None, **output: Any) -> None:
 @click.option(
     "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
 )
+@list_options("date", "amount", "name")
 @output_options
 @click.pass_context
 def financials(
@@ -649,6 +723,7 @@ def financials(
         if close:
             _nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
         _nothing("figure", "try `sbkb financials` without filters.")
+    figures = _shown(ctx, figures, "figures")
     from softbank_kb import render
 
     def human() -> list[Any]:
@@ -665,9 +740,15 @@ def financials(
 @cli.command(name="timeline")
 @click.option("--from", "start", type=DateType(), help="First date: 2024, 2024-11 or 2024-11-05.")
 @click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@list_options("date", "name")
 @output_options
 @click.pass_context
-def timeline_command(ctx: click.Context, start: Any, end: Any, **output: Any) -> None:
+def timeline_command(
+    ctx: click.Context, start: Any, end: Any, years: tuple[range, ...], **output: Any
+) -> None:
     """Everything dated, oldest first; a year sorts before its months.
 
     \b
@@ -678,9 +759,10 @@ def timeline_command(ctx: click.Context, start: Any, end: Any, **output: Any) ->
     from softbank_kb.query import timeline
 
     kb = load_kb(ctx)
-    records = timeline(kb, start, end)
+    records = timeline(kb, start, end, years=_years(years))
     if not records:
-        _nothing("dated record", "widen --from/--to.")
+        _nothing("dated record", "widen --from/--to or --year.")
+    records = _shown(ctx, records, "records")
     from softbank_kb import render
 
     _output(**output).show(

@@ -240,11 +240,19 @@ def series_of(figures: Iterable[Figure]) -> list[Series]:
 
 
 def timeline(
-    kb: KnowledgeBase, start: PartialDate | None = None, end: PartialDate | None = None
+    kb: KnowledgeBase,
+    start: PartialDate | None = None,
+    end: PartialDate | None = None,
+    years: Collection[int] | None = None,
 ) -> list[AnyRecord]:
-    """Every dated record from `start` to `end` (inclusive, at their precision), oldest first."""
+    """Every dated record from `start` to `end` (inclusive, at their precision) and in
+    `years`, oldest first."""
     dated = [r for r in kb.records() if _date_of(r) is not None and not isinstance(r, Organization)]
-    chosen = [r for r in dated if _within(_date_of(r), start, end)]  # type: ignore[arg-type]
+    chosen = [
+        r
+        for r in dated
+        if _within(_date_of(r), start, end) and _in_years(_date_of(r), years)  # type: ignore[arg-type]
+    ]
     order = {name: index for index, name in enumerate(TYPE_NAMES.values())}
     return sorted(chosen, key=lambda r: (_date_of(r).sort_key, order[r.type], r.id))  # type: ignore[union-attr]
 
@@ -329,3 +337,42 @@ def stats(kb: KnowledgeBase) -> Stats:
         by_source=dict(sorted(by_source.items())),
         total=len(records),
     )
+
+
+# Orders a list command can be asked for, beyond its own.
+SORT_ORDERS = ("date", "amount", "name")
+
+
+def ordered(records: Iterable[AnyRecord], by: str | None) -> list[AnyRecord]:
+    """Records in the order asked for: `date` newest first, `amount` largest first, `name`
+    A to Z; None keeps the command's own order. Undated records, or records without an
+    amount, come last, in their own order.
+
+    Amounts are compared only within a currency (or unit): the currencies follow one
+    another in alphabetical order, each largest first, since the articles state no rate
+    that would put yen beside dollars.
+    """
+    listed = list(records)
+    if by == "date":
+        dated = [r for r in listed if _date_of(r) is not None]
+        return _newest_first(dated) + [r for r in listed if _date_of(r) is None]
+    if by == "amount":
+        valued = [r for r in listed if _amount_of(r) is not None]
+        valued.sort(key=lambda r: (_unit_of(_amount_of(r)), -_amount_of(r).amount))  # type: ignore[union-attr]
+        return valued + [r for r in listed if _amount_of(r) is None]
+    if by == "name":
+        return sorted(listed, key=lambda r: r.label.casefold())
+    return listed
+
+
+def _amount_of(record: AnyRecord) -> Any:
+    """A deal's amount or a figure's value; None for a record without one."""
+    if isinstance(record, Deal):
+        return record.amount
+    if isinstance(record, Figure):
+        return record.value
+    return None
+
+
+def _unit_of(value: Any) -> str:
+    return value.currency if isinstance(value, Money) else value.unit

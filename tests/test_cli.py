@@ -447,3 +447,51 @@ def test_the_output_form_is_chosen_by_flag_then_environment(run_cli, args, env, 
     result = run_cli(*args, env=env)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.lstrip().startswith(starts), result.stdout[:200]
+
+
+# The same list options everywhere ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["invest"], ["quote"], ["people"], ["company"], ["financials"], ["timeline"]],
+    ids=" ".join,
+)
+def test_limit_cuts_a_list_and_says_how_long_it_was(run_cli: RunCli, args) -> None:
+    everything = json.loads(run_cli(*args, "--json").stdout)
+    result = run_cli(*args, "--limit", "2", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == everything[:2]
+    assert f"2 of {len(everything)} " in result.stderr
+
+
+def test_sort_by_amount_is_largest_first_within_each_currency(run_cli: RunCli) -> None:
+    deals = json.loads(run_cli("invest", "--sort", "amount", "--json").stdout)
+    amounts = [(d["amount"]["currency"], d["amount"]["amount"]) for d in deals if d["amount"]]
+    assert amounts == sorted(amounts, key=lambda pair: (pair[0], -pair[1]))
+    assert all(d["amount"] is None for d in deals[len(amounts) :])
+
+
+def test_sort_by_name_and_by_date(run_cli: RunCli) -> None:
+    people = json.loads(run_cli("people", "--sort", "name", "--json").stdout)
+    names = [p["name"] for p in people]
+    assert names == sorted(names, key=str.casefold)
+    events = json.loads(run_cli("timeline", "--sort", "date", "--json").stdout)
+    keys = [tuple(int(part) for part in e["date"]["value"].split("-")) for e in events]
+    assert keys == sorted(keys, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "spelled", ["funding_round", "funding-round", "funding round", "Funding Round"]
+)
+def test_a_kind_is_taken_however_it_is_spelled(run_cli: RunCli, spelled: str) -> None:
+    deals = json.loads(run_cli("invest", "--kind", spelled, "--json").stdout)
+    assert deals
+    assert {deal["kind"] for deal in deals} == {"funding_round"}
+
+
+def test_timeline_takes_year_as_the_other_lists_do(run_cli: RunCli) -> None:
+    records = json.loads(run_cli("timeline", "--year", "2019", "--json").stdout)
+    assert records
+    assert {r["date"]["value"][:4] for r in records} == {"2019"}
+    assert run_cli("timeline", "--year", "1999").exit_code == 1

@@ -462,6 +462,56 @@ def _currency(code: str) -> str:
     return code.upper()
 
 
+class AmountType(click.ParamType):
+    """An amount with or without its currency: 1e9, 10e9USD, '10bn USD'."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        from softbank_kb.query import parse_money_filter
+
+        try:
+            return parse_money_filter(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _minimum_and_currency(
+    min_amount: tuple[float, str | None] | None, currency: str | None
+) -> tuple[float | None, str | None]:
+    """--min-amount and --currency as one amount in one currency, or a usage error."""
+    if min_amount is None:
+        if currency:
+            raise click.UsageError("--currency goes with --min-amount.")
+        return None, None
+    amount, stated = min_amount
+    if stated and currency and stated != currency:
+        raise click.UsageError(f"--min-amount is in {stated} but --currency says {currency}.")
+    if not (stated or currency):
+        raise click.UsageError(
+            "--min-amount needs a currency, as amounts are never compared across"
+            " currencies: --min-amount 10e9USD, --min-amount '10bn USD', or add --currency USD."
+        )
+    return amount, stated or currency
+
+
+def _say_conversions(deals: Sequence[Any], currency: str) -> None:
+    """Name on stderr each deal that reached the minimum through a stated conversion."""
+    from softbank_kb.query import through_conversion
+    from softbank_kb.render import format_value
+
+    for deal in deals:
+        converted = through_conversion(deal, currency)
+        if converted is not None:
+            click.echo(
+                f"{deal.id}: counted in {currency} by the article's own conversion,"
+                f" {format_value(converted)}.",
+                err=True,
+            )
+
+
 DEAL_KINDS = (
     "investment",
     "funding_round",
@@ -490,13 +540,16 @@ DEAL_KINDS = (
     help="Investor, target, partner or fund, or a company of its group; by name, alias or typo.",
     shell_complete=_complete_names(("organization", "person")),
 )
-@click.option("--min-amount", type=click.FloatRange(min=0), help="Smallest amount, in units: 1e9.")
+@click.option(
+    "--min-amount",
+    type=AmountType(),
+    help="Smallest amount, with its currency: 10e9USD, '10bn USD', or 1e10 --currency USD.",
+)
 @click.option(
     "--currency",
-    callback=lambda _ctx, _param, value: _currency(value),
-    default="USD",
-    show_default=True,
-    help="Currency of --min-amount: a deal's own amount or a conversion the article states.",
+    callback=lambda _ctx, _param, value: _currency(value) if value else None,
+    help="Currency of --min-amount. A deal counts in its own currency, or through a"
+    " conversion the article states; never across currencies.",
 )
 @list_options("date", "amount", "name")
 @output_options
@@ -506,8 +559,8 @@ def invest(
     years: tuple[range, ...],
     kinds: tuple[str, ...],
     company: str | None,
-    min_amount: float | None,
-    currency: str,
+    min_amount: tuple[float, str | None] | None,
+    currency: str | None,
     **output: Any,
 ) -> None:
     """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
@@ -526,18 +579,21 @@ def invest(
     company_id = (
         _resolve(kb, company, ("organization", "person"), "organisation") if company else None
     )
+    minimum, currency = _minimum_and_currency(min_amount, currency)
     deals = find_deals(
         kb,
         years=_years(years),
         kinds=kinds,
         company=company_id.id if company_id else None,
-        min_amount=min_amount,
-        currency=currency,
+        min_amount=minimum,
+        currency=currency or "",
     )
     if not deals:
         dated = sorted({d.date.year for d in kb.deals if d.date is not None})
         _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; try fewer filters.")
     deals = _shown(ctx, deals, "deals")
+    if currency:
+        _say_conversions(deals, currency)
     from softbank_kb import render
 
     _output(**output).show(

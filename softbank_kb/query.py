@@ -40,6 +40,48 @@ def parse_years(spec: str) -> range:
     return range(first, last + 1)
 
 
+_SCALE_WORDS = {
+    "": 1,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
+}
+_MONEY = re.compile(r"^\s*(?P<number>[0-9]+(?:[.,][0-9]+)?(?:e[0-9]+)?)(?P<rest>[a-z ]*)$", re.I)
+
+
+def parse_money_filter(spec: str) -> tuple[float, str | None]:
+    """'10e9', '10e9USD', '10bn USD' or '8 milliards EUR' as (amount, currency or None).
+
+    ValueError says what is wrong, an unknown currency included.
+    """
+    from softbank_kb.currencies import ISO_4217
+
+    match = _MONEY.match(spec)
+    if match is None:
+        raise ValueError(f"{spec!r} is not an amount such as 1e9, 10bn USD or 6.5e9JPY")
+    rest = "".join(match["rest"].split()).lower()
+    scale, currency = rest, None
+    if rest not in _SCALE_WORDS and len(rest) >= 3:
+        scale, currency = rest[:-3], rest[-3:].upper()
+    if scale not in _SCALE_WORDS:
+        raise ValueError(f"{spec!r} is not an amount such as 1e9, 10bn USD or 6.5e9JPY")
+    if currency is not None and currency not in ISO_4217:
+        raise ValueError(f"{currency!r} is not an ISO 4217 code such as USD, EUR or JPY")
+    return float(match["number"].replace(",", ".")) * _SCALE_WORDS[scale], currency
+
+
 def _in_years(date: PartialDate | None, years: Collection[int] | None) -> bool:
     return years is None or (date is not None and date.year in years)
 
@@ -125,6 +167,13 @@ def _with_subsidiaries(kb: KnowledgeBase, company: str) -> set[str]:
         if not more:
             return found
         found |= more
+
+
+def through_conversion(deal: Deal, currency: str) -> Money | None:
+    """The article's stated conversion a deal's amount reaches `currency` by, if it needs one."""
+    if deal.amount is None or deal.amount.currency == currency:
+        return None
+    return next((m for m in deal.amount.equivalents if m.currency == currency), None)
 
 
 def _at_least(money: Money | None, minimum: float, currency: str) -> bool:

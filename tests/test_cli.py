@@ -316,7 +316,7 @@ def test_a_cumulative_deal_counts_for_every_year_it_spans(run_cli: RunCli) -> No
 
 
 def test_the_largest_2025_commitment_is_a_2025_deal(run_cli: RunCli) -> None:
-    result = run_cli("invest", "--year", "2025", "--min-amount", "1e10", "--json")
+    result = run_cli("invest", "--year", "2025", "--min-amount", "10bn USD", "--json")
     assert _ids(result) == ["stargate-investment"]
     (deal,) = json.loads(result.stdout)
     assert deal["partners"] == ["openai"]
@@ -327,7 +327,7 @@ def test_the_largest_2025_commitment_is_a_2025_deal(run_cli: RunCli) -> None:
 def test_min_amount_does_not_compare_across_currencies(run_cli: RunCli) -> None:
     # 150 bn JPY is 878 M EUR by the article's own conversion: not a deal over 10 bn USD.
     assert "softbank-japanese-llm-compute-investment" not in _ids(
-        run_cli("invest", "--min-amount", "1e10", "--json")
+        run_cli("invest", "--min-amount", "1e10USD", "--json")
     )
     assert _ids(run_cli("invest", "--min-amount", "1e11", "--currency", "jpy", "--json")) == [
         "softbank-japanese-llm-compute-investment"
@@ -336,6 +336,33 @@ def test_min_amount_does_not_compare_across_currencies(run_cli: RunCli) -> None:
         run_cli("invest", "--min-amount", "8e8", "--currency", "EUR", "--json")
     )
     assert run_cli("invest", "--min-amount", "1", "--currency", "euro").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--min-amount", "1e10"], "--min-amount needs a currency", id="no-currency"),
+        pytest.param(["--min-amount", "1e9 XYZ"], "'XYZ' is not an ISO 4217", id="unknown"),
+        pytest.param(["--min-amount", "1e9USD", "--currency", "EUR"], "in USD but", id="two"),
+        pytest.param(["--currency", "EUR"], "--currency goes with --min-amount", id="alone"),
+        pytest.param(["--min-amount", "lots"], "is not an amount", id="not-an-amount"),
+    ],
+)
+def test_a_minimum_without_one_currency_is_a_usage_error(run_cli: RunCli, args, message) -> None:
+    result = run_cli("invest", *args, "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("spelled", ["8e8EUR", "8e8 eur", "800m EUR", "0.8 billion EUR"])
+def test_a_minimum_reached_by_a_stated_conversion_says_so(run_cli: RunCli, spelled) -> None:
+    result = run_cli("invest", "--min-amount", spelled, "--json")
+    assert "softbank-japanese-llm-compute-investment" in _ids(result)
+    assert (
+        "softbank-japanese-llm-compute-investment: counted in EUR by the article's own "
+        "conversion, 878 million EUR." in result.stderr
+    )
 
 
 def test_company_takes_in_the_companies_of_its_group(run_cli: RunCli) -> None:

@@ -448,6 +448,17 @@ def _nothing(what: str, hint: str = "") -> NoReturn:
     raise NothingMatched(f"no {what} matched" + (f"; {hint}" if hint else "."))
 
 
+def _without(ctx: click.Context, *names: str) -> str:
+    """'try without --about or --year', naming only the filters the user gave."""
+    shown = {param.name: param for param in ctx.command.params}
+    given = [
+        shown[name].opts[0] if isinstance(shown[name], click.Option) else name.upper()
+        for name in names
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+    ]
+    return f"try without {' or '.join(given)}." if given else ""
+
+
 # Query commands ---------------------------------------------------------------------------
 
 
@@ -590,7 +601,8 @@ def invest(
     )
     if not deals:
         dated = sorted({d.date.year for d in kb.deals if d.date is not None})
-        _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; try fewer filters.")
+        hint = _without(ctx, "years", "kinds", "company", "min_amount")
+        _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; {hint}".rstrip("; "))
     deals = _shown(ctx, deals, "deals")
     if currency:
         _say_conversions(deals, currency)
@@ -656,7 +668,7 @@ def quote(
         years=_years(years),
     )
     if not quotes:
-        _nothing("quote", "try without --about or --year.")
+        _nothing("quote", _without(ctx, "about", "years", "speaker"))
     quotes = _shown(ctx, quotes, "quotes")
     from softbank_kb import render
 

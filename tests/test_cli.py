@@ -522,3 +522,20 @@ def test_timeline_takes_year_as_the_other_lists_do(run_cli: RunCli) -> None:
     assert records
     assert {r["date"]["value"][:4] for r in records} == {"2019"}
     assert run_cli("timeline", "--year", "1999").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        pytest.param(["quote", "Arm"], "try without SPEAKER.", id="speaker-only"),
+        pytest.param(["quote", "--year", "1999"], "try without --year.", id="year-only"),
+        pytest.param(
+            ["invest", "--year", "1999", "--kind", "budget"], "--year or --kind", id="two"
+        ),
+    ],
+)
+def test_a_hint_names_only_the_filters_given(run_cli: RunCli, args, hint) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 1
+    assert hint in result.stderr
+    assert "--about" not in result.stderr

@@ -47,7 +47,7 @@ def test_readme_has_examples() -> None:
 @pytest.mark.parametrize("match", _examples(), ids=lambda m: m["command"])
 def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> None:
     monkeypatch.chdir(REPO)
-    result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "100"})
+    result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "80"})
     shown = _shown(result.stdout, result.stderr, result.exit_code)
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
         text = README.read_text(encoding="utf-8")

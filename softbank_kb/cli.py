@@ -114,7 +114,8 @@ def cli(data_dir: str | None) -> None:
       sbkb search grafcore             typo-, accent- and alias-tolerant search
 
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
-    2 usage error, 3 the knowledge base could not be loaded.
+    2 usage error, 3 the knowledge base could not be loaded, 4 internal error (a bug),
+    130 interrupted.
     """
 
 

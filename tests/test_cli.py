@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -539,3 +540,14 @@ def test_a_hint_names_only_the_filters_given(run_cli: RunCli, args, hint) -> Non
     assert result.exit_code == 1
     assert hint in result.stderr
     assert "--about" not in result.stderr
+
+
+def test_the_group_help_gives_every_exit_code_the_readme_does(run_cli: RunCli) -> None:
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    codes = re.findall(r"^\| (\d+) \| ", readme, re.M)
+    assert codes == ["0", "1", "2", "3", "4", "130"]
+    shown = " ".join(run_cli("--help").stdout.split())
+    for code in codes:
+        assert f" {code} " in shown.split("Exit codes:")[1], code

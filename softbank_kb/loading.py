@@ -252,20 +252,31 @@ def _too_deep(text: str) -> _YamlProblem | None:
     # which stops at the first level too deep.
     if text.count("[") + text.count("{") < _DEEP_SUSPECT and not _DEEP_BLOCK.search(text):
         return None
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_StrictLoader):
-            kind = type(event)
-            if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
-                depth += 1
-                if depth > MAX_DEPTH + 1:
-                    return _YamlProblem(
-                        f"nested more than {MAX_DEPTH} levels deep", event.start_mark
-                    )
-            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
-                depth -= 1
+        return _first_too_deep(text, _StrictLoader)
+    except yaml.YAMLError as error:
+        # libyaml 0.2.6 scans far ahead of its parser in flow context and stops at its
+        # own limit of 1,000 levels before the walk sees level 33; the Python parser,
+        # which looks ahead no more than a simple key (1,024 characters), does not.
+        if "maximum nesting depth" not in str(error):
+            return None  # the parse reports the syntax error with its position
+    try:
+        return _first_too_deep(text, yaml.SafeLoader)
     except yaml.YAMLError:
-        return None  # the parse reports the syntax error with its position
+        return None
+
+
+def _first_too_deep(text: str, loader: Any) -> _YamlProblem | None:
+    """The first collection deeper than MAX_DEPTH, walking the parser's events."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        kind = type(event)
+        if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                return _YamlProblem(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            depth -= 1
     return None
 
 

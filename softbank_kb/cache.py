@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from softbank_kb import __version__
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, KnowledgeBase
-from softbank_kb.paths import data_files
+from softbank_kb.paths import MAX_FILE_BYTES, data_files, yaml_names
 from softbank_kb.printable import safe
 
 _MAGIC = b"sbkb-cache-2\n"
@@ -105,13 +105,15 @@ def _key_or_none(data_dir: Path) -> str | None:
     """The content key, or None when the directory cannot be read: the loader says why."""
     try:
         files = data_files(data_dir)
-        named = [p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml")]
-        # A .yaml name that is not a readable file (a broken link) is for the loader
-        # to report, so such a directory is never answered from the cache.
-        if not files or len(named) != len(files):
+        # A .yaml name that is not a regular file (a broken link, a FIFO) or a file over
+        # the size limit is for the loader to report without reading it, so such a
+        # directory is never answered from the cache, nor hashed.
+        if not files or len(yaml_names(data_dir)) != len(files):
+            return None
+        if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
             return None
         return content_key(files)
-    except OSError:
+    except (OSError, RuntimeError):
         return None
 
 
@@ -135,8 +137,19 @@ def content_key(files: list[Path]) -> str:
         digest.update(path.read_bytes())
     for path in files:
         digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    """The sha256 of a file, read a block at a time and no further than the size limit."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            if stream.tell() > MAX_FILE_BYTES:
+                raise OSError(f"{path} grew past the size limit")
+    return digest.digest()
 
 
 def load(key: str) -> KnowledgeBase | None:

@@ -58,16 +58,17 @@ def _data_dir(ctx: click.Context) -> Path:
 def load_kb(ctx: click.Context) -> KnowledgeBase:
     """The knowledge base of the chosen data directory, or exit 3 with every reason."""
     from softbank_kb.cache import knowledge_base
-    from softbank_kb.problems import KnowledgeBaseError
+    from softbank_kb.problems import KnowledgeBaseError, problems_after
 
     data_dir = _data_dir(ctx)
     try:
         return knowledge_base(data_dir)
     except KnowledgeBaseError as error:
-        hint = f"\nRun `sbkb --data {data_dir} validate` to see every problem."
+        # Quoted, so that the hint copied into a shell runs no `$(...)` in the name.
+        hint = f"\nRun `sbkb --data {shlex_quote(str(data_dir))} validate` to see every problem."
         lines = [str(e) for e in error.errors[:20]]
         if len(error.errors) > 20:
-            lines.append(f"... and {len(error.errors) - 20} more")
+            lines.append(f"... and {problems_after(error.errors, 20)} more")
         raise KnowledgeBaseUnavailable(
             f"the knowledge base in {data_dir} could not be loaded:\n" + "\n".join(lines) + hint
         ) from None
@@ -109,13 +110,15 @@ def validate(ctx: click.Context) -> None:
     exits 1.
     """
     from softbank_kb.loading import check_data_dir
+    from softbank_kb.problems import problems_after
 
     data_dir = _data_dir(ctx)
     kb, errors, file_count = check_data_dir(data_dir)
     if errors or kb is None:
+        count = problems_after(errors, 0)
         raise Problems(
             "\n".join(str(error) for error in errors)
-            + f"\n{len(errors)} problem{'s' if len(errors) != 1 else ''} in {data_dir}"
+            + f"\n{count} problem{'s' if count != '1' else ''} in {data_dir}"
         )
     click.echo(f"OK: {len(kb)} records in {file_count} files")
 

@@ -7,6 +7,7 @@ a second. The small static cases live in tests/hostile/ (see test_loading.py).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -222,3 +223,92 @@ def test_control_characters_in_file_names_and_keys_are_shown_escaped(
         assert "\x07" not in err
         assert "\\x1b]0;pwned\\x07.yaml:2:" in err
         assert "\\x1b[2Jkey" in err
+
+
+# Bounded cost for any input (reliability review 2: M1-M3, L7) ------------------------------
+
+
+def _unknown_keys(tmp_path: Path) -> Path:
+    keys = "\n    ".join(f"k{i}: {i}" for i in range(40_000))
+    return _data_dir(tmp_path, f"organizations:\n  - {keys}\n")
+
+
+def _tiny_records(tmp_path: Path) -> Path:
+    return _data_dir(tmp_path, "organizations:\n" + "- {}\n" * 1_000_000)
+
+
+def _flow_records(tmp_path: Path) -> Path:
+    text = "organizations: [" + "{}," * 5_500_000 + "]\n"
+    assert len(text) < MAX_FILE_BYTES
+    return _data_dir(tmp_path, text)
+
+
+def _many_bad_records(tmp_path: Path) -> Path:
+    return _data_dir(tmp_path, "organizations:\n" + "- {id: x}\n" * 50_000)
+
+
+def _too_many_records(tmp_path: Path) -> Path:
+    return _data_dir(tmp_path, "organizations:\n" + "- x\n" * 200_000)
+
+
+def _sparse_3_gib(tmp_path: Path) -> Path:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    with (data / "big.yaml").open("wb") as out:
+        out.truncate(3 * 1024**3)  # no disk used, but 3 GiB to read
+    return data
+
+
+BOUNDED = [
+    pytest.param(_unknown_keys, "unknown field", id="M1"),
+    pytest.param(_tiny_records, "lists, mappings and items; the limit is", id="M2-tiny-records"),
+    pytest.param(_flow_records, "lists, mappings and items; the limit is", id="M2-flow-records"),
+    pytest.param(_many_bad_records, "more than ", id="M2-errors"),
+    pytest.param(_too_many_records, "records; the limit is 100,000", id="M2-records"),
+    pytest.param(_sparse_3_gib, "big.yaml: file is 3,221,225,472 bytes", id="M3"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), BOUNDED)
+def test_any_input_is_refused_at_a_bounded_cost(run_cli, tmp_path, make, expected) -> None:
+    data = make(tmp_path)
+    _refused(run_cli, data, expected, limit=2.0)
+    result = run_cli("--data", str(data), "validate")
+    assert len(result.stderr.splitlines()) <= 1_002  # 1,000 problems, "... and more", a total
+    query = run_cli("--data", str(data), "stats")
+    assert len(query.stderr.splitlines()) <= 23
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _dev_zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+NOT_FILES = [
+    pytest.param(_fifo, "zz.yaml: is a FIFO (named pipe), not a regular file", id="L7-fifo"),
+    pytest.param(_directory, "zz.yaml: is a directory, not a regular file", id="L7-directory"),
+    pytest.param(_dev_zero, "zz.yaml: is a character device, not a regular", id="L7-dev-zero"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), NOT_FILES)
+def test_a_yaml_name_that_is_not_a_file_is_reported(run_cli, tmp_path, make, expected) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    make(data / "zz.yaml")
+    _refused(run_cli, data, f"{data}/{expected}")
+
+
+def test_an_editor_lock_link_is_ignored(run_cli: RunCli, tmp_path: Path) -> None:
+    # L7: Emacs links `.#deals.yaml` to user@host.pid while a buffer is modified.
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    (data / ".#organizations.yaml").symlink_to("root@host.12345:1700000000")
+    (data / ".organizations.yaml.swp").write_bytes(b"\x00vim swap")
+    assert run_cli("--data", str(data), "validate").stdout == "OK: 2 records in 2 files\n"
+    result = run_cli("--data", str(data), "company", "acme", "--json")
+    assert result.exit_code == 0, result.stderr

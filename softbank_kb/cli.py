@@ -24,6 +24,7 @@ EXIT_NO_MATCH = 1
 EXIT_USAGE = 2
 EXIT_LOAD = 3
 EXIT_INTERNAL = 4
+EXIT_UNWRITABLE = 5
 EXIT_INTERRUPTED = 130
 
 
@@ -93,7 +94,8 @@ def cli(data_dir: str | None) -> None:
       sbkb search grafcore             typo-, accent- and alias-tolerant search
 
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
-    2 usage error, 3 the knowledge base could not be loaded.
+    2 usage error, 3 the knowledge base could not be loaded, 5 the output could not
+    be written.
     """
 
 
@@ -691,11 +693,16 @@ def stats(ctx: click.Context, **output: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout (required for sqlite).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+    help="Write to this file (a new name or a regular file) instead of stdout; `-` is stdout.",
+)
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV and Markdown cells exactly as stored: no formula guard, no escaping.",
 )
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, fmt: str, output: str | None, raw: bool) -> None:
     """The whole knowledge base for other tools.
 
     \b
@@ -707,36 +714,80 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     JSON is one array of every record with its id and type. CSV is one table: id,
     type, label, date, then every field, nested values as JSON. SQLite has one table
     per record type, nested values as JSON columns. Markdown is a table per type.
+    A CSV cell that starts with = + - @, a tab or a carriage return gets a leading `'`,
+    so that a spreadsheet does not run it; Markdown escapes HTML and Markdown syntax;
+    control characters are shown escaped. --raw turns all three off. An existing -o
+    file is replaced only once the new one is complete.
     """
     from softbank_kb import export as exporting
 
     kb = load_kb(ctx)
-    if output is not None and _inside(output, _data_dir(ctx)):
-        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--output")
+    target = None if output in (None, "-") else Path(output)
+    if fmt == "sqlite" and target is None:
+        raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
+    if target is not None:
+        target = _export_target(ctx, target)
     if fmt == "sqlite":
-        if output is None:
-            raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
-        exporting.export_sqlite(kb, output)
-        click.echo(f"Wrote {len(kb)} records to {output}", err=True)
-        return
-    writers = {
-        "json": exporting.export_json,
-        "csv": exporting.export_csv,
-        "markdown": exporting.export_markdown,
-    }
-    document = writers[fmt](kb)
-    if output is None:
-        click.echo(document, nl=not document.endswith("\n"))
-        return
-    output.write_text(document if document.endswith("\n") else document + "\n", encoding="utf-8")
-    click.echo(f"Wrote {len(kb)} records to {output}", err=True)
+        assert target is not None
+        _write_export(target, lambda path: exporting.export_sqlite(kb, path))
+    else:
+        if fmt == "json":
+            document = exporting.export_json(kb)
+        elif fmt == "csv":
+            document = exporting.export_csv(kb, raw=raw)
+        else:
+            document = exporting.export_markdown(kb, raw=raw)
+        if not document.endswith("\n"):
+            document += "\n"
+        if target is None:
+            # Not click.echo: it strips ANSI sequences when stdout is not a terminal, and
+            # `export > f` must write what `export -o f` writes.
+            sys.stdout.write(document)
+            return
+        _write_export(target, lambda path: path.write_text(document, encoding="utf-8", newline=""))
+    click.echo(_printable(f"Wrote {len(kb)} records to {output}"), err=True)
+
+
+class OutputUnwritable(click.ClickException):
+    """The answer could not be written: a full disk, an unwritable -o, a closed stdout."""
+
+    exit_code = EXIT_UNWRITABLE
+
+
+def _export_target(ctx: click.Context, target: Path) -> Path:
+    """The file an export may replace or create, or a usage error saying why not."""
+    from softbank_kb.export import OutputRefused, check_target
+    from softbank_kb.paths import data_files
+
+    data_dir = _data_dir(ctx)
+    if _inside(target, data_dir):
+        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--output")
+    try:
+        return check_target(target, data_files(data_dir))
+    except OutputRefused as error:
+        raise click.BadParameter(str(error), param_hint="--output") from None
+    except OSError as error:
+        raise OutputUnwritable(f"cannot write {str(target)!r}: {error.strerror}") from None
+
+
+def _write_export(target: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file beside `target`; exit 5 saying why it failed."""
+    import sqlite3
+
+    from softbank_kb.export import write_file
+
+    try:
+        write_file(target, write)
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise OutputUnwritable(f"cannot write {str(target)!r}: {reason}") from None
 
 
 def _inside(path: Path, directory: Path) -> bool:
     """Whether `path` would land in `directory`."""
     try:
         return path.resolve().is_relative_to(directory.resolve())
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before 3.13
         return False
 
 

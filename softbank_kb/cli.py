@@ -255,6 +255,8 @@ def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
 
+        from softbank_kb.printable import safe
+
         try:
             kb = load_kb(ctx)
         except click.ClickException:
@@ -266,7 +268,8 @@ def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
                 continue
             for name in (record.id, getattr(record, "name", ""), *getattr(record, "aliases", ())):
                 if name and name.lower().startswith(prefix):
-                    names.append(CompletionItem(name, help=record.id))
+                    # The shell prints candidates when it lists them: no raw controls.
+                    names.append(CompletionItem(safe(name), help=safe(record.id)))
         return names
 
     return complete

@@ -87,7 +87,8 @@ def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -
 def to_json(value: Any) -> str:
     """One JSON document; control and bidi characters escaped as JSON escapes them."""
     dumped = json.dumps(value, ensure_ascii=False, indent=2)
-    return UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    # json.dumps with ensure_ascii writes a tag character as its surrogate pair.
+    return UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group())[1:-1], dumped)
 
 
 def record_dict(record: AnyRecord) -> dict[str, Any]:
@@ -160,7 +161,8 @@ def _table(
     *columns: str, title: str | None = None, expand: bool = True, prose: str | None = None
 ) -> Table:
     table = Table(
-        title=title,
+        # A title is data too (an organisation's name): never markup, never a control.
+        title=text(title) if title is not None else None,
         box=box.SIMPLE_HEAD,
         title_justify="left",
         header_style="bold",

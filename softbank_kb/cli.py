@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -151,7 +152,14 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
     from softbank_kb.render import verify_report_lines
     from softbank_kb.verify import verify as verify_kb
 
-    report = verify_kb(load_kb(ctx), sources_dir)
+    if not sources_dir.is_dir():
+        raise click.BadParameter(f"{str(sources_dir)!r} is not a directory", param_hint="--sources")
+    try:
+        report = verify_kb(load_kb(ctx), sources_dir)
+    except OSError as error:
+        raise click.BadParameter(
+            f"{str(sources_dir)!r} cannot be read: {error.strerror}", param_hint="--sources"
+        ) from None
     lines = verify_report_lines(report, uncited=uncited)
     if not report.ok:
         raise Problems("\n".join(lines))
@@ -811,8 +819,36 @@ def _silence_stdout(stdout: Any) -> None:
         pass
 
 
+class _ClosedStream:
+    """What sys.stdout is when sbkb was started with it closed (`sbkb stats >&-`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _tolerant_streams() -> None:
+    """stdout and stderr that write what they can: an unencodable character is escaped."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()  # type: ignore[assignment]
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
+            # PYTHONIOENCODING=ascii, latin-1, cp1252 or the C locale without UTF-8 mode.
+            reconfigure(errors="backslashreplace")
+
+
 def main() -> NoReturn:
     """Run the CLI; a closed pipe or Ctrl-C ends it quietly."""
+    _tolerant_streams()
     stdout = sys.stdout
     try:
         cli.main(prog_name="sbkb", standalone_mode=False)
@@ -843,13 +879,29 @@ def main() -> NoReturn:
             _silence_stdout(stdout)
             sys.exit(EXIT_OK)
         raise
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRORS or os.environ.get("SBKB_DEBUG"):
+            _internal_error(error)
+        # /dev/full, a full disk, stdout closed: the answer could not be written.
+        _silence_stdout(stdout)
+        click.echo(f"sbkb: cannot write the output: {error.strerror}", err=True)
+        sys.exit(EXIT_UNWRITABLE)
     except Exception as error:
-        if os.environ.get("SBKB_DEBUG"):
-            raise
-        click.echo(
-            _printable(f"sbkb: internal error: {type(error).__name__}: {error}")
-            + "\nThis is a bug; run again with SBKB_DEBUG=1 for the details.",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(error)
     sys.exit(EXIT_OK)
+
+
+# What a write to stdout can meet that is no bug of sbkb's.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
+def _internal_error(error: Exception) -> NoReturn:
+    """Report a bug in one line and exit 4; SBKB_DEBUG=1 shows the traceback instead."""
+    if os.environ.get("SBKB_DEBUG"):
+        raise error
+    click.echo(
+        _printable(f"sbkb: internal error: {type(error).__name__}: {error}")
+        + "\nThis is a bug; run again with SBKB_DEBUG=1 for the details.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)

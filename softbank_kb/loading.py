@@ -294,6 +294,16 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
         mark = error.problem_mark or error.context_mark
         reason = error.problem or error.context or "invalid YAML"
         return LoadError(str(path), f"invalid YAML: {reason}", *_line_column(mark))
+    except yaml.reader.ReaderError as error:
+        # A character YAML does not allow (NUL, ESC): it has an offset, not a mark.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - text.rfind("\n", 0, error.position)
+        return LoadError(
+            str(path),
+            f"invalid YAML: character U+{error.character:04X}: {error.reason}",
+            line,
+            column,
+        )
     except yaml.YAMLError as error:
         return LoadError(str(path), f"invalid YAML: {error}")
     except RecursionError:

@@ -63,12 +63,26 @@ def make_console(no_color: bool = False, stderr: bool = False) -> Console:
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     return Console(
         stderr=stderr,
+        width=_narrowest_width(),
         color_system=None if plain else "auto",
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=False,
     )
+
+
+# Tables of a handful of columns need this much; a COLUMNS of 0 to 3 printed nothing,
+# or failed inside rich's layout.
+_MIN_WIDTH = 20
+
+
+def _narrowest_width() -> int | None:
+    """80 when COLUMNS asks for fewer columns than a table can use; else rich decides."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) < _MIN_WIDTH:
+        return 80
+    return None
 
 
 def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -> None:

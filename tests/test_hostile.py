@@ -380,3 +380,56 @@ def test_shell_completion_prints_no_raw_control(tmp_path: Path) -> None:
     assert "Acme" in result.stdout  # M4: the candidate is there, escaped
     for char in RAW:
         assert char not in result.stdout
+
+
+# Messages and dates (reliability review 2: L9, L13, L15) ------------------------------------
+
+
+def test_the_validate_hint_is_shell_quoted(run_cli: RunCli, tmp_path: Path) -> None:
+    # L9: copying the hint must not run the `$(...)` in the directory's name.
+    data = tmp_path / "kb$(touch PWNED)"
+    data.mkdir()
+    (data / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    (data / "organizations.yaml").write_text("organizations: 5\n", encoding="utf-8")
+    result = run_cli("--data", str(data), "stats")
+    assert result.exit_code == 3
+    assert f"Run `sbkb --data '{data}' validate`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        pytest.param('"２０２４-１１"', id="L13-fullwidth"),
+        pytest.param('"٢٠٢٤"', id="L13-arabic-indic"),
+        pytest.param('"2024\\n"', id="L13-final-newline"),
+    ],
+)
+def test_dates_take_ascii_digits_only(run_cli: RunCli, tmp_path: Path, date: str) -> None:
+    event = (
+        f"events:\n  - id: launch\n    date: {date}\n    title: Launch\n"
+        "    description: x\n    citations: [{source: article, excerpt: Acme}]\n"
+    )
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    (data / "events.yaml").write_text(event, encoding="utf-8")
+    _refused(run_cli, data, "events.yaml:3:11: date:")
+    _refused(run_cli, data, "is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+@pytest.mark.parametrize(
+    ("byte", "expected"),
+    [
+        pytest.param(
+            b"\x00", "organizations.yaml:5:27: invalid YAML: character U+0000", id="L15-nul"
+        ),
+        pytest.param(
+            b"\x1b", "organizations.yaml:5:27: invalid YAML: character U+001B", id="L15-esc"
+        ),
+    ],
+)
+def test_a_control_byte_is_reported_with_line_and_column(run_cli, tmp_path, byte, expected):
+    text = ORGANIZATION.format(description="A company.").encode()
+    data = _data_dir(tmp_path, text.replace(b"A company.", b"A company" + byte))
+    _refused(run_cli, data, expected)
+    result = run_cli("--data", str(data), "validate")
+    assert "position" not in result.stderr
+    assert len(result.stderr.splitlines()) == 2  # the problem, and the count

@@ -365,6 +365,9 @@ def invest(
     """
     from softbank_kb.query import find_deals
 
+    if min_amount is not None and min_amount != min_amount:
+        # FloatRange(min=0) lets NaN through: every comparison with it is false.
+        raise click.BadParameter("nan is not a number", param_hint="--min-amount")
     kb = load_kb(ctx)
     company_id = (
         _resolve(kb, company, ("organization", "person"), "organisation") if company else None
@@ -732,6 +735,8 @@ def export(ctx: click.Context, fmt: str, output: str | None, raw: bool) -> None:
     """
     from softbank_kb import export as exporting
 
+    if output == "":
+        raise click.BadParameter("an empty file name", param_hint="--output")
     kb = load_kb(ctx)
     target = None if output in (None, "-") else Path(output)
     if fmt == "sqlite" and target is None:

@@ -265,3 +265,17 @@ def test_an_unwritable_output_is_exit_5(run_cli, tmp_path, name, expected) -> No
     assert result.exit_code == 5, result.stderr
     assert f"cannot write '{tmp_path / name}': {expected}" in result.stderr
     assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("finding", [pytest.param("L1", id="L1-empty-name")])
+def test_an_empty_output_name_is_a_usage_error(run_cli: RunCli, finding: str) -> None:
+    result = run_cli("export", "--format", "json", "-o", "")
+    assert result.exit_code == 2
+    assert "an empty file name" in result.stderr
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=f"I1-{v}") for v in ("nan", "NaN", "-nan")])
+def test_nan_is_no_amount(run_cli: RunCli, value: str) -> None:
+    result = run_cli("invest", "--min-amount", value)
+    assert result.exit_code == 2
+    assert "--min-amount" in result.stderr

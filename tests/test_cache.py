@@ -235,7 +235,10 @@ def test_a_planted_cache_file_is_never_executed(run_cli, data_dir, tmp_path, pay
     assert result.stdout == expected.stdout
 
 
-def test_the_cache_directory_is_made_private(run_cli: RunCli, data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    "finding", [pytest.param("H1-private-directory", id="H1-private-directory")]
+)
+def test_the_cache_directory_is_made_private(run_cli: RunCli, data_dir: Path, finding) -> None:
     assert run_cli("--data", str(data_dir), "stats").exit_code == 0
     directory = cache.cache_dir()
     assert directory is not None
@@ -339,7 +342,8 @@ def test_a_symlink_loop_where_the_cache_goes(run_cli, data_dir, tmp_path, loop) 
     assert result.stderr == ""
 
 
-def test_leftover_temporary_files_are_removed(run_cli: RunCli, data_dir: Path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("L6", id="L6")])
+def test_leftover_temporary_files_are_removed(run_cli: RunCli, data_dir: Path, finding) -> None:
     directory = cache.cache_dir()
     assert directory is not None
     directory.mkdir(parents=True, mode=0o700)
@@ -354,7 +358,10 @@ def test_leftover_temporary_files_are_removed(run_cli: RunCli, data_dir: Path) -
     assert live.exists()  # a writer at work now is left alone
 
 
-def test_a_relative_cache_home_is_ignored(run_cli, data_dir, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("I4", id="I4")])
+def test_a_relative_cache_home_is_ignored(
+    run_cli, data_dir, tmp_path, monkeypatch, finding
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     result = run_cli("--data", str(data_dir), "stats", env={"XDG_CACHE_HOME": "relcache"})

@@ -150,7 +150,8 @@ def test_export_never_replaces_what_is_not_a_file(run_cli, tmp_path, make, fmt, 
     assert [p.name for p in tmp_path.iterdir()] == ["target"]  # no temporary file left
 
 
-def test_a_failed_export_keeps_the_old_file(run_cli, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("M5-failed-export", id="M5-failed-export")])
+def test_a_failed_export_keeps_the_old_file(run_cli, tmp_path, monkeypatch, finding) -> None:
     import sqlite3
 
     from softbank_kb import export
@@ -172,7 +173,8 @@ def test_a_failed_export_keeps_the_old_file(run_cli, tmp_path, monkeypatch) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["kb.db"]
 
 
-def test_a_hard_link_into_the_data_directory_is_refused(run_cli, tmp_path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("L11", id="L11")])
+def test_a_hard_link_into_the_data_directory_is_refused(run_cli, tmp_path, finding) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(REPO / "data", data_dir)
     before = (data_dir / "deals.yaml").read_bytes()
@@ -184,7 +186,8 @@ def test_a_hard_link_into_the_data_directory_is_refused(run_cli, tmp_path) -> No
     assert (data_dir / "deals.yaml").read_bytes() == before
 
 
-def test_csv_cells_cannot_run_as_formulas(run_cli, hostile_data) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("M6", id="M6")])
+def test_csv_cells_cannot_run_as_formulas(run_cli, hostile_data, finding) -> None:
     rows = list(csv.DictReader(io.StringIO(run_cli("--data", str(hostile_data), *CSV).stdout)))
     acme = next(row for row in rows if row["id"] == "acme")
     assert acme["description"].startswith("'=HYPERLINK(")  # M6, as OWASP advises
@@ -198,7 +201,7 @@ def test_csv_cells_cannot_run_as_formulas(run_cli, hostile_data) -> None:
 CSV = ("export", "--format", "csv")
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+@pytest.mark.parametrize("start", [pytest.param(c, id=f"M6-{c!r}") for c in "=+-@\t\r"])
 def test_each_formula_start_is_neutralised(start: str) -> None:
     from softbank_kb.export import _inert
 
@@ -208,7 +211,8 @@ def test_each_formula_start_is_neutralised(start: str) -> None:
     assert _inert(5) == 5
 
 
-def test_markdown_escapes_html_and_markdown(run_cli, hostile_data) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("L14", id="L14")])
+def test_markdown_escapes_html_and_markdown(run_cli, hostile_data, finding) -> None:
     result = run_cli("--data", str(hostile_data), "export", "--format", "markdown")
     assert result.exit_code == 0, result.stderr
     assert "<img" not in result.stdout  # L14
@@ -218,7 +222,9 @@ def test_markdown_escapes_html_and_markdown(run_cli, hostile_data) -> None:
     assert "\x1b" not in result.stdout
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
+@pytest.mark.parametrize(
+    "fmt", [pytest.param(f, id=f"L8-I3-{f}") for f in ("json", "csv", "markdown")]
+)
 def test_stdout_and_output_file_are_the_same_bytes(run_cli, hostile_data, tmp_path, fmt) -> None:
     # L8: click.echo would strip ANSI sequences from stdout that is not a terminal.
     for raw in ((), ("--raw",)) if fmt != "json" else ((),):
@@ -232,7 +238,8 @@ def test_stdout_and_output_file_are_the_same_bytes(run_cli, hostile_data, tmp_pa
     assert not Path("-").exists()
 
 
-def test_the_wrote_message_shows_control_characters_escaped(run_cli, tmp_path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("L10", id="L10")])
+def test_the_wrote_message_shows_control_characters_escaped(run_cli, tmp_path, finding) -> None:
     target = tmp_path / "\x1b]0;TITLE\x07x.csv"
     result = run_cli("export", "--format", "csv", "-o", str(target))
     assert result.exit_code == 0, result.stderr
@@ -241,7 +248,8 @@ def test_the_wrote_message_shows_control_characters_escaped(run_cli, tmp_path) -
     assert target.exists()
 
 
-def test_a_new_export_file_gets_the_usual_mode(run_cli, tmp_path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("M5-new-file-mode", id="M5-new-file-mode")])
+def test_a_new_export_file_gets_the_usual_mode(run_cli, tmp_path, finding) -> None:
     import os
     import stat
 

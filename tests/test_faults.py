@@ -276,7 +276,10 @@ def test_output_that_cannot_be_written_is_exit_5(env, how, args, expected) -> No
     assert stderr == f"sbkb: cannot write the output: {expected}\n"
 
 
-def test_an_export_to_a_file_with_stdout_closed(env, tmp_path) -> None:
+@pytest.mark.parametrize(
+    "finding", [pytest.param("L1-closed-export-to-file", id="L1-closed-export-to-file")]
+)
+def test_an_export_to_a_file_with_stdout_closed(env, tmp_path, finding) -> None:
     result = _closed([*SBKB, "export", "--format", "json", "-o", str(tmp_path / "kb.json")], env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "kb.json").stat().st_size > 1000

@@ -305,7 +305,8 @@ def test_a_yaml_name_that_is_not_a_file_is_reported(run_cli, tmp_path, make, exp
     _refused(run_cli, data, f"{data}/{expected}")
 
 
-def test_an_editor_lock_link_is_ignored(run_cli: RunCli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("L7-emacs-lock", id="L7-emacs-lock")])
+def test_an_editor_lock_link_is_ignored(run_cli: RunCli, tmp_path: Path, finding) -> None:
     # L7: Emacs links `.#deals.yaml` to user@host.pid while a buffer is modified.
     data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
     (data / ".#organizations.yaml").symlink_to("root@host.12345:1700000000")
@@ -360,7 +361,8 @@ def test_no_raw_control_or_invisible_character_is_printed(run_cli, tmp_path, arg
         assert names == [f"Acme{INVISIBLE}"]  # the escapes read back as the same text
 
 
-def test_shell_completion_prints_no_raw_control(tmp_path: Path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("M4-completion", id="M4-completion")])
+def test_shell_completion_prints_no_raw_control(tmp_path: Path, finding) -> None:
     data = _strategy_data(tmp_path, ESCAPES)
     result = subprocess.run(
         [sys.executable, "-m", "softbank_kb"],
@@ -385,7 +387,8 @@ def test_shell_completion_prints_no_raw_control(tmp_path: Path) -> None:
 # Messages and dates (reliability review 2: L9, L13, L15) ------------------------------------
 
 
-def test_the_validate_hint_is_shell_quoted(run_cli: RunCli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("finding", [pytest.param("L9", id="L9")])
+def test_the_validate_hint_is_shell_quoted(run_cli: RunCli, tmp_path: Path, finding) -> None:
     # L9: copying the hint must not run the `$(...)` in the directory's name.
     data = tmp_path / "kb$(touch PWNED)"
     data.mkdir()

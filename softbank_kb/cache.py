@@ -9,26 +9,53 @@ derived from a knowledge base and costly to rebuild (the search index) is kept b
 under the same key. Any unreadable, truncated or foreign cache file is ignored and
 rebuilt; a cache directory that cannot be written is survived. Nothing here ever writes
 into the data directory.
+
+A cache file is code to pickle, so what is read is trusted no more than it must be: the
+directory is made 0700, a directory or file that another user owns or could write is
+not read (a warning, and the answer comes from the data), a file that is not a regular
+one or is implausibly large is not opened for reading, and the unpickler builds only
+the classes a cache holds, never a function such as os.system.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
+import stat
 import sys
+import time
 import weakref
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from softbank_kb import __version__
 from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import KnowledgeBase
-from softbank_kb.paths import data_files
+from softbank_kb.models import COLLECTIONS, KnowledgeBase
+from softbank_kb.paths import MAX_FILE_BYTES, data_files, yaml_names
+from softbank_kb.printable import safe
 
 _MAGIC = b"sbkb-cache-2\n"
 # Cache files of other contents are removed beyond this many, newest kept.
 _KEEP = 4
+# A cache of the largest data directory the loader accepts is tens of MiB; a file far
+# beyond that is not one of ours.
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+# A temporary file this old belongs to a writer that was killed (SIGKILL, power loss).
+_STALE_SECONDS = 600
+# What a cache file may build: the record classes and the search index, nothing else.
+_ALLOWED = frozenset(
+    {("softbank_kb.models", model.__name__) for model in COLLECTIONS.values()}
+    | {
+        ("softbank_kb.models", name)
+        for name in ("KnowledgeBase", "Citation", "PartialDate", "Money", "Quantity", "Role")
+    }
+    | {("softbank_kb.search", "_Index")}
+    | {("builtins", name) for name in ("frozenset", "set", "tuple", "list", "dict")}
+)
+# Directories already warned about in this process: one line each, not one per file.
+_WARNED: set[str] = set()
 # The content key of each knowledge base this process loaded, for what derives from it.
 _KEYS: weakref.WeakKeyDictionary[KnowledgeBase, str] = weakref.WeakKeyDictionary()
 
@@ -60,7 +87,7 @@ def _within(directory: Path | None, data_dir: Path) -> bool:
         return False
     try:
         return directory.resolve().is_relative_to(data_dir.resolve())
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before 3.13
         return True  # cannot tell, so the cache is not written
 
 
@@ -78,13 +105,15 @@ def _key_or_none(data_dir: Path) -> str | None:
     """The content key, or None when the directory cannot be read: the loader says why."""
     try:
         files = data_files(data_dir)
-        named = [p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml")]
-        # A .yaml name that is not a readable file (a broken link) is for the loader
-        # to report, so such a directory is never answered from the cache.
-        if not files or len(named) != len(files):
+        # A .yaml name that is not a regular file (a broken link, a FIFO) or a file over
+        # the size limit is for the loader to report without reading it, so such a
+        # directory is never answered from the cache, nor hashed.
+        if not files or len(yaml_names(data_dir)) != len(files):
+            return None
+        if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
             return None
         return content_key(files)
-    except OSError:
+    except (OSError, RuntimeError):
         return None
 
 
@@ -92,7 +121,10 @@ def cache_dir() -> Path | None:
     """Where caches live, or None when SBKB_NO_CACHE is set."""
     if os.environ.get("SBKB_NO_CACHE", "") not in ("", "0"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG specification: a relative path is to be ignored, not taken from the cwd.
+    if not Path(base).is_absolute():
+        base = str(Path.home() / ".cache")
     return Path(base) / "sbkb"
 
 
@@ -105,8 +137,19 @@ def content_key(files: list[Path]) -> str:
         digest.update(path.read_bytes())
     for path in files:
         digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    """The sha256 of a file, read a block at a time and no further than the size limit."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            if stream.tell() > MAX_FILE_BYTES:
+                raise OSError(f"{path} grew past the size limit")
+    return digest.digest()
 
 
 def load(key: str) -> KnowledgeBase | None:
@@ -132,32 +175,102 @@ def store_derived(kb: KnowledgeBase, name: str, value: object) -> None:
         _write(f"{name}-{key}.pickle", value)
 
 
+class _RecordsOnly(pickle.Unpickler):
+    """An unpickler that builds the classes a cache holds and refuses any other global."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache")
+        return super().find_class(module, name)
+
+
 def _read(file_name: str, kind: type[T]) -> T | None:
-    """The object pickled in a cache file if it is whole and of `kind`, else None."""
-    directory = cache_dir()
+    """The object pickled in a cache file if it is whole, ours and of `kind`, else None."""
+    directory = _trusted_dir(create=False)
     if directory is None:
         return None
-    try:
-        data = (directory / file_name).read_bytes()
-    except OSError:
-        return None
-    if not data.startswith(_MAGIC):
+    data = _read_own_file(directory / file_name)
+    if data is None or not data.startswith(_MAGIC):
         return None
     try:
         with without_garbage_collection():
-            value = pickle.loads(data[len(_MAGIC) :])
+            stream = io.BytesIO(data)
+            stream.seek(len(_MAGIC))
+            value = _RecordsOnly(stream).load()
     except Exception:
         return None
     return value if isinstance(value, kind) else None
 
 
+def _read_own_file(path: Path) -> bytes | None:
+    """The bytes of a regular file this user owns and only this user can write, else None."""
+    try:
+        # Not following a link, and not waiting for a FIFO's writer: what is opened is
+        # checked before a byte is read from it.
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        problem = _untrusted(info, "file") or (
+            None if stat.S_ISREG(info.st_mode) else "it is not a regular file"
+        )
+        if problem is None and info.st_size > MAX_CACHE_BYTES:
+            problem = f"it is {info.st_size:,} bytes, more than a cache can be"
+        if problem is not None:
+            _warn(path, problem)
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read(MAX_CACHE_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def _untrusted(info: os.stat_result, what: str) -> str | None:
+    """Why a file or directory with this status cannot be trusted, or None."""
+    if info.st_uid != os.getuid():
+        return f"the {what} is owned by uid {info.st_uid}, not by you (uid {os.getuid()})"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"the {what} is writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
+def _trusted_dir(create: bool) -> Path | None:
+    """The cache directory if it is this user's alone (made 0700 if `create`), else None."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        if create:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = directory.stat()
+    except (OSError, RuntimeError):
+        return None  # absent, a loop, or not a directory: nothing to read, nowhere to write
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    problem = _untrusted(info, "directory")
+    if problem is not None:
+        _warn(directory, problem)
+        return None
+    return directory
+
+
+def _warn(path: Path, problem: str) -> None:
+    """One line on stderr, once per path, saying why a cache is not used."""
+    if str(path) in _WARNED:
+        return
+    _WARNED.add(str(path))
+    sys.stderr.write(safe(f"sbkb: warning: not using the cache {path}: {problem}") + "\n")
+
+
 def _write(file_name: str, value: object) -> None:
     """Pickle `value` into the cache atomically; failing to is not an error."""
-    directory = cache_dir()
+    directory = _trusted_dir(create=True)
     if directory is None:
         return
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         payload = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         import tempfile  # only a cold start writes; a warm one need not import it
 
@@ -172,7 +285,7 @@ def _write(file_name: str, value: object) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
         _prune(directory, file_name.split("-", 1)[0])
-    except OSError:
+    except (OSError, RuntimeError):
         return
 
 
@@ -183,3 +296,11 @@ def _prune(directory: Path, prefix: str) -> None:
     )
     for old in caches[_KEEP:]:
         old.unlink(missing_ok=True)
+    # What a killed writer left; a live writer's file is younger than this.
+    stale = time.time() - _STALE_SECONDS
+    for leftover in directory.glob(".kb-*.tmp"):
+        try:
+            if leftover.lstat().st_mtime < stale:
+                leftover.unlink()
+        except OSError:
+            continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ EXIT_NO_MATCH = 1
 EXIT_USAGE = 2
 EXIT_LOAD = 3
 EXIT_INTERNAL = 4
+EXIT_UNWRITABLE = 5
 EXIT_INTERRUPTED = 130
 
 
@@ -80,16 +82,17 @@ def _data_dir(ctx: click.Context) -> Path:
 def load_kb(ctx: click.Context) -> KnowledgeBase:
     """The knowledge base of the chosen data directory, or exit 3 with every reason."""
     from softbank_kb.cache import knowledge_base
-    from softbank_kb.problems import KnowledgeBaseError
+    from softbank_kb.problems import KnowledgeBaseError, problems_after
 
     data_dir = _data_dir(ctx)
     try:
         return knowledge_base(data_dir)
     except KnowledgeBaseError as error:
-        hint = f"\nRun `sbkb --data {data_dir} validate` to see every problem."
+        # Quoted, so that the hint copied into a shell runs no `$(...)` in the name.
+        hint = f"\nRun `sbkb --data {shlex_quote(str(data_dir))} validate` to see every problem."
         lines = [str(e) for e in error.errors[:20]]
         if len(error.errors) > 20:
-            lines.append(f"... and {len(error.errors) - 20} more")
+            lines.append(f"... and {problems_after(error.errors, 20)} more")
         raise KnowledgeBaseUnavailable(
             f"the knowledge base in {data_dir} could not be loaded:\n" + "\n".join(lines) + hint
         ) from None
@@ -115,7 +118,7 @@ def cli(data_dir: str | None) -> None:
 
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
     2 usage error, 3 the knowledge base could not be loaded, 4 internal error (a bug),
-    130 interrupted.
+    5 the output could not be written, 130 interrupted.
     """
 
 
@@ -139,6 +142,7 @@ def validate(ctx: click.Context, strict: bool) -> None:
     exits 1. With --strict, a warning is a problem too.
     """
     from softbank_kb.loading import check_data_dir, check_data_dir_strictly
+    from softbank_kb.problems import problems_after
 
     data_dir = _data_dir(ctx)
     if strict:
@@ -148,7 +152,8 @@ def validate(ctx: click.Context, strict: bool) -> None:
     if errors or warnings or kb is None:
         lines = [str(error) for error in errors]
         lines += [f"{warning} (warning)" for warning in warnings]
-        counts = [f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"]
+        count = problems_after(errors, 0)
+        counts = [f"{count} problem{'s' if count != '1' else ''}"]
         if warnings:
             counts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
         raise Problems("\n".join(lines) + f"\n{' and '.join(counts)} in {data_dir}")
@@ -181,7 +186,14 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
     from softbank_kb.render import verify_report_lines
     from softbank_kb.verify import verify as verify_kb
 
-    report = verify_kb(load_kb(ctx), sources_dir)
+    if not sources_dir.is_dir():
+        raise click.BadParameter(f"{str(sources_dir)!r} is not a directory", param_hint="--sources")
+    try:
+        report = verify_kb(load_kb(ctx), sources_dir)
+    except OSError as error:
+        raise click.BadParameter(
+            f"{str(sources_dir)!r} cannot be read: {error.strerror}", param_hint="--sources"
+        ) from None
     lines = verify_report_lines(report, uncited=uncited)
     if not report.ok:
         raise Problems("\n".join(lines))
@@ -350,7 +362,8 @@ class Output:
         from softbank_kb import render
 
         if listing is not None and self.output_format in ("tsv", "csv"):
-            click.echo(render.delimited(listing(), self.output_format), nl=False)
+            # Not click.echo: it would write UTF-8 whatever the stream's encoding (L2).
+            sys.stdout.write(render.delimited(listing(), self.output_format))
             return
         render.emit(render.make_console(no_color=self.no_color), human(), pager=not self.no_pager)
 
@@ -404,6 +417,8 @@ def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
 
+        from softbank_kb.printable import safe
+
         try:
             kb = load_kb(ctx)
         except click.ClickException:
@@ -415,7 +430,8 @@ def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
                 continue
             for name in (record.id, getattr(record, "name", ""), *getattr(record, "aliases", ())):
                 if name and name.lower().startswith(prefix):
-                    names.append(CompletionItem(name, help=record.id))
+                    # The shell prints candidates when it lists them: no raw controls.
+                    names.append(CompletionItem(safe(name), help=safe(record.id)))
         return names
 
     return complete
@@ -587,6 +603,9 @@ def invest(
     """
     from softbank_kb.query import find_deals
 
+    if min_amount is not None and min_amount != min_amount:
+        # FloatRange(min=0) lets NaN through: every comparison with it is false.
+        raise click.BadParameter("nan is not a number", param_hint="--min-amount")
     kb = load_kb(ctx)
     company_id = (
         _resolve(kb, company, ("organization", "person"), "organisation") if company else None
@@ -978,11 +997,16 @@ def stats(ctx: click.Context, **output: Any) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout (required for sqlite).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+    help="Write to this file (a new name or a regular file) instead of stdout; `-` is stdout.",
+)
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV and Markdown cells exactly as stored: no formula guard, no escaping.",
 )
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, fmt: str, output: str | None, raw: bool) -> None:
     """The whole knowledge base for other tools.
 
     \b
@@ -994,36 +1018,82 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     JSON is one array of every record with its id and type. CSV is one table: id,
     type, label, date, then every field, nested values as JSON. SQLite has one table
     per record type, nested values as JSON columns. Markdown is a table per type.
+    A CSV cell that starts with = + - @, a tab or a carriage return gets a leading `'`,
+    so that a spreadsheet does not run it; Markdown escapes HTML and Markdown syntax;
+    control characters are shown escaped. --raw turns all three off. An existing -o
+    file is replaced only once the new one is complete.
     """
     from softbank_kb import export as exporting
 
+    if output == "":
+        raise click.BadParameter("an empty file name", param_hint="--output")
     kb = load_kb(ctx)
-    if output is not None and _inside(output, _data_dir(ctx)):
-        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--output")
+    target = None if output in (None, "-") else Path(output)
+    if fmt == "sqlite" and target is None:
+        raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
+    if target is not None:
+        target = _export_target(ctx, target)
     if fmt == "sqlite":
-        if output is None:
-            raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
-        exporting.export_sqlite(kb, output)
-        click.echo(f"Wrote {len(kb)} records to {output}", err=True)
-        return
-    writers = {
-        "json": exporting.export_json,
-        "csv": exporting.export_csv,
-        "markdown": exporting.export_markdown,
-    }
-    document = writers[fmt](kb)
-    if output is None:
-        click.echo(document, nl=not document.endswith("\n"))
-        return
-    output.write_text(document if document.endswith("\n") else document + "\n", encoding="utf-8")
-    click.echo(f"Wrote {len(kb)} records to {output}", err=True)
+        assert target is not None
+        _write_export(target, lambda path: exporting.export_sqlite(kb, path))
+    else:
+        if fmt == "json":
+            document = exporting.export_json(kb)
+        elif fmt == "csv":
+            document = exporting.export_csv(kb, raw=raw)
+        else:
+            document = exporting.export_markdown(kb, raw=raw)
+        if not document.endswith("\n"):
+            document += "\n"
+        if target is None:
+            # Not click.echo: it strips ANSI sequences when stdout is not a terminal, and
+            # `export > f` must write what `export -o f` writes.
+            sys.stdout.write(document)
+            return
+        _write_export(target, lambda path: path.write_text(document, encoding="utf-8", newline=""))
+    click.echo(_printable(f"Wrote {len(kb)} records to {output}"), err=True)
+
+
+class OutputUnwritable(click.ClickException):
+    """The answer could not be written: a full disk, an unwritable -o, a closed stdout."""
+
+    exit_code = EXIT_UNWRITABLE
+
+
+def _export_target(ctx: click.Context, target: Path) -> Path:
+    """The file an export may replace or create, or a usage error saying why not."""
+    from softbank_kb.export import OutputRefused, check_target
+    from softbank_kb.paths import data_files
+
+    data_dir = _data_dir(ctx)
+    if _inside(target, data_dir):
+        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--output")
+    try:
+        return check_target(target, data_files(data_dir))
+    except OutputRefused as error:
+        raise click.BadParameter(str(error), param_hint="--output") from None
+    except OSError as error:
+        raise OutputUnwritable(f"cannot write {str(target)!r}: {error.strerror}") from None
+
+
+def _write_export(target: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file beside `target`; exit 5 saying why it failed."""
+    import sqlite3
+
+    from softbank_kb.export import write_file
+
+    try:
+        write_file(target, write)
+    except (OSError, sqlite3.Error) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise OutputUnwritable(f"cannot write {str(target)!r}: {reason}") from None
 
 
 def _inside(path: Path, directory: Path) -> bool:
     """Whether `path` would land in `directory`."""
     try:
         return path.resolve().is_relative_to(directory.resolve())
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before 3.13
         return False
 
 
@@ -1044,8 +1114,36 @@ def _silence_stdout(stdout: Any) -> None:
         pass
 
 
+class _ClosedStream:
+    """What sys.stdout is when sbkb was started with it closed (`sbkb stats >&-`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _tolerant_streams() -> None:
+    """stdout and stderr that write what they can: an unencodable character is escaped."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()  # type: ignore[assignment]
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
+            # PYTHONIOENCODING=ascii, latin-1, cp1252 or the C locale without UTF-8 mode.
+            reconfigure(errors="backslashreplace")
+
+
 def main() -> NoReturn:
     """Run the CLI; a closed pipe or Ctrl-C ends it quietly."""
+    _tolerant_streams()
     stdout = sys.stdout
     try:
         cli.main(prog_name="sbkb", standalone_mode=False)
@@ -1076,13 +1174,29 @@ def main() -> NoReturn:
             _silence_stdout(stdout)
             sys.exit(EXIT_OK)
         raise
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRORS or os.environ.get("SBKB_DEBUG"):
+            _internal_error(error)
+        # /dev/full, a full disk, stdout closed: the answer could not be written.
+        _silence_stdout(stdout)
+        click.echo(f"sbkb: cannot write the output: {error.strerror}", err=True)
+        sys.exit(EXIT_UNWRITABLE)
     except Exception as error:
-        if os.environ.get("SBKB_DEBUG"):
-            raise
-        click.echo(
-            _printable(f"sbkb: internal error: {type(error).__name__}: {error}")
-            + "\nThis is a bug; run again with SBKB_DEBUG=1 for the details.",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(error)
     sys.exit(EXIT_OK)
+
+
+# What a write to stdout can meet that is no bug of sbkb's.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
+def _internal_error(error: Exception) -> NoReturn:
+    """Report a bug in one line and exit 4; SBKB_DEBUG=1 shows the traceback instead."""
+    if os.environ.get("SBKB_DEBUG"):
+        raise error
+    click.echo(
+        _printable(f"sbkb: internal error: {type(error).__name__}: {error}")
+        + "\nThis is a bug; run again with SBKB_DEBUG=1 for the details.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)

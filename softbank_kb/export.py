@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import sqlite3
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase, field_names
+from softbank_kb.printable import safe
 from softbank_kb.render import record_dict, to_json
 
 FORMATS = ("json", "csv", "sqlite", "markdown")
 # Columns every CSV row starts with; the other fields follow in a stable order.
 _LEADING = ("id", "type", "label", "date")
+# A spreadsheet takes a cell starting with one of these for a formula (OWASP, "CSV
+# injection"): such a cell is written with a single quote before it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_json(kb: KnowledgeBase) -> str:
@@ -22,9 +30,15 @@ def export_json(kb: KnowledgeBase) -> str:
     return to_json([record_dict(record) for record in kb.records()])
 
 
-def export_csv(kb: KnowledgeBase) -> str:
-    """One table of every record: a `type` column, then every field; nested values as JSON."""
+def export_csv(kb: KnowledgeBase, raw: bool = False) -> str:
+    """One table of every record: a `type` column, then every field; nested values as JSON.
+
+    Unless `raw`, a cell a spreadsheet would run as a formula starts with `'`, and control
+    and bidi characters are written as visible escapes.
+    """
     rows = [_flat(record) for record in kb.records()]
+    if not raw:
+        rows = [{key: _inert(value) for key, value in row.items()} for row in rows]
     columns = list(_LEADING)
     for row in rows:
         columns.extend(key for key in row if key not in columns)
@@ -33,6 +47,13 @@ def export_csv(kb: KnowledgeBase) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def _inert(value: Any) -> Any:
+    """A CSV cell that neither runs as a formula nor sends a control code to a terminal."""
+    if not isinstance(value, str):
+        return value
+    return "'" + safe(value) if value.startswith(_FORMULA_START) else safe(value)
 
 
 def _flat(record: AnyRecord) -> dict[str, Any]:
@@ -52,8 +73,7 @@ def _flat(record: AnyRecord) -> dict[str, Any]:
 
 def export_sqlite(kb: KnowledgeBase, path: Path) -> None:
     """One table per record type, a column per field, nested values as JSON columns."""
-    if path.exists():
-        path.unlink()  # a fresh database, not records appended to an old one
+    # `path` is a new, empty file (see write_file): a fresh database, nothing appended.
     connection = sqlite3.connect(path)
     try:
         with connection:
@@ -85,7 +105,7 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def export_markdown(kb: KnowledgeBase) -> str:
+def export_markdown(kb: KnowledgeBase, raw: bool = False) -> str:
     """A document with a section per record type: a table of id, title, date and source."""
     lines = ["# SoftBank AI strategy knowledge base", ""]
     for collection in COLLECTIONS:
@@ -99,11 +119,71 @@ def export_markdown(kb: KnowledgeBase) -> str:
             citations = getattr(record, "citations", ())
             excerpt = citations[0].excerpt if citations else ""
             cells = [record.id, record.label, str(date) if date else "", excerpt]
-            lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
+            lines.append("| " + " | ".join(_md_cell(cell, raw) for cell in cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-def _md_cell(value: str) -> str:
-    """A table cell that cannot break the table: pipes escaped, lines joined."""
-    return " ".join(value.split()).replace("|", "\\|")
+# Markdown syntax, escaped with a backslash; HTML is escaped as entities before.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _md_cell(value: str, raw: bool = False) -> str:
+    """A table cell that cannot break the table, nor be read as HTML or Markdown syntax."""
+    joined = " ".join(value.split())
+    if raw:
+        return joined.replace("|", "\\|")
+    return safe(joined.translate(_HTML).translate(_MARKDOWN))
+
+
+class OutputRefused(ValueError):
+    """`-o` names something an export must not replace."""
+
+
+def check_target(path: Path, data_files: list[Path]) -> Path:
+    """The file an export to `path` replaces or creates, or OutputRefused saying why not."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return path  # a new name (or a link to one): created by the rename
+    except RuntimeError as error:  # a symbolic link loop, before Python 3.13
+        raise OutputRefused(f"{path} is a symbolic link loop") from error
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OutputRefused(f"{path} is a symbolic link loop") from error
+        raise
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputRefused(f"{path} exists and is not a regular file; it is not replaced")
+    for data_file in data_files:
+        try:
+            same = os.path.samestat(info, data_file.stat())
+        except OSError:
+            continue
+        if same:
+            raise OutputRefused(f"{path} is the data file {data_file} (a hard link or a link)")
+    # A symbolic link to a regular file: the file is replaced, the link kept.
+    return path.resolve() if path.is_symlink() else path
+
+
+def write_file(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a new file at `path` through `write(temporary)`, renamed into place whole."""
+    import tempfile
+
+    directory = path.parent
+    handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:100]}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        os.close(handle)
+        write(temporary)
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)  # a replaced file keeps its mode
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        temporary.chmod(mode)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,8 +17,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
-from softbank_kb.paths import data_files
+from softbank_kb.paths import MAX_FILE_BYTES, data_files, yaml_names
 from softbank_kb.problems import KnowledgeBaseError, LoadError
+
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "check_data_dir", "load_knowledge_base"]
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -24,9 +28,15 @@ if TYPE_CHECKING:
 # What pydantic calls a key that a record's dataclass has no field for: an unexpected
 # keyword argument to its constructor.
 _UNKNOWN_FIELD = "unexpected_keyword_argument"
-# Larger files are refused before parsing: curated YAML is kilobytes, a generated file
-# of 2,000 records about 2 MB, and a parse of 50 MB would hold the terminal for 15 s.
-MAX_FILE_BYTES = 16 * 1024 * 1024
+# A file holds at most this many records: 68,000 valid ones fit in the size limit.
+MAX_RECORDS_PER_FILE = 100_000
+# Lists, mappings and their items, counted before parsing by the characters that start
+# them: building a node per item costs 3 us, so 5 million empty records would hold the
+# terminal for 30 s. Real records take a handful each.
+MAX_ITEMS_PER_FILE = 1_500_000
+# Problems reported per record and per run; the rest are counted.
+MAX_ERRORS_PER_RECORD = 100
+MAX_ERRORS = 1_000
 # Records nest a handful of levels; anything deeper is not a record.
 MAX_DEPTH = 32
 
@@ -95,6 +105,8 @@ class _ParsedFile:
     path: Path
     node: Any
     records: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    # Each mapping node's keys, built the first time an error is placed in it.
+    keys: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
 
     def release(self) -> None:
         """Drop the node tree and raw records once the file's records are validated.
@@ -105,6 +117,7 @@ class _ParsedFile:
         """
         self.node = None
         self.records = []
+        self.keys = {}
 
     def tree(self) -> Any:
         """The file's node tree, parsed again if it was released."""
@@ -161,13 +174,13 @@ def _check_data_dir(
         return None, [LoadError(str(data_dir), "is not a directory")], 0, {}
     try:
         files = data_files(data_dir)
-        broken = _broken_links(data_dir)
+        broken = _not_files(data_dir, files)
     except OSError as error:
         return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0, {}
     if not files and not broken:
         return None, [LoadError(str(data_dir), "holds no .yaml files")], 0, {}
 
-    errors: list[LoadError] = broken
+    errors = _Problems(broken)
     collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
     origins: dict[str, tuple[_ParsedFile, Path_]] = {}
     for path in files:
@@ -176,6 +189,8 @@ def _check_data_dir(
             errors.append(parsed_file)
             continue
         for collection, index, raw in parsed_file.records:
+            if errors.full:
+                break  # what is left is only counted, and a record costs its validation
             record = _validate_record(parsed_file, collection, index, raw, errors)
             if record is None:
                 continue
@@ -196,9 +211,13 @@ def _check_data_dir(
         parsed_file.release()
 
     kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
-    errors.extend(_dangling_references(kb, origins))
-    errors.extend(_deal_rules(kb, origins))
-    return (None if errors else kb), errors, len(files), origins
+    if not errors.full:
+        for problem in itertools.chain(_dangling_references(kb, origins), _deal_rules(kb, origins)):
+            errors.append(problem)
+            if errors.full:
+                break
+    listed = errors.listed()
+    return (None if listed else kb), listed, len(files), origins
 
 
 def _deal_rules(
@@ -217,21 +236,64 @@ def _deal_rules(
             yield _error_at(parsed, (*where, "until"), "until: only a cumulative deal has an end")
 
 
-def _broken_links(data_dir: Path) -> list[LoadError]:
-    """Every .yaml name that links to nothing or to itself, which data_files passes over."""
+class _Problems(list[LoadError]):
+    """The problems found so far: the first MAX_ERRORS listed, then the rest counted."""
+
+    def __init__(self, initial: list[LoadError]) -> None:
+        super().__init__(initial)
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= MAX_ERRORS
+
+    def append(self, error: LoadError) -> None:
+        if not self.full:
+            super().append(error)
+
+    def listed(self) -> list[LoadError]:
+        """The errors as a plain list, ending with how many more there were."""
+        errors = list(self)
+        if self.full:
+            errors.append(
+                LoadError(
+                    errors[-1].path,
+                    f"... and more problems: only the first {MAX_ERRORS:,} are reported",
+                    cut_short=True,
+                )
+            )
+        return errors
+
+
+def _not_files(data_dir: Path, files: list[Path]) -> list[LoadError]:
+    """Every .yaml name that is not a regular file, and why: data_files passes over them."""
     errors = []
-    for path in sorted(data_dir.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or not path.is_symlink():
+    regular = set(files)
+    for path in yaml_names(data_dir):
+        if path in regular:
             continue
         try:
-            path.stat()
+            mode = path.stat().st_mode
         except OSError as error:
             if error.errno == errno.ELOOP:
                 reason = "symbolic link loop"
-            else:
+            elif path.is_symlink():
                 reason = f"symbolic link to {str(path.readlink())!r}, which does not exist"
+            else:
+                reason = error.strerror or "cannot be read"
             errors.append(LoadError(str(path), f"cannot be read: {reason}"))
+            continue
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        errors.append(LoadError(str(path), f"is {kind}, not a regular file; it is not read"))
     return errors
+
+
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 def _parse_file(path: Path) -> _ParsedFile | LoadError:
@@ -255,6 +317,13 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
     if not text.strip():
         return LoadError(str(path), "file is empty")
 
+    items = _items(text)
+    if items > MAX_ITEMS_PER_FILE:
+        return LoadError(
+            str(path),
+            f"holds about {items:,} lists, mappings and items; "
+            f"the limit is {MAX_ITEMS_PER_FILE:,} in one file",
+        )
     problem = _too_deep(text) or _find_anchor(text)
     if problem:
         return LoadError(str(path), problem.message, *_line_column(problem.mark))
@@ -268,6 +337,16 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
         mark = error.problem_mark or error.context_mark
         reason = error.problem or error.context or "invalid YAML"
         return LoadError(str(path), f"invalid YAML: {reason}", *_line_column(mark))
+    except yaml.reader.ReaderError as error:
+        # A character YAML does not allow (NUL, ESC): it has an offset, not a mark.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - text.rfind("\n", 0, error.position)
+        return LoadError(
+            str(path),
+            f"invalid YAML: character U+{error.character:04X}: {error.reason}",
+            line,
+            column,
+        )
     except yaml.YAMLError as error:
         return LoadError(str(path), f"invalid YAML: {error}")
     except RecursionError:
@@ -286,6 +365,14 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
     if layout:
         return layout
     return parsed
+
+
+def _items(text: str) -> int:
+    """An upper bound on the collections and items of a YAML text, counted in C."""
+    # Every flow collection starts with a bracket and every flow item but the first
+    # follows a comma; every block item starts with a dash and a space.
+    flow = text.count("{") + text.count("[") + text.count(",")
+    return flow + text.count("- ") + text.count("-\n") + text.count("-\r") + text.count("-\t")
 
 
 def _too_deep(text: str) -> _YamlProblem | None:
@@ -449,6 +536,13 @@ def _check_layout(document: Any, parsed: _ParsedFile) -> LoadError | None:
             )
         if not isinstance(records, list):
             return _error_at(parsed, (collection,), f"{collection} must be a list of records")
+        if len(records) > MAX_RECORDS_PER_FILE:
+            return _error_at(
+                parsed,
+                (collection,),
+                f"{collection} holds {len(records):,} records; "
+                f"the limit is {MAX_RECORDS_PER_FILE:,} in one file",
+            )
         for index, raw in enumerate(records):
             if not isinstance(raw, dict):
                 return _error_at(parsed, (collection, index), "a record must be a mapping")
@@ -465,7 +559,8 @@ def _validate_record(
         return _adapter(model).validate_python(raw)
     except ValidationError as error:
         seen: set[str] = set()
-        for problem in error.errors(include_url=False):
+        problems = error.errors(include_url=False)
+        for problem in problems[:MAX_ERRORS_PER_RECORD]:
             data_path, shown = _data_path(raw, problem["loc"])
             message = _message(problem, model, shown)
             text = f"{shown}: {message}" if shown else message
@@ -475,6 +570,15 @@ def _validate_record(
             # An unknown field is best pointed at by its key, not by its value.
             at_key = problem["type"] == _UNKNOWN_FIELD
             errors.append(_error_at(parsed, (collection, index, *data_path), text, key=at_key))
+            if len(errors) >= MAX_ERRORS:
+                break
+        if len(problems) > MAX_ERRORS_PER_RECORD:
+            more = len(problems) - MAX_ERRORS_PER_RECORD
+            errors.append(
+                _error_at(
+                    parsed, (collection, index), f"... and {more:,} more problems in this record"
+                )
+            )
         return None
 
 
@@ -543,15 +647,26 @@ def _dotted(path: Path_) -> str:
 
 def _error_at(parsed: _ParsedFile, path: Path_, message: str, key: bool = False) -> LoadError:
     """An error placed at the deepest node of `path` that exists in the file."""
-    return LoadError(str(parsed.path), message, *_line_column(_mark_of(parsed.tree(), path, key)))
+    mark = _mark_of(parsed.tree(), path, key, parsed.keys)
+    return LoadError(str(parsed.path), message, *_line_column(mark))
 
 
-def _mark_of(node: Any, path: Path_, key: bool = False) -> Any:
+def _mark_of(
+    node: Any, path: Path_, key: bool = False, keys: dict[int, dict[str, Any]] | None = None
+) -> Any:
     """The mark of the value at `path` (or of its key), or of its nearest existing parent."""
+    keys = {} if keys is None else keys
     mark = node.start_mark
     for step in path:
         if node.tag == _MAP and isinstance(step, str):
-            match = next((pair for pair in node.value if pair[0].value == step), None)
+            # A dict of each mapping's keys, once: a record with 40,000 unknown keys has
+            # 40,000 errors, and a scan of its keys for each was quadratic.
+            pairs = keys.get(id(node))
+            if pairs is None:
+                pairs = keys[id(node)] = {}
+                for pair in node.value:
+                    pairs.setdefault(pair[0].value, pair)
+            match = pairs.get(step)
             if match is None:
                 break
             key_node, node = match

@@ -56,7 +56,11 @@ def _described(description: str, default: Any = MISSING) -> Any:
     return field(default=default, metadata={"description": description})
 
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# In the JSON Schema's dialect \d is an ASCII digit and $ the end of the text; Python's
+# \d takes any digit (٢٠٢٤, ２０２４) and its $ matches before a final newline, so the
+# check in Python is spelled with [0-9] and \Z.
+_DATE_SCHEMA = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +78,7 @@ def _string_or_object(schema: dict[str, Any], cls: type) -> None:
     _described_by_docstring(schema, cls)
     as_object = dict(schema)
     schema.clear()
-    schema["anyOf"] = [{"type": "string", "pattern": _DATE.pattern}, as_object]
+    schema["anyOf"] = [{"type": "string", "pattern": _DATE_SCHEMA}, as_object]
 
 
 def _valid_iso(value: str) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+# Larger data files are refused before parsing: curated YAML is kilobytes, a generated
+# file of 2,000 records about 2 MB, and a parse of 50 MB would hold the terminal for 15 s.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 def bundled_data_dir() -> Path:
@@ -24,6 +27,27 @@ def bundled_data_dir() -> Path:
     return Path(str(files("softbank_kb") / "data"))
 
 
+def yaml_names(data_dir: Path) -> list[Path]:
+    """Every .yaml or .yml name in a data directory, hidden ones aside, in a stable order."""
+    # Hidden names are an editor's: Emacs keeps `.#deals.yaml`, a link to nowhere, while
+    # a buffer is modified, and vim's swap files start with a dot too.
+    return sorted(
+        p
+        for p in data_dir.iterdir()
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")
+    )
+
+
 def data_files(data_dir: Path) -> list[Path]:
-    """The YAML files of a data directory, in a stable order."""
-    return sorted(p for p in data_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The YAML files of a data directory that are regular files, in a stable order."""
+    return [p for p in yaml_names(data_dir) if _is_regular(p)]
+
+
+def _is_regular(path: Path) -> bool:
+    """Whether `path` is, or links to, a regular file: not a FIFO, device or directory."""
+    import stat
+
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (OSError, RuntimeError):
+        return False

@@ -15,6 +15,8 @@ class LoadError:
     message: str
     line: int | None = None
     column: int | None = None
+    # The last entry of a list cut short says so, and is no problem of its own.
+    cut_short: bool = False
 
     def __str__(self) -> str:
         where = self.path
@@ -24,6 +26,13 @@ class LoadError:
                 where += f":{self.column}"
         # File names and keys come from the data directory: never raw control codes.
         return safe(f"{where}: {self.message}")
+
+
+def problems_after(errors: list[LoadError], shown: int) -> str:
+    """How many problems there are beyond the first `shown`: `12`, or `more than 980`."""
+    if errors and errors[-1].cut_short:
+        return f"more than {len(errors) - 1 - shown:,}"
+    return f"{len(errors) - shown:,}"
 
 
 class KnowledgeBaseError(Exception):

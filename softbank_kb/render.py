@@ -68,12 +68,26 @@ def make_console(no_color: bool = False, stderr: bool = False) -> Console:
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     return Console(
         stderr=stderr,
+        width=_narrowest_width(),
         color_system=None if plain else "auto",
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=False,
     )
+
+
+# Tables of a handful of columns need this much; a COLUMNS of 0 to 3 printed nothing,
+# or failed inside rich's layout.
+_MIN_WIDTH = 20
+
+
+def _narrowest_width() -> int | None:
+    """80 when COLUMNS asks for fewer columns than a table can use; else rich decides."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) < _MIN_WIDTH:
+        return 80
+    return None
 
 
 def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -> None:
@@ -92,7 +106,8 @@ def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -
 def to_json(value: Any) -> str:
     """One JSON document; control and bidi characters escaped as JSON escapes them."""
     dumped = json.dumps(value, ensure_ascii=False, indent=2)
-    return UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    # json.dumps with ensure_ascii writes a tag character as its surrogate pair.
+    return UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group())[1:-1], dumped)
 
 
 def record_dict(record: AnyRecord) -> dict[str, Any]:
@@ -166,7 +181,8 @@ def _table(
 ) -> Table:
     """A table of counts or values that no id or name depends on (`stats`)."""
     table = Table(
-        title=title,
+        # A title is data too (an organisation's name): never markup, never a control.
+        title=text(title) if title is not None else None,
         box=box.SIMPLE_HEAD,
         title_justify="left",
         header_style="bold",
@@ -300,17 +316,17 @@ class RecordList:
 def delimited(listings: Sequence[RecordList], form: str) -> str:
     """Lists as TSV or CSV for programs: a header, then one line per record, every column.
 
-    The columns are `id`, then `group` where there are several titled lists (`strategy`),
+    The columns are `id`, then `group` where the lists have titles (`strategy`),
     then the list's own columns, empty cells kept. In TSV a tab or line break inside a
     cell becomes a space, so each line has the same number of fields.
     """
-    grouped = len(listings) > 1 and all(listing.title for listing in listings)
+    grouped = any(listing.title for listing in listings)
     columns = listings[0].columns if listings else []
     header = ["id", *(["group"] if grouped else []), *(_field_name(c) for c in columns)]
     rows = [header]
     for listing in listings:
         for record_id, cells in listing.rows:
-            group = [listing.title or ""] if grouped else []
+            group = [safe(listing.title or "")] if grouped else []
             rows.append([record_id, *group, *(cells[column].plain for column in columns)])
     if form == "csv":
         buffer = io.StringIO()

@@ -115,14 +115,32 @@ class VerifyReport:
         return not self.failures
 
 
+# An article is tens of kilobytes; a larger file is not one, and is not read.
+_MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+
+
+def _article_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file of a plausible size, or None (a FIFO, /proc, a device)."""
+    import stat
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_ARTICLE_BYTES:
+            return None
+        with path.open("rb") as stream:
+            return stream.read(_MAX_ARTICLE_BYTES + 1)
+    except OSError:
+        return None
+
+
 def read_articles(kb: KnowledgeBase, sources_dir: Path) -> tuple[list[Article], list[Failure]]:
     """The article text of each source, matched by sha256, and the sources with no file."""
     by_hash = {source.sha256: source for source in kb.sources}
     articles: dict[str, Article] = {}
     for path in sorted(sources_dir.iterdir()):
-        if not path.is_file():
+        data = _article_bytes(path)
+        if data is None:
             continue
-        data = path.read_bytes()
         source = by_hash.get(hashlib.sha256(data).hexdigest())
         if source is not None and source.id not in articles:
             text = _normalize_keeping_lines(data.decode("utf-8-sig", errors="replace"))

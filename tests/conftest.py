@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 
 from softbank_kb.cli import cli
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 HOSTILE = TESTS / "hostile"
+
+# The argument fuzz (test_arguments.py) is FUZZ_TESTS property tests; a profile names
+# how many examples they draw in all. `ci`, the default, runs in CI and in every plain
+# `pytest`; `long` (HYPOTHESIS_PROFILE=long) is the one to run before a release.
+FUZZ_TESTS = 12
+FUZZ_PROFILES = {"ci": 2_000, "long": 10_000}
+for _name, _total in FUZZ_PROFILES.items():
+    settings.register_profile(
+        _name,
+        max_examples=-(-_total // FUZZ_TESTS),  # rounded up: at least the total
+        deadline=None,
+        database=None,  # nothing written into the checkout
+        # run_cli is per test, not per example; its cache directory is shared, which is fine.
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 RunCli = Callable[..., Result]
 

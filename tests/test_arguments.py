@@ -2,35 +2,22 @@
 
 For any argv, sbkb answers (0), finds nothing (1) or refuses the call (2): never an
 exception (run_cli lets one escape, which fails the test), and with --json and exit 0,
-stdout is one JSON document. Profiles: `sbkb` (default, EXAMPLES per command) and
-`sbkb-long` (HYPOTHESIS_PROFILE=sbkb-long, ten times as many).
+stdout is one JSON document. The profiles are in conftest.py: `ci` (the default, 2,000
+examples in all) and `long` (HYPOTHESIS_PROFILE=long, 10,000).
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 import click
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, cli
 
-from .conftest import RunCli
-
-EXAMPLES = 150
-settings.register_profile(
-    "sbkb",
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,  # nothing written into the checkout
-    # run_cli is per test, not per example; its cache directory is shared, which is fine.
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-settings.register_profile("sbkb-long", parent=settings.get_profile("sbkb"), max_examples=600)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "sbkb"))
+from .conftest import FUZZ_PROFILES, FUZZ_TESTS, RunCli
 
 SPECIAL = [
     "",
@@ -217,6 +204,7 @@ def test_any_number_as_min_amount(run_cli: RunCli, number: float) -> None:
 
 
 def test_property_suite_size() -> None:
-    # The closing note in tests/README.md counts on this.
+    # The closing note in tests/README.md, and the profiles' totals, count on this.
     assert len(COMMANDS) == 11
-    assert settings.default.max_examples >= EXAMPLES
+    assert len(COMMANDS) + 1 == FUZZ_TESTS  # and test_any_number_as_min_amount
+    assert settings.default.max_examples * FUZZ_TESTS >= min(FUZZ_PROFILES.values())

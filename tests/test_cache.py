@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -167,3 +170,201 @@ def test_a_broken_link_is_never_answered_from_the_cache(run_cli: RunCli, data_di
     result = run_cli("--data", str(data_dir), "stats")
     assert result.exit_code == 3
     assert "gone.yaml" in result.stderr
+
+
+# Hostile caches (reliability review 2: H1, L4, L5, L6) ---------------------------------------
+
+
+class _Planted:
+    """A pickle that runs a command when it is loaded, as an attacker would plant it."""
+
+    def __init__(self, function: object, argument: object) -> None:
+        self.function = function
+        self.argument = argument
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (self.function, (self.argument,))
+
+
+def _payloads(marker: Path) -> dict[str, bytes]:
+    import builtins
+    import posix
+    import subprocess
+
+    touch = f"touch {marker}"
+    python = f"open({str(marker)!r}, 'w').close()"
+    return {
+        "os.system": pickle.dumps(_Planted(os.system, touch)),
+        "posix.system": pickle.dumps(_Planted(posix.system, touch)),
+        "builtins.eval": pickle.dumps(_Planted(builtins.eval, python)),
+        "builtins.exec": pickle.dumps(_Planted(builtins.exec, python)),
+        "subprocess.call": pickle.dumps(_Planted(subprocess.call, ["touch", str(marker)])),
+    }
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param("os.system", id="H1-os-system"),
+        pytest.param("posix.system", id="H1-posix-system"),
+        pytest.param("builtins.eval", id="H1-eval"),
+        pytest.param("builtins.exec", id="H1-exec"),
+        pytest.param("subprocess.call", id="H1-subprocess"),
+    ],
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["stats", "--json"], id="stats"),
+        pytest.param(["search", "puces", "--json"], id="search"),
+    ],
+)
+def test_a_planted_cache_file_is_never_executed(run_cli, data_dir, tmp_path, payload, args):
+    expected = run_cli("--data", str(data_dir), *args, env=NO_CACHE)
+    assert run_cli("--data", str(data_dir), *args).exit_code == 0
+    directory = cache.cache_dir()
+    assert directory is not None
+    marker = tmp_path / "PWNED"
+    planted = list(directory.glob("*.pickle"))
+    assert planted
+    for path in planted:  # named exactly as the real entries, with the right magic
+        path.write_bytes(cache._MAGIC + _payloads(marker)[payload])
+    result = run_cli("--data", str(data_dir), *args)
+    assert not marker.exists()
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout
+
+
+@pytest.mark.parametrize(
+    "finding", [pytest.param("H1-private-directory", id="H1-private-directory")]
+)
+def test_the_cache_directory_is_made_private(run_cli: RunCli, data_dir: Path, finding) -> None:
+    assert run_cli("--data", str(data_dir), "stats").exit_code == 0
+    directory = cache.cache_dir()
+    assert directory is not None
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def _group_writable_dir(directory: Path) -> None:
+    directory.chmod(0o775)
+
+
+def _foreign_dir(directory: Path) -> None:
+    os.chown(directory, 65534, 65534)
+
+
+def _group_writable_file(path: Path) -> None:
+    path.chmod(0o664)
+
+
+def _foreign_file(path: Path) -> None:
+    os.chown(path, 65534, 65534)
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _symlink_loop(path: Path) -> None:
+    path.unlink()
+    path.symlink_to(path.name)
+
+
+def _dev_zero(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def _too_large(path: Path) -> None:
+    with path.open("r+b") as out:
+        out.truncate(cache.MAX_CACHE_BYTES + 1)  # sparse: no disk is used
+
+
+UNTRUSTED = [
+    pytest.param(_group_writable_dir, "directory is writable by other users", id="H1-group-dir"),
+    pytest.param(_foreign_dir, "directory is owned by uid 65534", id="H1-foreign-dir"),
+    pytest.param(_group_writable_file, "file is writable by other users", id="H1-group-file"),
+    pytest.param(_foreign_file, "file is owned by uid 65534", id="H1-foreign-file"),
+    pytest.param(_fifo, "not a regular file", id="L5-fifo"),
+    pytest.param(_too_large, "more than a cache can be", id="L5-too-large"),
+    pytest.param(_symlink_loop, None, id="L4-symlink-loop"),
+    pytest.param(_dev_zero, None, id="L5-dev-zero"),
+]
+
+
+@pytest.mark.parametrize(("damage", "warning"), UNTRUSTED)
+def test_an_untrusted_cache_is_not_read(run_cli, data_dir, tmp_path, damage, warning) -> None:
+    args = ("--data", str(data_dir), "search", "puces", "--json")
+    expected = run_cli(*args, env=NO_CACHE)
+    assert run_cli(*args).exit_code == 0
+    directory = cache.cache_dir()
+    assert directory is not None
+    marker = tmp_path / "PWNED"
+    for path in directory.glob("*.pickle"):
+        path.write_bytes(cache._MAGIC + _payloads(marker)["os.system"])
+        if damage.__name__.endswith("_dir"):
+            continue
+        damage(path)
+    if damage.__name__.endswith("_dir"):
+        damage(directory)
+    started = time.perf_counter()
+    result = run_cli(*args)
+    assert time.perf_counter() - started < 2
+    assert not marker.exists()
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout
+    if warning is None:
+        assert result.stderr == ""
+    else:
+        (line,) = result.stderr.splitlines()[:1]
+        assert line.startswith("sbkb: warning: not using the cache ")
+        assert warning in line
+        assert len(result.stderr.splitlines()) <= 2  # one per file or directory refused
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        pytest.param("cache", id="L4-cache-home-loop"),
+        pytest.param("cache/sbkb", id="L4-sbkb-loop"),
+    ],
+)
+def test_a_symlink_loop_where_the_cache_goes(run_cli, data_dir, tmp_path, loop) -> None:
+    if loop != "cache":
+        (tmp_path / "cache").mkdir()
+    link = tmp_path / loop
+    link.symlink_to(link.name)
+    result = run_cli(
+        "--data", str(data_dir), "stats", env={"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("finding", [pytest.param("L6", id="L6")])
+def test_leftover_temporary_files_are_removed(run_cli: RunCli, data_dir: Path, finding) -> None:
+    directory = cache.cache_dir()
+    assert directory is not None
+    directory.mkdir(parents=True, mode=0o700)
+    old = directory / ".kb-killedwriter.tmp"
+    old.write_bytes(b"x" * 4096)
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    live = directory / ".kb-livewriter.tmp"
+    live.write_bytes(b"x")
+    assert run_cli("--data", str(data_dir), "stats").exit_code == 0
+    assert not old.exists()  # L6: what a killed writer left
+    assert live.exists()  # a writer at work now is left alone
+
+
+@pytest.mark.parametrize("finding", [pytest.param("I4", id="I4")])
+def test_a_relative_cache_home_is_ignored(
+    run_cli, data_dir, tmp_path, monkeypatch, finding
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = run_cli("--data", str(data_dir), "stats", env={"XDG_CACHE_HOME": "relcache"})
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "relcache").exists()  # I4: as the XDG specification says
+    assert list((tmp_path / "home" / ".cache" / "sbkb").glob("kb-*.pickle"))

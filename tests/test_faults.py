@@ -235,3 +235,94 @@ def test_a_cache_directory_inside_the_data_directory_is_not_written(
         result = run_cli("--data", str(data), *args, env={"XDG_CACHE_HOME": str(data / ".cache")})
         assert result.exit_code == 0, result.stderr
     assert _snapshot(data) == before
+
+
+# Ordinary failures are not bugs (reliability review 2: L1-L3) ------------------------------
+
+
+def _closed(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=30,
+        close_fds=True,
+        preexec_fn=lambda: os.close(1),
+        check=False,
+    )
+
+
+def _full(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    with Path("/dev/full").open("wb") as full:
+        return subprocess.run(
+            command, stdout=full, stderr=subprocess.PIPE, env=env, timeout=30, check=False
+        )
+
+
+UNWRITABLE = [
+    pytest.param(_closed, ["stats"], "standard output is closed", id="L1-closed-stats"),
+    pytest.param(_closed, ["invest", "--json"], "standard output is closed", id="L1-closed-json"),
+    pytest.param(_full, ["stats"], "No space left on device", id="L1-dev-full-stats"),
+    pytest.param(
+        _full, ["export", "--format", "csv"], "No space left on device", id="L1-dev-full-export"
+    ),
+    pytest.param(_full, ["schema"], "No space left on device", id="L1-dev-full-schema"),
+]
+
+
+@pytest.mark.parametrize(("how", "args", "expected"), UNWRITABLE)
+def test_output_that_cannot_be_written_is_exit_5(env, how, args, expected) -> None:
+    result = how([*SBKB, *args], env)
+    stderr = result.stderr.decode()
+    assert result.returncode == 5, stderr
+    assert stderr == f"sbkb: cannot write the output: {expected}\n"
+
+
+@pytest.mark.parametrize(
+    "finding", [pytest.param("L1-closed-export-to-file", id="L1-closed-export-to-file")]
+)
+def test_an_export_to_a_file_with_stdout_closed(env, tmp_path, finding) -> None:
+    result = _closed([*SBKB, "export", "--format", "json", "-o", str(tmp_path / "kb.json")], env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "kb.json").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "encoding", [pytest.param(e, id=f"L2-{e}") for e in ("ascii", "latin-1", "cp1252")]
+)
+def test_an_output_encoding_other_than_utf8(env, encoding) -> None:
+    # L2: what the encoding cannot hold is written as a backslash escape.
+    for args in (["quote", "Jensen"], ["search", "puces"], ["show", "ampere-acquisition"]):
+        result = subprocess.run(
+            [*SBKB, *args, "--no-pager"],
+            capture_output=True,
+            env={**env, "PYTHONIOENCODING": encoding},
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == b""
+        result.stdout.decode(encoding)
+        if encoding == "ascii":
+            assert b"\\u" in result.stdout or b"\\x" in result.stdout
+
+
+@pytest.mark.parametrize("columns", [pytest.param(c, id=f"L3-columns-{c}") for c in "0123"])
+def test_a_tiny_columns_is_taken_as_unknown(run_cli: RunCli, columns: str) -> None:
+    # L3: stats failed inside rich's layout, other tables printed nothing.
+    for args in (["stats"], ["invest"], ["people"], ["search", "grafcore"], ["timeline"]):
+        result = run_cli(*args, "--no-pager", env={"COLUMNS": columns})
+        assert result.exit_code == 0, (args, result.stderr)
+        assert len(result.stdout.strip()) > 100, (args, result.stdout)
+
+
+@pytest.mark.parametrize("finding", [pytest.param("L1", id="L1-verify-sources")])
+def test_verify_of_a_path_that_is_no_directory(run_cli: RunCli, finding: str) -> None:
+    # L1: NotADirectoryError and EINVAL from /proc were internal errors.
+    result = run_cli("verify", "--sources", "/dev/zero")
+    assert result.exit_code == 2
+    assert "'/dev/zero' is not a directory" in result.stderr
+    result = run_cli("verify", "--sources", "/proc/self")
+    assert result.exit_code == 1
+    assert "no file in /proc/self has sha256" in result.stderr

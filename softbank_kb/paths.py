@@ -1,4 +1,5 @@
-"""Where the bundled knowledge base lives, in a wheel or in a checkout."""
+"""Where things are: the bundled knowledge base, a data directory's files, and whether a
+path lies inside a data directory."""
 
 from __future__ import annotations
 
@@ -51,3 +52,13 @@ def _is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.stat().st_mode)
     except (OSError, RuntimeError):
         return False
+
+
+def maybe_inside(path: Path, directory: Path) -> bool:
+    """Whether `path` is `directory` or lies inside it, links followed; True when the
+    file system cannot tell (a link loop, an unreadable parent), so that a caller about
+    to write there refuses rather than risks it."""
+    try:
+        return path.resolve().is_relative_to(directory.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before 3.13
+        return True

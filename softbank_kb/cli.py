@@ -48,6 +48,20 @@ class Problems(click.ClickException):
         click.echo(self.message, err=True)
 
 
+def load_lexicon() -> None:
+    """Make sure the concept lexicon can be read, or exit 3 saying where it is broken."""
+    from softbank_kb.lexicon import lexicon
+    from softbank_kb.problems import KnowledgeBaseError
+
+    try:
+        lexicon()
+    except KnowledgeBaseError as error:
+        lines = "\n".join(str(e) for e in error.errors[:20])
+        raise KnowledgeBaseUnavailable(
+            f"the concept lexicon could not be loaded:\n{lines}"
+        ) from None
+
+
 def _data_dir(ctx: click.Context) -> Path:
     from softbank_kb.paths import bundled_data_dir
 
@@ -122,6 +136,10 @@ def validate(ctx: click.Context, strict: bool) -> None:
         kb, errors, warnings, file_count = check_data_dir_strictly(data_dir)
     else:
         (kb, errors, file_count), warnings = check_data_dir(data_dir), []
+    from softbank_kb.lexicon import check_lexicon
+
+    # The package's lexicon is the curators' too: a broken one is a problem here.
+    errors = [*errors, *check_lexicon()[1]]
     if errors or warnings or kb is None:
         lines = [str(error) for error in errors]
         lines += [f"{warning} (warning)" for warning in warnings]
@@ -655,12 +673,16 @@ def search(
       sbkb search puces --type deal --json
 
     Ranking: exact name or alias, then words in a name, then words in any text, then
-    fuzzy matches. Every word of the query must match somewhere in a record.
+    fuzzy matches. Words are compared by their English and French stems, and through
+    the concept lexicon (`takeover` finds acquisitions, `CFO` the directeur financier).
+    Every word must match somewhere in a record; from three words on, a record that
+    misses a third of them is still found, last.
     """
     from softbank_kb.search import QueryError
     from softbank_kb.search import search as find
 
     kb = load_kb(ctx)
+    load_lexicon()
     try:
         hits = find(kb, query, types=types or None, limit=limit)
     except QueryError as error:

@@ -695,6 +695,62 @@ def search(
 
 
 @cli.command()
+@click.argument("question", nargs=-1, required=True, callback=_joined)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=20),
+    default=3,
+    show_default=True,
+    help="At most this many answers.",
+)
+@output_options
+@click.pass_context
+def ask(ctx: click.Context, question: str, limit: int, **output: bool) -> None:
+    """Ask a question in English or French; get the records that answer it, with their proof.
+
+    \b
+    Examples:
+      sbkb ask "How much did SoftBank pay for Ampere?"
+      sbkb ask "Combien SoftBank a-t-il payé pour Ampere ?"
+      sbkb ask "Qui est le directeur financier de SoftBank ?"
+      sbkb ask "What did Son say about Nvidia?"
+      sbkb ask "pertes Ampere" --json
+
+    Each answer shows the answer itself (an amount with its qualifier, a date, a person
+    and role, a quote), the record's id and the article's own words that prove it. A
+    question about something no record names answers "not in the sources" and exits 1
+    (with --json, `[]`); one about a known name that asks what no record states shows
+    what is known about it, marked as not an answer, and exits 1.
+    """
+    from softbank_kb.ask import ask as answer
+    from softbank_kb.search import QueryError
+
+    kb = load_kb(ctx)
+    load_lexicon()
+    try:
+        reply = answer(kb, question, limit=limit)
+    except QueryError as error:
+        raise click.BadParameter(str(error), param_hint="QUESTION") from None
+    from softbank_kb import render
+
+    shown = _output(**output)
+    if reply.answered:
+        shown.show(lambda: render.reply_view(reply, kb), lambda: render.answers_json(reply))
+        return
+    if shown.as_json:
+        click.echo("[]")
+    elif reply.known:
+        shown.show(lambda: render.known_view(reply, kb), lambda: "[]")
+    unknown = reply.question.unknown
+    if unknown:
+        words = ", ".join(repr(word) for word in unknown)
+        raise NothingMatched(f"not in the sources: no record mentions {words}.")
+    if reply.known:
+        raise NothingMatched("not in the sources: no record states the answer.")
+    raise NothingMatched("not in the sources: no record answers this question.")
+
+
+@cli.command()
 @click.argument("record_id", metavar="ID", shell_complete=_complete_names(tuple(ALL_TYPES)))
 @output_options
 @click.pass_context

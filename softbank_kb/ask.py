@@ -171,7 +171,7 @@ def _entities(
 ) -> tuple[list[AnyRecord], list[str]]:
     """The people and organisations a question names, and its other words in order."""
     from softbank_kb.lexicon import lexicon
-    from softbank_kb.search import _index, resolve
+    from softbank_kb.search import _index
 
     index = _index(kb)
     lexicon_ = lexicon()
@@ -185,14 +185,8 @@ def _entities(
         if record is None:
             word, capital = tokens[at]
             # A word that is no stop word or term of the lexicon may be a misspelt name.
-            if (
-                len(word) > 3
-                and word not in stop
-                and not _is_term(word, lexicon_)
-                and (capital or word not in index.words)
-            ):
-                resolution = resolve(kb, word)
-                record = resolution.record
+            if len(word) > 3 and word not in stop and not _is_term(word, lexicon_):
+                record = _misspelt_or_partial_name(kb, index, word, capital)
             size = 1
         if record is not None:
             if record not in found:
@@ -201,6 +195,27 @@ def _entities(
             rest.append(words[at])
         at += size
     return found, rest
+
+
+def _misspelt_or_partial_name(
+    kb: KnowledgeBase, index: Any, word: str, capital: bool
+) -> AnyRecord | None:
+    """The person or organisation a word names: a typo of a name, or a part of one.
+
+    A person is named by any word of their name (`Goto`), an organisation by the first
+    (`Tempus`), so that `Japan` is not taken for Microsoft Japan.
+    """
+    from softbank_kb.search import resolve
+
+    if word in index.words and not capital:
+        return None
+    record = resolve(kb, word).record
+    if record is None or word not in index.words:
+        return record  # a word no record has: a typo of the name resolved, or nothing
+    name_words = [fold(name).split() for name in (record.label, *getattr(record, "aliases", ()))]
+    if isinstance(record, Person):
+        return record if any(word in words for words in name_words) else None
+    return record if any(words[:1] == [word] for words in name_words) else None
 
 
 def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, int]:
@@ -269,15 +284,13 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     scored.sort(key=lambda item: (item[0], item[1]))
     answers = [answer for _, _, answer in scored]
     if answers:
-        return Reply(question, tuple(_best(answers, question, limit)))
+        return Reply(question, tuple(_best(answers, limit)))
     return Reply(question, (), _known_about(kb, question))
 
 
-def _best(answers: list[Answer], question: Question, limit: int) -> list[Answer]:
-    """The answers close to the best, each value once; all the entities named, if one has."""
+def _best(answers: list[Answer], limit: int) -> list[Answer]:
+    """The answers close to the best, each value once."""
     top = answers[0]
-    if len(top.entities) == len(question.entities):
-        answers = [a for a in answers if len(a.entities) == len(question.entities)]
     chosen: list[Answer] = []
     seen: list[Any] = []
     for answer in answers:
@@ -333,6 +346,7 @@ def _judge(
 ) -> Answer | None:
     """The record as an answer to the question, with its score, or None if it is not one."""
     involved = _involved(record)
+    named_ids = {entity.id for entity in question.entities}
     total = len(kb)
     score = 0.0
     entities: list[str] = []
@@ -341,15 +355,18 @@ def _judge(
             # The rarer an entity, the more a record about it says: idf.
             score += 1 + math.log(total / counts.get(entity.id, 1))
             entities.append(entity.id)
-    if question.entities and not entities:
-        return None
-    fitting = [c for c in question.concepts if _fits_concept(record, c, haystack)]
+    if len(entities) < len(question.entities):
+        return None  # an answer is about everything the question names
+    pointed = [c for c in question.concepts if _points_to(record, c)]
+    fitting = [c for c in question.concepts if c in pointed or _fits_concept(record, c, haystack)]
     concepts = [c.id for c in fitting]
     if any(c.kind != "thing" for c in question.concepts) and not any(
         c.kind != "thing" for c in fitting
     ):
         return None
-    score += 3 * len(concepts)
+    # A record of the kind a concept names (a loss figure, an acquisition) over one that
+    # only has its words.
+    score += 3 * len(pointed) + 1.5 * (len(fitting) - len(pointed))
     date = _date(record)
     years = tuple(y for y in question.years if _in_year(record, date, y))
     if question.years and not years:
@@ -361,11 +378,13 @@ def _judge(
         return None
     if kind == question.wanted and question.wanted != "record":
         score += 2
+    if kind == "place" and isinstance(record, Quote) and record.speaker not in named_ids:
+        return None  # where someone spoke is no place of what the question names
     if kind == "person" and isinstance(record, Person):
         score += 1
     named = {entity.id for entity in question.entities}
-    if record.id in named:
-        score += 1.5  # the entity's own record says most about it
+    if record.id in named and not question.concepts:
+        score += 1.5  # the entity's own record says most about it, when nothing else is asked
     if isinstance(record, Quote) and record.speaker in named and question.wanted == "quote":
         score += 2  # `what did X say`: X speaks
     if not entities and not concepts and text_score == 0:
@@ -387,18 +406,21 @@ def _role_at(record: AnyRecord, organization: str) -> bool:
 
 
 def _fits_concept(record: AnyRecord, concept: Any, haystack: str) -> bool:
-    """Whether a record is what a concept points to: a metric, a kind, a role, or its words."""
+    """Whether a record is what a concept points to, or has one of its words."""
+    if _points_to(record, concept):
+        return True
+    return any(f" {term} " in haystack for term in _folded_terms(concept))
+
+
+def _points_to(record: AnyRecord, concept: Any) -> bool:
+    """Whether a record is what a concept points to: a metric, a deal or event kind, a role."""
     if isinstance(record, Figure) and record.metric in concept.metrics:
         return True
     if isinstance(record, Deal) and record.kind in concept.deal_kinds:
         return True
     if isinstance(record, Event) and record.kind in concept.event_kinds:
         return True
-    if isinstance(record, Person) and any(r.title in concept.roles for r in record.roles):
-        return True
-    if concept.kind in ("thing", "event", "role"):
-        return any(f" {term} " in haystack for term in _folded_terms(concept))
-    return False
+    return isinstance(record, Person) and any(r.title in concept.roles for r in record.roles)
 
 
 @functools.cache

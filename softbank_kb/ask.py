@@ -313,11 +313,24 @@ def _involved(record: AnyRecord) -> set[str]:
     return ids
 
 
+def _with_parents(kb: KnowledgeBase, ids: set[str]) -> set[str]:
+    """The ids and the organisations they belong to: SoftBank's LLM is SoftBank's too."""
+    found = set(ids)
+    for rid in ids:
+        record = kb.get(rid)
+        seen = 0
+        while isinstance(record, Organization) and record.parent and seen < 8:
+            found.add(record.parent)
+            record = kb.get(record.parent)
+            seen += 1
+    return found
+
+
 def _involvement_counts(kb: KnowledgeBase) -> dict[str, int]:
     """How many records are about each id: `SoftBank` is in most, `Ampere` in a few."""
     counts: dict[str, int] = {}
     for record in kb.records():
-        for rid in _involved(record):
+        for rid in _with_parents(kb, _involved(record)):
             counts[rid] = counts.get(rid, 0) + 1
     return counts
 
@@ -345,15 +358,22 @@ def _judge(
     haystack: str,
 ) -> Answer | None:
     """The record as an answer to the question, with its score, or None if it is not one."""
-    involved = _involved(record)
+    direct = _involved(record)
+    involved = _with_parents(kb, direct)
     named_ids = {entity.id for entity in question.entities}
     total = len(kb)
     score = 0.0
     entities: list[str] = []
     for entity in question.entities:
         if entity.id in involved or _role_at(record, entity.id):
-            # The rarer an entity, the more a record about it says: idf.
-            score += 1 + math.log(total / counts.get(entity.id, 1))
+            # The rarer an entity, the more a record about it says (idf); a record about
+            # a part of it (SoftBank Corp for SoftBank Group) says less.
+            weight = 1 + math.log(total / counts.get(entity.id, 1))
+            score += weight if entity.id in direct else weight / 2
+            entities.append(entity.id)
+        elif any(f" {name} " in haystack for name in _folded_names(entity)):
+            # Named in its text only: `the LLM of SoftBank` says SoftBank, points elsewhere.
+            score += (1 + math.log(total / counts.get(entity.id, 1))) / 3
             entities.append(entity.id)
     if len(entities) < len(question.entities):
         return None  # an answer is about everything the question names
@@ -421,6 +441,11 @@ def _points_to(record: AnyRecord, concept: Any) -> bool:
     if isinstance(record, Event) and record.kind in concept.event_kinds:
         return True
     return isinstance(record, Person) and any(r.title in concept.roles for r in record.roles)
+
+
+@functools.cache
+def _folded_names(entity: AnyRecord) -> tuple[str, ...]:
+    return tuple(fold(name) for name in (entity.label, *getattr(entity, "aliases", ())))
 
 
 @functools.cache

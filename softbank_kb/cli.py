@@ -39,6 +39,13 @@ class NothingMatched(click.ClickException):
     exit_code = EXIT_NO_MATCH
 
 
+class NotInSources(NothingMatched):
+    """A question the sources do not answer: said as an answer, not as an error."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Not in the sources: {self.message}", err=True)
+
+
 class Problems(click.ClickException):
     """`validate` or `verify` found problems; they are already printed."""
 
@@ -744,10 +751,10 @@ def ask(ctx: click.Context, question: str, limit: int, **output: bool) -> None:
     unknown = reply.question.unknown
     if unknown:
         words = ", ".join(repr(word) for word in unknown)
-        raise NothingMatched(f"not in the sources: no record mentions {words}.")
+        raise NotInSources(f"no record mentions {words}.")
     if reply.known:
-        raise NothingMatched("not in the sources: no record states the answer.")
-    raise NothingMatched("not in the sources: no record answers this question.")
+        raise NotInSources("no record states the answer.")
+    raise NotInSources("no record answers this question.")
 
 
 @cli.command()

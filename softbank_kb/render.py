@@ -590,7 +590,9 @@ def reply_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
     for rank, answer in enumerate(reply.answers, 1):
         body = text(answer_text(answer, kb), "bold")
         body.append("\n")
-        body.append(text(answer.record.label))
+        # A person or organisation answering as itself is described, not named twice.
+        itself = answer.value is answer.record and isinstance(answer.record, (Person, Organization))
+        body.append(text(answer.record.description if itself else answer.record.label))
         body.append("\n")
         body.append(text(f"{answer.record.type} {answer.record.id}", "dim"))
         if answer.citation is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -268,24 +269,77 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     question = read_question(kb, text)
     if question.unknown or (not question.entities and not question.concepts and not question.words):
         return Reply(question)
-    counts = _involvement_counts(kb)
-    scored: list[tuple[float, int, Answer]] = []
-    text_scores = _text_scores(kb, question)
     from softbank_kb.search import _index
 
     index = _index(kb)
-    for order, record in enumerate(index.records):
+    about = _about(kb, index.records)
+    candidates = _candidates(question, about, index.haystacks)
+    text_scores = _text_scores(kb, question, candidates)
+    scored: list[tuple[float, int, Answer]] = []
+    for at in sorted(candidates):
+        record = index.records[at]
         if record.type == "source":
             continue
-        score = text_scores.get(record.id, 0.0)
-        answer = _judge(kb, question, record, counts, score, index.haystacks[order])
+        answer = _judge(
+            kb, question, record, about, at, text_scores.get(at, 0.0), index.haystacks[at]
+        )
         if answer is not None:
-            scored.append((-answer.score, order, answer))
+            scored.append((-answer.score, at, answer))
     scored.sort(key=lambda item: (item[0], item[1]))
     answers = [answer for _, _, answer in scored]
     if answers:
         return Reply(question, tuple(_best(answers, limit)))
     return Reply(question, (), _known_about(kb, question))
+
+
+class _About:
+    """What each record is about, by position: the ids it points to, then with their parents.
+
+    Built once per knowledge base and kept in the cache beside it, as the search index is.
+    """
+
+    def __init__(self, kb: KnowledgeBase, records: list[AnyRecord]) -> None:
+        self.ids = [record.id for record in records]
+        self.direct = [frozenset(_involved(record)) for record in records]
+        self.wide = [frozenset(_with_parents(kb, ids)) for ids in self.direct]
+        self.positions: dict[str, list[int]] = {}
+        for at, ids in enumerate(self.wide):
+            for rid in ids:
+                self.positions.setdefault(rid, []).append(at)
+
+    def count(self, rid: str) -> int:
+        """How many records are about an id: `SoftBank` most, `Ampere` a few."""
+        return len(self.positions.get(rid, ())) or 1
+
+
+_ABOUT: weakref.WeakKeyDictionary[KnowledgeBase, _About] = weakref.WeakKeyDictionary()
+
+
+def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
+    """What the records of `kb` are about: from memory, from the cache, or worked out."""
+    found = _ABOUT.get(kb)
+    if found is None:
+        from softbank_kb.cache import load_derived, store_derived
+
+        found = load_derived(kb, "ask", _About)
+        if found is None or found.ids != [record.id for record in records]:
+            found = _About(kb, records)
+            store_derived(kb, "ask", found)
+        _ABOUT[kb] = found
+    return found
+
+
+def _candidates(question: Question, about: _About, haystacks: list[str]) -> set[int]:
+    """The positions of the records that may answer: about every entity the question names."""
+    candidates: set[int] | None = None
+    for entity in question.entities:
+        names = _folded_names(entity)
+        mine = set(about.positions.get(entity.id, ()))
+        mine.update(
+            at for at, haystack in enumerate(haystacks) if any(f" {n} " in haystack for n in names)
+        )
+        candidates = mine if candidates is None else candidates & mine
+    return set(range(len(haystacks))) if candidates is None else candidates
 
 
 def _best(answers: list[Answer], limit: int) -> list[Answer]:
@@ -326,40 +380,30 @@ def _with_parents(kb: KnowledgeBase, ids: set[str]) -> set[str]:
     return found
 
 
-def _involvement_counts(kb: KnowledgeBase) -> dict[str, int]:
-    """How many records are about each id: `SoftBank` is in most, `Ampere` in a few."""
-    counts: dict[str, int] = {}
-    for record in kb.records():
-        for rid in _with_parents(kb, _involved(record)):
-            counts[rid] = counts.get(rid, 0) + 1
-    return counts
-
-
-def _text_scores(kb: KnowledgeBase, question: Question) -> dict[str, float]:
-    """How well each record matches the question's own words, through search."""
+def _text_scores(kb: KnowledgeBase, question: Question, candidates: set[int]) -> dict[int, float]:
+    """How well each candidate matches the question's own words, through search."""
     terms = list(question.terms)
     if not terms:
         return {}
-    from softbank_kb.search import search
+    from softbank_kb.search import scores_among
 
     try:
-        hits = search(kb, " ".join(terms), limit=200)
+        return scores_among(kb, " ".join(terms), candidates)
     except QueryError:
         return {}
-    return {hit.record.id: hit.score for hit in hits}
 
 
 def _judge(
     kb: KnowledgeBase,
     question: Question,
     record: AnyRecord,
-    counts: dict[str, int],
+    about: _About,
+    at: int,
     text_score: float,
     haystack: str,
 ) -> Answer | None:
     """The record as an answer to the question, with its score, or None if it is not one."""
-    direct = _involved(record)
-    involved = _with_parents(kb, direct)
+    direct, involved = about.direct[at], about.wide[at]
     named_ids = {entity.id for entity in question.entities}
     total = len(kb)
     score = 0.0
@@ -368,12 +412,12 @@ def _judge(
         if entity.id in involved or _role_at(record, entity.id):
             # The rarer an entity, the more a record about it says (idf); a record about
             # a part of it (SoftBank Corp for SoftBank Group) says less.
-            weight = 1 + math.log(total / counts.get(entity.id, 1))
+            weight = 1 + math.log(total / about.count(entity.id))
             score += weight if entity.id in direct else weight / 2
             entities.append(entity.id)
         elif any(f" {name} " in haystack for name in _folded_names(entity)):
             # Named in its text only: `the LLM of SoftBank` says SoftBank, points elsewhere.
-            score += (1 + math.log(total / counts.get(entity.id, 1))) / 3
+            score += (1 + math.log(total / about.count(entity.id))) / 3
             entities.append(entity.id)
     if len(entities) < len(question.entities):
         return None  # an answer is about everything the question names

@@ -588,12 +588,19 @@ def _validated(query: str) -> str:
 
 
 def _rank(
-    index: _Index, folded: str, types: Collection[str] | None, names_only: bool
+    index: _Index,
+    folded: str,
+    types: Collection[str] | None,
+    names_only: bool,
+    among: Collection[int] | None = None,
 ) -> tuple[list[_Found], list[dict[str, float]]]:
     """Every record the folded query finds, best first, and what each query word matched."""
-    candidates = [
-        e for e, record in enumerate(index.records) if types is None or record.type in types
-    ]
+    if among is not None:
+        candidates = sorted(among)
+    else:
+        candidates = [
+            e for e, record in enumerate(index.records) if types is None or record.type in types
+        ]
     allowed = set(candidates)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
@@ -751,6 +758,14 @@ def search(
     # The whole query too, so that `AI-RAN` is lit as one, hyphen included.
     matched = {folded, *(phrase for word_matches in matches for phrase in word_matches)}
     return [_hit(found, matched) for found in ranked[: max(limit, 0)]]
+
+
+def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[int, float]:
+    """The search score of each record at the given positions that the query finds."""
+    folded = _validated(query)
+    ranked, _ = _rank(_index(kb), folded, None, names_only=False, among=among)
+    order = {id(record): e for e, record in enumerate(_index(kb).records)}
+    return {order[id(found.entry.record)]: found.score for found in ranked}
 
 
 def _hit(found: _Found, matched_words: set[str]) -> Hit:

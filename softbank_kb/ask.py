@@ -330,16 +330,22 @@ def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
 
 
 def _candidates(question: Question, about: _About, haystacks: list[str]) -> set[int]:
-    """The positions of the records that may answer: about every entity the question names."""
+    """The positions of the records that may answer: about every entity the question names.
+
+    A record is about an entity when it points to it or names it in its text; the rarest
+    entity is looked for everywhere, the others only among the records found for it.
+    """
+    if not question.entities:
+        return set(range(len(haystacks)))
+    entities = sorted(question.entities, key=lambda entity: about.count(entity.id))
     candidates: set[int] | None = None
-    for entity in question.entities:
-        names = _folded_names(entity)
+    for entity in entities:
+        names = [f" {name} " for name in _folded_names(entity)]
         mine = set(about.positions.get(entity.id, ()))
-        mine.update(
-            at for at, haystack in enumerate(haystacks) if any(f" {n} " in haystack for n in names)
-        )
+        within = range(len(haystacks)) if candidates is None else candidates - mine
+        mine.update(at for at in within if any(name in haystacks[at] for name in names))
         candidates = mine if candidates is None else candidates & mine
-    return set(range(len(haystacks))) if candidates is None else candidates
+    return candidates or set()
 
 
 def _best(answers: list[Answer], limit: int) -> list[Answer]:
@@ -381,8 +387,13 @@ def _with_parents(kb: KnowledgeBase, ids: set[str]) -> set[str]:
 
 
 def _text_scores(kb: KnowledgeBase, question: Question, candidates: set[int]) -> dict[int, float]:
-    """How well each candidate matches the question's own words, through search."""
-    terms = list(question.terms)
+    """How well each candidate matches the question's own words, through search.
+
+    With an entity named, its records are few and the concepts are scored on their own:
+    only the other words are searched. Without one, the concepts' words are searched too,
+    to rank the many records of a kind (`operating profit`) by how they say it.
+    """
+    terms = list(question.words if question.entities else question.terms)
     if not terms:
         return {}
     from softbank_kb.search import scores_among

@@ -301,7 +301,6 @@ class _Index:
         for e, entry in self._entries.items():
             self.words.update(entry.haystack.split())
             self._add_names(e, entry)
-        self.stems = _stem_table(self.words)
 
     def entry(self, e: int) -> _Entry:
         """The record at position `e` with its fields folded."""
@@ -321,7 +320,7 @@ class _Index:
             if spaceless != key:
                 self.names.setdefault(spaceless, []).append((e, f, True))
 
-    _STORED = ("haystacks", "name_texts", "words", "names", "stems")
+    _STORED = ("haystacks", "name_texts", "words", "names")
 
     def __getstate__(self) -> dict[str, object]:
         # The records belong to the knowledge base, which is cached on its own: the
@@ -343,6 +342,11 @@ class _Index:
             return None
         self.records = records
         return self
+
+    @cached_property
+    def stems(self) -> dict[str, tuple[str, ...]]:
+        """Each English and French stem, and the words it stems; quicker made than unpickled."""
+        return _stem_table(self.words)
 
     @cached_property
     def vocabulary(self) -> list[str]:

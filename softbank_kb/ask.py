@@ -183,6 +183,9 @@ def _entities(
     at = 0
     while at < len(words):
         record, size = _name_at(index, words, at)
+        if record is not None and size == 1 and _is_term(words[at], lexicon_):
+            # `CFO` is a role before it is Goto's alias: `the CFO of Nvidia` is no Goto.
+            record = None
         if record is None:
             word, capital = tokens[at]
             # A word that is no stop word or term of the lexicon may be a misspelt name.

@@ -41,7 +41,13 @@ QUERIES = [
     ("invest --year 2024", ["invest", "--year", "2024"]),
     ('quote "Jensen Huang"', ["quote", "Jensen Huang"]),
     ("search grafcore", ["search", "grafcore"]),
+    (
+        'ask "How much did SoftBank pay for Ampere?"',
+        ["ask", "How much did SoftBank pay for Ampere?"],
+    ),
 ]
+# The queries timed on the synthetic knowledge bases too: invest, search and ask.
+SIZED = [QUERIES[0], QUERIES[2], QUERIES[3]]
 
 
 @dataclass
@@ -170,7 +176,7 @@ def _size_cases(
         env, clear = cache_env(str(size))
         cases.append(Case(f"{size}: C loader bare parse", bare_parse_command(data_dir), env))
         cases.append(Case(f"{size}: validate", [*SBKB, *data, "validate"], env))
-        for label, query in QUERIES[::2]:  # invest and search
+        for label, query in SIZED:
             # Cold empties the cache first; warm comes next and finds what cold stored.
             cases.append(Case(f"{size}: {label} (cold)", [*SBKB, *data, *query], env, clear))
             cases.append(Case(f"{size}: {label} (warm)", [*SBKB, *data, *query], env))
@@ -187,10 +193,11 @@ def print_targets(timings: dict[str, Timing], floor: Timing) -> None:
     print("\ntargets")
     for label, _ in QUERIES:
         value = seconds(f"bundled: {label} (warm)")
-        print(f"  bundled {label}: {value / floor.seconds:.2f}x floor (target <= 1.5)")
+        target = "1.0" if label.startswith("ask") else "1.5"
+        print(f"  bundled {label}: {value / floor.seconds:.2f}x floor (target <= {target})")
     value = seconds("bundled: --help")
     print(f"  --help: {value / floor.seconds:.2f}x floor (target <= 0.6)")
-    for label, _ in QUERIES[::2]:
+    for label, _ in SIZED:
         warm, bundled = seconds(f"10000: {label} (warm)"), seconds(f"bundled: {label} (warm)")
         if warm and bundled:
             print(

@@ -175,6 +175,16 @@ class _RecordsOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def read_cached(file_name: str, kind: type[T]) -> T | None:
+    """What is cached under `file_name` if it is whole and of `kind`, else None."""
+    return _read(file_name, kind)
+
+
+def write_cached(file_name: str, value: object) -> None:
+    """Keep `value` under `file_name`; a cache that cannot be written is not an error."""
+    _write(file_name, value)
+
+
 def _read(file_name: str, kind: type[T]) -> T | None:
     """The object pickled in a cache file if it is whole, ours and of `kind`, else None."""
     directory = _trusted_dir(create=False)

@@ -63,6 +63,15 @@ class NothingMatched(click.ClickException):
         super().show(file)
 
 
+class NotInSources(NothingMatched):
+    """A question the sources do not answer: said as an answer, not as an error."""
+
+    def show(self, file: Any = None) -> None:
+        if self.json_document is not None:
+            click.echo(self.json_document)
+        click.echo(f"Not in the sources: {self.message}", err=True)
+
+
 class Problems(click.ClickException):
     """`validate` or `verify` found problems; they are already printed."""
 
@@ -70,6 +79,20 @@ class Problems(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(self.message, err=True)
+
+
+def load_lexicon() -> None:
+    """Make sure the concept lexicon can be read, or exit 3 saying where it is broken."""
+    from softbank_kb.lexicon import lexicon
+    from softbank_kb.problems import KnowledgeBaseError
+
+    try:
+        lexicon()
+    except KnowledgeBaseError as error:
+        lines = "\n".join(str(e) for e in error.errors[:20])
+        raise KnowledgeBaseUnavailable(
+            f"the concept lexicon could not be loaded:\n{lines}"
+        ) from None
 
 
 def _data_dir(ctx: click.Context) -> Path:
@@ -149,6 +172,10 @@ def validate(ctx: click.Context, strict: bool) -> None:
         kb, errors, warnings, file_count = check_data_dir_strictly(data_dir)
     else:
         (kb, errors, file_count), warnings = check_data_dir(data_dir), []
+    from softbank_kb.lexicon import check_lexicon
+
+    # The package's lexicon is the curators' too: a broken one is a problem here.
+    errors = [*errors, *check_lexicon()[1]]
     if errors or warnings or kb is None:
         lines = [str(error) for error in errors]
         lines += [f"{warning} (warning)" for warning in warnings]
@@ -916,12 +943,16 @@ def search(
       sbkb search puces --type deal --json
 
     Ranking: exact name or alias, then words in a name, then words in any text, then
-    fuzzy matches. Every word of the query must match somewhere in a record.
+    fuzzy matches. Words are compared by their English and French stems, and through
+    the concept lexicon (`takeover` finds acquisitions, `CFO` the directeur financier).
+    Every word must match somewhere in a record; from three words on, a record that
+    misses a third of them is still found, last.
     """
     from softbank_kb.search import QueryError
     from softbank_kb.search import search as find
 
     kb = load_kb(ctx)
+    load_lexicon()
     try:
         hits = find(kb, query, types=types or None, limit=limit)
     except QueryError as error:
@@ -935,6 +966,61 @@ def search(
         lambda: render.hits_json(hits),
         listing=lambda: [render.hits_table(hits)],
     )
+
+
+@cli.command()
+@click.argument("question", nargs=-1, required=True, callback=_joined)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=20),
+    default=3,
+    show_default=True,
+    help="At most this many answers.",
+)
+@output_options
+@click.pass_context
+def ask(ctx: click.Context, question: str, limit: int, **output: Any) -> None:
+    """Ask a question in English or French; get the records that answer it, with their proof.
+
+    \b
+    Examples:
+      sbkb ask "How much did SoftBank pay for Ampere?"
+      sbkb ask "Combien SoftBank a-t-il payé pour Ampere ?"
+      sbkb ask "Qui est le directeur financier de SoftBank ?"
+      sbkb ask "What did Son say about Nvidia?"
+      sbkb ask "pertes Ampere" --json
+
+    Each answer shows the answer itself (an amount with its qualifier, a date, a person
+    and role, a quote), the record's id and the article's own words that prove it. A
+    question about something no record names answers "not in the sources" and exits 1
+    (with --json, `[]`); one about a known name that asks what no record states shows
+    what is known about it, marked as not an answer, and exits 1.
+    """
+    from softbank_kb.ask import ask as answer
+    from softbank_kb.search import QueryError
+
+    kb = load_kb(ctx)
+    load_lexicon()
+    try:
+        reply = answer(kb, question, limit=limit)
+    except QueryError as error:
+        raise click.BadParameter(str(error), param_hint="QUESTION") from None
+    from softbank_kb import render
+
+    shown = _output(**output)
+    if reply.answered:
+        shown.show(lambda: render.reply_view(reply, kb), lambda: render.answers_json(reply))
+        return
+    # Under --json the exception below prints the empty document.
+    if reply.known and shown.output_format != "json":
+        shown.show(lambda: render.known_view(reply, kb), lambda: "[]")
+    unknown = reply.question.unknown
+    if unknown:
+        words = ", ".join(repr(word) for word in unknown)
+        raise NotInSources(f"no record mentions {words}.")
+    if reply.known:
+        raise NotInSources("no record states the answer.")
+    raise NotInSources("no record answers this question.")
 
 
 @cli.command()

@@ -36,6 +36,7 @@ from softbank_kb.models import (
 from softbank_kb.printable import UNSAFE_IN_JSON, safe
 
 if TYPE_CHECKING:
+    from softbank_kb.ask import Answer, Reply
     from softbank_kb.query import Profile, Series, Stats
     from softbank_kb.search import Hit
     from softbank_kb.verify import VerifyReport
@@ -779,6 +780,105 @@ def hits_json(hits: Sequence[Hit]) -> str:
             for hit in hits
         ]
     )
+
+
+# Answers --------------------------------------------------------------------------------
+
+
+def answer_text(answer: Answer, kb: KnowledgeBase) -> str:
+    """The answer itself in one line: an amount, a date, a person and role, a quote."""
+    value = answer.value
+    if isinstance(value, (Money, Quantity)):
+        shown = format_value(value)
+        if isinstance(answer.record, Figure):
+            status = "" if answer.record.status == "actual" else f", {answer.record.status}"
+            shown += f" ({answer.record.period}{status})"
+        return shown
+    if isinstance(value, PartialDate):
+        return format_date(value)
+    if isinstance(value, Person):
+        roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in value.roles)
+        return f"{value.name} ({roles})" if roles else value.name
+    if isinstance(value, Quote):
+        speaker = _name(kb, value.speaker)
+        return f"{speaker}: {_quoted(value)}"
+    if isinstance(value, (Organization,)):
+        return value.name
+    return str(value)
+
+
+def reply_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
+    """Each answer: the answer, the record it comes from, and the excerpt that proves it."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for rank, answer in enumerate(reply.answers, 1):
+        body = text(answer_text(answer, kb), "bold")
+        body.append("\n")
+        # A person or organisation answering as itself is described, not named twice.
+        itself = answer.value is answer.record and isinstance(answer.record, (Person, Organization))
+        body.append(text(answer.record.description if itself else answer.record.label))
+        body.append("\n")
+        body.append(text(f"{answer.record.type} {answer.record.id}", "dim"))
+        if answer.citation is not None:
+            body.append("\n")
+            body.append(text(f"« {answer.citation.excerpt} » {answer.citation.source}", "italic"))
+        if rank < len(reply.answers):
+            body.append("\n")
+        grid.add_row(text(f"{rank}."), body)
+    return [grid]
+
+
+def known_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
+    """What is known about the entities a question names, marked as not an answer."""
+    names = ", ".join(entity.label for entity in reply.question.entities)
+    heading = text(
+        f"Not an answer: no record states that. What the sources say about {names}:", "bold"
+    )
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1)
+    for record in reply.known:
+        grid.add_row(text(record.type), _with_id(record.label, record.id))
+    return [heading, grid]
+
+
+def answers_json(reply: Reply) -> str:
+    """An array of answers: the value, why it was chosen, its score and the full record."""
+    return to_json(
+        [
+            {
+                "answer": _answer_value(answer),
+                "kind": answer.kind,
+                "why": {
+                    "entities": list(answer.entities),
+                    "concepts": list(answer.concepts),
+                    "years": list(answer.years),
+                    "language": reply.question.language,
+                },
+                "score": answer.score,
+                "excerpt": _json_data(answer.citation),
+                "record": record_dict(answer.record),
+            }
+            for answer in reply.answers
+        ]
+    )
+
+
+def _answer_value(answer: Answer) -> Any:
+    """An answer's value as JSON: money and dates as the records write them, else an id."""
+    value = answer.value
+    if isinstance(value, (Money, Quantity)):
+        return _json_data(value)
+    if isinstance(value, PartialDate):
+        return value.value
+    if isinstance(value, Person):
+        return {"person": value.id, "name": value.name, "roles": _json_data(value.roles)}
+    if isinstance(value, Quote):
+        return {"speaker": value.speaker, "text": value.text, "text_en": value.text_en}
+    if isinstance(value, Organization):
+        return {"organization": value.id, "name": value.name}
+    return value
 
 
 # Reports --------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ punctuation do not matter, so `Ampère` = `ampere` and `AI-RAN` = `ai ran`.
 A query word matches a word of a record
 
 - exactly;
-- as a word form, when the query word has 4 or more letters: the same stem
-  (`robot` ~ `robots`, `humanoids` ~ `humanoides`), the start of a longer word
+- as a word form, when the query word has 4 or more letters: the same Snowball stem, in
+  English or in French (`robot` ~ `robots`, `pertes` ~ `perte`), the start of a longer word
   (`nvid` ~ `nvidia`), or the record's word plus an ending of one or two letters
   (`humanoides` ~ `humanoid`);
 - fuzzily, when the query word has 5 or more letters: one typo (a letter added, dropped,
@@ -19,8 +19,17 @@ whole words, so they are not drowned in fuzzy noise. Two adjacent words also mat
 their concatenation, either way round (`soft bank` ~ `SoftBank`, `healthcare` ~
 `health care`).
 
+Through the concept lexicon (`lexicon.yaml`), a query word or phrase that is a term of a
+concept also matches the concept's other terms and the metrics, kinds and roles it points
+to, a little below the word itself: `takeover` ~ `acquisition`, `chiffre d'affaires` ~
+`sales`, `IPO` ~ `listing`. Stop words and question words are left out of a query that
+has other words. A word found for a phrase (`profits` for `operating profit`) says what
+a record is about, never that it is the record's name.
+
 Every word of a query must match somewhere in a record (any of its fields) for the
-record to be a hit. Each record gives at most one hit, in the best of four tiers:
+record to be a hit; from three words on, a record that matches at least two thirds of
+them is a hit too, in a fifth tier below all the others. Each record gives at most one
+hit, in the best of these tiers:
 
 1. `exact`     -- the whole query is a name, an alias or the id of the record, with or
                   without its spaces (score 97-100);
@@ -30,7 +39,8 @@ record to be a hit. Each record gives at most one hit, in the best of four tiers
                   descriptions, summaries, titles, roles, English translations, the French
                   quotes, titles and excerpts, metric, period, id (score 40-69);
 4. `fuzzy`     -- every word matches, at least one only fuzzily; or the whole query is
-                  close to a name (score 10-39).
+                  close to a name (score 10-39);
+5. `partial`   -- two thirds of the words or more match, scored by how many (score 0-9).
 
 Within a tier the score says how well: how much of the name the query covers; whether
 the words are exact or word forms; whether they all stand in one field, in order; how
@@ -41,6 +51,7 @@ people first), then id, so the order is stable.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 import unicodedata
@@ -62,9 +73,13 @@ _FUZZY_MIN = 5
 _COMPOUND_MIN = 6
 # Quality of a word match: 1 is exact; anything below _WORD_MIN is a typo match.
 _EXACT, _STEM, _SUFFIXED, _PREFIX = 1.0, 0.9, 0.85, 0.8
+# A word the lexicon gives for the query's: `takeover` ~ `acquisition`, `ventes` ~ `sales`.
+_CONCEPT = 0.88
 _WORD_MIN = 0.75
 
-_TIERS = ("exact", "name_word", "text_word", "fuzzy")
+_TIERS = ("exact", "name_word", "text_word", "fuzzy", "partial")
+# From this many words on, a record that misses a third of them is still found.
+_PARTIAL_MIN_WORDS = 3
 # Organisations and people are what most searches are for; sources are rarely wanted.
 _TYPE_ORDER = ("organization", "person", "strategy", "deal", "event", "figure", "quote", "source")
 
@@ -172,15 +187,6 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
         chars.pop()
         offsets.pop()
     return "".join(chars), offsets
-
-
-def _stem(word: str) -> str:
-    """A crude English/French stem: no plural `s`/`x`, no final `e`."""
-    if len(word) > 4 and word[-1] in "sx":
-        word = word[:-1]
-    if len(word) > 4 and word[-1] == "e":
-        word = word[:-1]
-    return word
 
 
 # The index --------------------------------------------------------------------------------
@@ -338,6 +344,11 @@ class _Index:
         return self
 
     @cached_property
+    def stems(self) -> dict[str, tuple[str, ...]]:
+        """Each English and French stem, and the words it stems; quicker made than unpickled."""
+        return _stem_table(self.words)
+
+    @cached_property
     def vocabulary(self) -> list[str]:
         """Every word, sorted, to find the words a prefix begins."""
         return sorted(self.words)
@@ -352,6 +363,19 @@ class _Index:
         """Names written without spaces, and whose they are, to compare whole queries with."""
         keys = [key for key in self.names if " " not in key]
         return keys, [self.names[key] for key in keys]
+
+
+def _stem_table(words: set[str]) -> dict[str, tuple[str, ...]]:
+    """Each English and French stem of the words, and the words it is the stem of."""
+    from softbank_kb.stemming import stems_of_words
+
+    stemmable = sorted(word for word in words if word.isalpha() and len(word) > _SHORT)
+    english, french = stems_of_words(stemmable)
+    table: dict[str, list[str]] = {}
+    for word, en, fr in zip(stemmable, english, french, strict=True):
+        table.setdefault("en:" + en, []).append(word)
+        table.setdefault("fr:" + fr, []).append(word)
+    return {stem: tuple(forms) for stem, forms in table.items()}
 
 
 # An index per knowledge base, rebuilt only when another knowledge base is searched.
@@ -394,10 +418,13 @@ def _word_matches(index: _Index, word: str, typos: bool = True) -> dict[str, flo
             matches.setdefault(f"{word[:cut]} {word[cut:]}", _EXACT)
     if len(word) <= _SHORT:
         return matches
-    stem = _stem(word)
-    for form in (stem, stem + "e", stem + "s", stem + "x", stem + "es"):
-        if form in words and _stem(form) == stem:
-            matches.setdefault(form, _STEM)
+    if word.isalpha():
+        from softbank_kb.stemming import stems
+
+        # A form in the same language's stem: `robot` ~ `robots`, `pertes` ~ `perte`.
+        for stem in stems(word):
+            for form in index.stems.get(stem, ()):
+                matches.setdefault(form, _STEM)
     for end in range(max(_SHORT + 1, len(word) - 2), len(word)):
         if word[:end] in words:
             matches.setdefault(word[:end], _SUFFIXED)
@@ -427,15 +454,113 @@ def _typo_matches(index: _Index, word: str) -> dict[str, float]:
 
 
 def _query_matches(index: _Index, words: list[str]) -> list[dict[str, float]]:
-    """For each query word, what it matches, counting a match of it joined to a neighbour."""
-    matches = [_word_matches(index, word) for word in words]
-    for at, (first, second) in enumerate(itertools.pairwise(words)):
+    """For each slot of the query, what it matches, through the lexicon and neighbours."""
+    slots = query_slots(words)
+    matches = [_slot_matches(index, slot) for slot in slots]
+    for at, (first, second) in enumerate(itertools.pairwise(slots)):
+        if len(first.words) != 1 or len(second.words) != 1:
+            continue
         # `soft bank` is also found as `softbank`.
-        for other, quality in _word_matches(index, first + second, typos=False).items():
+        joined = first.words[0] + second.words[0]
+        for other, quality in _word_matches(index, joined, typos=False).items():
             for side in (at, at + 1):
                 if matches[side].get(other, 0.0) < quality:
                     matches[side][other] = quality
     return matches
+
+
+class Slot(NamedTuple):
+    """A word of a query, or a phrase of the lexicon, and the concepts it is a term of."""
+
+    words: tuple[str, ...]
+    concepts: tuple[Any, ...]
+
+
+# The longest phrase of the lexicon, in words, that a query is read for.
+_LONGEST_TERM = 4
+
+
+def query_slots(words: list[str], keep_stopwords: bool = False) -> list[Slot]:
+    """The folded words of a query as slots: lexicon phrases grouped, stop words left out.
+
+    A stop word or question word is left out only when something else is left.
+    """
+    from softbank_kb.lexicon import lexicon
+
+    found = lexicon()
+    phrases, stemmed = found.phrases, found.stems
+    slots: list[Slot] = []
+    at = 0
+    while at < len(words):
+        for size in range(min(_LONGEST_TERM, len(words) - at), 0, -1):
+            concepts = phrases.get(tuple(words[at : at + size]))
+            if concepts:
+                break
+        else:
+            size, concepts = 1, _stemmed_concepts(words[at], phrases, stemmed)
+        slots.append(Slot(tuple(words[at : at + size]), concepts))
+        at += size
+    if keep_stopwords:
+        return slots
+    stop = set(found.stopwords.en) | set(found.stopwords.fr)
+    meaningful = [
+        slot
+        for slot in slots
+        if not (len(slot.words) == 1 and slot.words[0] in stop and not slot.concepts)
+        and not any(concept.kind == "question" for concept in slot.concepts)
+    ]
+    return meaningful or slots
+
+
+def _stemmed_concepts(
+    word: str,
+    phrases: dict[tuple[str, ...], tuple[Any, ...]],
+    stemmed: dict[str, tuple[tuple[str, ...], ...]],
+) -> tuple[Any, ...]:
+    """The concepts a word is a form of a one-word term of: `acquires` ~ `acquire`."""
+    if len(word) <= _SHORT or not word.isalpha():
+        return ()
+    from softbank_kb.stemming import stems
+
+    concepts: list[Any] = []
+    for stem in stems(word):
+        for term in stemmed.get(stem, ()):
+            for concept in phrases[term]:
+                if concept not in concepts:
+                    concepts.append(concept)
+    return tuple(concepts)
+
+
+def _slot_matches(index: _Index, slot: Slot) -> dict[str, float]:
+    """What one slot matches: its own word or phrase, and every term of its concepts."""
+    if len(slot.words) == 1:
+        matches = _word_matches(index, slot.words[0])
+    else:
+        matches = {" ".join(slot.words): _EXACT}
+    for concept in slot.concepts:
+        for expansion in _expansions(concept):
+            # A term of the slot's own length may name a record (`data centres` for
+            # `data centers`); a word for a phrase only says what it is about.
+            kind = float if expansion.count(" ") + 1 == len(slot.words) else _Lexical
+            if " " in expansion:
+                matches.setdefault(expansion, kind(_CONCEPT))
+                continue
+            for other, quality in _word_matches(index, expansion, typos=False).items():
+                if matches.get(other, 0.0) < min(quality, _CONCEPT):
+                    matches[other] = kind(min(quality, _CONCEPT))
+    return matches
+
+
+class _Lexical(float):
+    """The quality of a match the lexicon gave: it says what a record is about, not its name."""
+
+
+@functools.cache
+def _expansions(concept: Any) -> tuple[str, ...]:
+    """A concept's terms and the kinds, metrics and roles it points to, folded."""
+    texts = [*concept.terms, *concept.metrics, *concept.deal_kinds, *concept.event_kinds]
+    texts += concept.roles
+    return tuple(dict.fromkeys(folded for folded in map(fold, texts) if folded))
 
 
 # Ranking ----------------------------------------------------------------------------------
@@ -467,12 +592,19 @@ def _validated(query: str) -> str:
 
 
 def _rank(
-    index: _Index, folded: str, types: Collection[str] | None, names_only: bool
+    index: _Index,
+    folded: str,
+    types: Collection[str] | None,
+    names_only: bool,
+    among: Collection[int] | None = None,
 ) -> tuple[list[_Found], list[dict[str, float]]]:
     """Every record the folded query finds, best first, and what each query word matched."""
-    candidates = [
-        e for e, record in enumerate(index.records) if types is None or record.type in types
-    ]
+    if among is not None:
+        candidates = sorted(among)
+    else:
+        candidates = [
+            e for e, record in enumerate(index.records) if types is None or record.type in types
+        ]
     allowed = set(candidates)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
@@ -481,15 +613,39 @@ def _rank(
     padded = [{f" {m} ": q for m, q in word_matches.items()} for word_matches in matches]
     # The word with the fewest forms first, to turn records away after as few scans as possible.
     wanted = sorted(padded, key=len)
+    texts = index.name_texts if names_only else index.haystacks
     if all(wanted):
-        texts = index.name_texts if names_only else index.haystacks
         for e in candidates:
             text = texts[e]
             if e not in found and all(any(m in text for m in alts) for alts in wanted):
                 found[e] = _judge(index.entry(e), padded, folded, names_only)
+    if not names_only and len(wanted) >= _PARTIAL_MIN_WORDS:
+        _partial_matches(index, padded, folded, candidates, found)
     _close_names(index, folded, allowed, found)
     ranked = sorted(found.values(), key=_rank_order)
     return ranked, matches
+
+
+def _partial_matches(
+    index: _Index,
+    padded: list[dict[str, float]],
+    folded: str,
+    candidates: list[int],
+    found: dict[int, _Found],
+) -> None:
+    """Records that miss a word of a long query but match at least two thirds of them."""
+    count = len(padded)
+    need = -(-2 * count // 3)
+    for e in candidates:
+        if e in found:
+            continue
+        text = index.haystacks[e]
+        present = [alts for alts in padded if any(m in text for m in alts)]
+        if len(present) < need:
+            continue
+        judged = _judge(index.entry(e), present, folded, False)
+        score = 9 * len(present) / count * (0.5 + judged.score / 200)
+        found[e] = _Found(judged.entry, 4, score, judged.field, False)
 
 
 def _rank_order(found: _Found) -> tuple[int, float, tuple[int, str]]:
@@ -510,15 +666,23 @@ def _exact_names(index: _Index, folded: str, allowed: set[int]) -> dict[int, _Fo
 
 
 def _field_rows(
-    entry: _Entry, padded: list[dict[str, float]], names_only: bool
+    entry: _Entry, padded: list[dict[str, float]], names: bool
 ) -> dict[int, list[float]]:
-    """For each field of a record, the best quality of each query word in it."""
+    """For each field (or each name) of a record, the best quality of each query word in it."""
     rows: dict[int, list[float]] = {}
     for f, field in enumerate(entry.fields):
-        if names_only and not field.is_name:
+        if names and not field.is_name:
             continue
+        # `profit` may stand for operating income, but a title with `profits` is not named so.
         row = [
-            max((q for m, q in word_matches.items() if m in field.padded), default=0.0)
+            max(
+                (
+                    q
+                    for m, q in word_matches.items()
+                    if m in field.padded and not (names and isinstance(q, _Lexical))
+                ),
+                default=0.0,
+            )
             for word_matches in padded
         ]
         if any(row):
@@ -528,10 +692,12 @@ def _field_rows(
 
 def _judge(entry: _Entry, padded: list[dict[str, float]], folded: str, names_only: bool) -> _Found:
     """The tier and score of a record every query word matched somewhere."""
-    rows = _field_rows(entry, padded, names_only)
+    name_rows = _field_rows(entry, padded, True)
+    rows = name_rows if names_only else _field_rows(entry, padded, False)
     fields = entry.fields
     count = len(padded)
-    name_rows = {f: row for f, row in rows.items() if fields[f].is_name}
+    if not rows:  # only the lexicon found it, in a name
+        return _Found(entry, 3, 10.0, 0, False)
     in_names = [max((row[i] for row in name_rows.values()), default=0.0) for i in range(count)]
     anywhere = [max(row[i] for row in rows.values()) for i in range(count)]
     exactness = sum(anywhere) / count
@@ -544,7 +710,10 @@ def _judge(entry: _Entry, padded: list[dict[str, float]], folded: str, names_onl
     field = fields[best]
     concentration = sum(rows[best]) / count * field.weight
     if all(q >= _WORD_MIN for q in anywhere):
+        # The query as typed, in the best field or elsewhere, beats the lexicon's words for it.
         phrase = 1.0 if f" {folded} " in field.padded else 0.0
+        if not phrase and len(padded) < folded.count(" ") + 1 and f" {folded} " in entry.haystack:
+            phrase = 0.6
         named = sum(q >= _WORD_MIN for q in in_names) / count
         shortness = min(1.0, 12 / field.length)
         quality = 0.35 * concentration + 0.2 * exactness + 0.2 * phrase
@@ -593,6 +762,14 @@ def search(
     # The whole query too, so that `AI-RAN` is lit as one, hyphen included.
     matched = {folded, *(phrase for word_matches in matches for phrase in word_matches)}
     return [_hit(found, matched) for found in ranked[: max(limit, 0)]]
+
+
+def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[int, float]:
+    """The search score of each record at the given positions that the query finds."""
+    folded = _validated(query)
+    ranked, _ = _rank(_index(kb), folded, None, names_only=False, among=among)
+    order = {id(record): e for e, record in enumerate(_index(kb).records)}
+    return {order[id(found.entry.record)]: found.score for found in ranked}
 
 
 def _hit(found: _Found, matched_words: set[str]) -> Hit:

@@ -125,6 +125,17 @@ DATES = _or_hostile(
     st.dates().map(lambda d: d.isoformat()[:7]),
 )
 WORDS = _or_hostile(st.sampled_from(["ai", "puces", "chips", "robots humanoides", "ampère"]))
+QUESTIONS = _or_hostile(
+    st.sampled_from(
+        [
+            "How much did SoftBank pay for Ampere?",
+            "Qui est le directeur financier de SoftBank ?",
+            "How much did SoftBank pay for Apple?",
+            "Who is the CEO of Ampere?",
+            "pertes Ampère",
+        ]
+    )
+)
 
 COMMANDS = {
     "invest": _argv(
@@ -155,6 +166,11 @@ COMMANDS = {
         _words(_or_hostile(NAMES, WORDS)),
         _option("--type", _choice(ALL_TYPES)),
         _option("--limit", _or_hostile(st.integers(-2, 1002).map(str))),
+    ),
+    "ask": _argv(
+        "ask",
+        _words(_or_hostile(QUESTIONS, NAMES, WORDS)),
+        _option("--limit", _or_hostile(st.integers(-2, 22).map(str))),
     ),
     "show": _argv("show", _words(_or_hostile("ampere-acquisition", "masayoshi-son"), most=2)),
     "export": st.lists(_choice(["json", "csv", "markdown", "sqlite"]), max_size=2).map(
@@ -205,6 +221,6 @@ def test_any_number_as_min_amount(run_cli: RunCli, number: float) -> None:
 
 def test_property_suite_size() -> None:
     # The closing note in tests/README.md, and the profiles' totals, count on this.
-    assert len(COMMANDS) == 11
+    assert len(COMMANDS) == 12
     assert len(COMMANDS) + 1 == FUZZ_TESTS  # and test_any_number_as_min_amount
     assert settings.default.max_examples * FUZZ_TESTS >= min(FUZZ_PROFILES.values())

@@ -33,6 +33,7 @@ EVERY_COMMAND = [
     pytest.param(["timeline", "--json"], id="timeline"),
     pytest.param(["strategy"], id="strategy"),
     pytest.param(["search", "puces"], id="search"),
+    pytest.param(["ask", "How much did SoftBank pay for Ampere?", "--json"], id="ask"),
     pytest.param(["show", "ampere-acquisition"], id="show"),
     pytest.param(["stats", "--json"], id="stats"),
     pytest.param(["export", "--format", "csv"], id="export"),
@@ -111,6 +112,27 @@ def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage
     assert again.stdout == first.stdout
     assert path.read_bytes().startswith(cache._MAGIC)
     assert len(path.read_bytes()) > 1000
+
+
+@pytest.mark.parametrize("name", ["ask", "lexicon"])
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_ask_cache_or_lexicon_is_ignored_and_rebuilt(
+    run_cli, data_dir, damage, name
+) -> None:
+    from softbank_kb.lexicon import lexicon
+
+    question = ["ask", "Combien SoftBank a-t-il payé pour Ampere ?", "--json"]
+    lexicon.cache_clear()  # so that this cache directory gets the lexicon too
+    first = run_cli("--data", str(data_dir), *question)
+    directory = cache.cache_dir()
+    assert directory is not None
+    (path,) = directory.glob(f"{name}-*.pickle")
+    damage(path)
+    lexicon.cache_clear()  # as a new process would, read the lexicon's cache again
+    again = run_cli("--data", str(data_dir), *question)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert path.read_bytes().startswith(cache._MAGIC)
 
 
 def test_a_search_index_of_other_records_is_not_used(run_cli, data_dir, tmp_path) -> None:

@@ -246,10 +246,13 @@ def _is_term(word: str, lexicon_: Any) -> bool:
 
 
 def _known_word(kb: KnowledgeBase, word: str) -> bool:
-    """Whether any record has this word, a form of it, or a word one typo from it."""
-    from softbank_kb.search import _index, _word_matches
+    """Whether any record has this word, a form of it, or a word one typo from it.
 
-    return bool(_word_matches(_index(kb), word))
+    Not a longer word it begins: `Intel` is not known for `intelligence`.
+    """
+    from softbank_kb.search import _PREFIX, _index, _word_matches
+
+    return any(quality != _PREFIX for quality in _word_matches(_index(kb), word).values())
 
 
 def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wanted:

@@ -474,7 +474,16 @@ def _resolve(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) ->
     if resolution.candidates:
         names = ", ".join(f"{c.label} ({c.id})" for c in resolution.candidates)
         raise NothingMatched(f"{name!r} matches more than one {what}: {names}. Be more precise.")
-    raise NothingMatched(f"no {what} matches {name!r}. Try `sbkb search {shlex_quote(name)}`.")
+    near = ""
+    if resolution.nearest:
+        near = (
+            " Names spelled close to it: "
+            + ", ".join(f"{c.label} ({c.id})" for c in resolution.nearest)
+            + "."
+        )
+    raise NothingMatched(
+        f"no {what} matches {name!r}.{near} Try `sbkb search {shlex_quote(name)}`."
+    )
 
 
 def shlex_quote(text: str) -> str:

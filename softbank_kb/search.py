@@ -93,10 +93,13 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a name means: one record when it is clearly best, otherwise the closest few."""
+    """What a name means: one record when it is clearly best; or the records it could
+    mean, several of them matching it equally; or, when it names none, the few whose
+    names are spelled close to it."""
 
     record: AnyRecord | None
     candidates: tuple[AnyRecord, ...] = ()
+    nearest: tuple[AnyRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -825,12 +828,72 @@ def resolve(
     if chosen is not None:
         return Resolution(chosen.entry.record, ())
     ranked, _ = _rank(index, folded, types, names_only=True)
+    # The ranking finds a word inside a longer one (`intel` in `intelligence`); a name
+    # is meant only where each word of it is a word of the name, a form or a typo of one,
+    # or where the name starts with it (`Amp` for Ampere).
+    ranked = [f for f in ranked if _names_it(folded, f.entry.names)]
     if not ranked:
-        return Resolution(None, _nearest_names(index, folded, types))
+        ranked = _name_starts(index, folded, allowed)
+    if not ranked:
+        return Resolution(None, nearest=_nearest_names(index, folded, types))
     chosen = _chosen(ranked)
     if chosen is not None:
         return Resolution(chosen.entry.record, ())
     return Resolution(None, tuple(f.entry.record for f in ranked[:5]))
+
+
+# How alike (rapidfuzz's ratio, 0-100) a name must be to be suggested for one that
+# matched nothing: `Grafcor` is 75 from `Graphcore`; `Apple` is 73 from `appels`.
+_NEAR_NAME = 75
+# A name typed this short is taken only as the start of a name: `Amp`, never `Am`.
+_NAME_START_MIN = 3
+
+
+def _names_it(folded: str, names: str) -> bool:
+    """Whether one of a record's names (folded, one a line) is what `folded` names."""
+    return any(_names_one(folded, name.strip()) for name in names.split("\n") if name.strip())
+
+
+def _names_one(folded: str, name: str) -> bool:
+    if len(folded) >= _NAME_START_MIN and name.startswith(folded):
+        return True
+    words = name.split()
+    if folded.replace(" ", "") in (name.replace(" ", ""), *words):
+        return True  # `open ai` for OpenAI, `openai` for Open AI
+    return all(_is_name_word(word, words) for word in folded.split())
+
+
+def _is_name_word(word: str, words: list[str]) -> bool:
+    """A word of the name, the same word in another form, or a typo of one."""
+    if word in words:
+        return True
+    if len(word) <= _SHORT or not word.isalpha():
+        return False
+    from rapidfuzz.distance import OSA
+
+    from softbank_kb.stemming import stems
+
+    own = set(stems(word))
+    edits = 1 if len(word) < 8 else 2
+    return any(
+        own & set(stems(other)) or OSA.distance(word, other, score_cutoff=edits) <= edits
+        for other in words
+        if other.isalpha()
+    )
+
+
+def _name_starts(index: _Index, folded: str, allowed: set[int]) -> list[_Found]:
+    """Records a name or alias of which starts with `folded`, shortest name first."""
+    if len(folded) < _NAME_START_MIN:
+        return []
+    found = []
+    for e in sorted(allowed):
+        names = [n.strip() for n in index.name_texts[e].split("\n")]
+        starting = [n for n in names if n.startswith(folded)]
+        if starting:
+            # Scored so that `_chosen` tells one record from several.
+            found.append(_Found(index.entry(e), 1, 50.0 - min(map(len, starting)) / 100, -1, True))
+    return sorted(found, key=_rank_order)
 
 
 def _chosen(ranked: list[_Found]) -> _Found | None:
@@ -874,10 +937,12 @@ def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[
     from rapidfuzz import fuzz, process
 
     nearest: dict[str, AnyRecord] = {}
-    for _, _, at in process.extract(folded, names, scorer=fuzz.ratio, score_cutoff=70, limit=25):
+    for _, _, at in process.extract(
+        folded, names, scorer=fuzz.ratio, score_cutoff=_NEAR_NAME, limit=25
+    ):
         record = index.records[owners[at]]
         nearest.setdefault(record.id, record)
-    return tuple(nearest.values())[:5]
+    return tuple(nearest.values())[:3]
 
 
 def resolve_person(kb: KnowledgeBase, name: str) -> Resolution:

@@ -551,3 +551,25 @@ def test_the_group_help_gives_every_exit_code_the_readme_does(run_cli: RunCli) -
     shown = " ".join(run_cli("--help").stdout.split())
     for code in codes:
         assert f" {code} " in shown.split("Exit codes:")[1], code
+
+
+# Names: a match is a name, a word of one, its start, or a typo of one; never a substring.
+
+NAME_CASES = [
+    pytest.param(["company", "Amp"], 0, '"id": "ampere"', id="start-of-a-name"),
+    pytest.param(["company", "Nvidai"], 0, '"id": "nvidia"', id="typo"),
+    pytest.param(["company", "open ai"], 0, '"id": "openai"', id="spaced"),
+    pytest.param(
+        ["company", "Intel"], 1, "no organisation matches 'Intel'.", id="not-inside-a-word"
+    ),
+    pytest.param(["company", "Apple"], 1, "no organisation matches 'Apple'.", id="unknown"),
+    pytest.param(["company", "Grafcor"], 1, "spelled close to it: Graphcore", id="near-names"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "expected"), NAME_CASES)
+def test_a_name_resolves_only_to_what_it_spells(run_cli: RunCli, args, code, expected) -> None:
+    result = run_cli(*args, "--json")
+    assert result.exit_code == code, result.stderr
+    assert expected in (result.stdout if code == 0 else result.stderr)
+    assert "more than one" not in result.stderr

@@ -246,7 +246,8 @@ def test_resolve_nothing_near(kb: KnowledgeBase) -> None:
 def test_resolve_near_miss_suggests(kb: KnowledgeBase) -> None:
     resolution = resolve_person(kb, "Goot")
     assert resolution.record is None
-    assert [record.id for record in resolution.candidates] == ["yoshimitsu-goto"]
+    assert [record.id for record in resolution.nearest] == ["yoshimitsu-goto"]
+    assert resolution.candidates == ()
 
 
 def test_resolve_keeps_to_its_types(kb: KnowledgeBase) -> None:

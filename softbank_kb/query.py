@@ -194,7 +194,7 @@ def find_quotes(
     """Quotes by a speaker, about an entity or containing words, in date order."""
     from softbank_kb.search import fold
 
-    words = fold(about_words).split() if about_words else []
+    words = _WORD.findall(fold(about_words)) if about_words else []
     found = []
     for quote in kb.quotes:
         if speaker is not None and quote.speaker != speaker:
@@ -203,12 +203,38 @@ def find_quotes(
             continue
         if about_ids or words:
             mentions = bool(set(about_ids) & set(quote.mentions))
-            haystack = " " + fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
-            # Each word begins a word of the quote: "ran" is AI-RAN, not "translation".
-            if not mentions and not (words and all(f" {word}" in haystack for word in words)):
+            text = fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
+            if not mentions and not (words and _has_words(text, words)):
                 continue
         found.append(quote)
     return list(_oldest_first(found))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Shorter words are matched as they are: a stem of `ai` or `asi` would find other words.
+_STEMMED_FROM = 4
+
+
+def _has_words(text: str, words: list[str]) -> bool:
+    """Whether every word stands in the folded text as a whole word or a form of one:
+    `ASI` is not in "occasion", `AI` not in "aide"; `robots` is in "robot"."""
+    from softbank_kb.stemming import stems_of_words
+
+    tokens = set(_WORD.findall(text))
+    if all(word in tokens for word in words):
+        return True
+    listed = sorted(tokens)
+    english, french = stems_of_words(listed)
+    forms = set(english) | set(french)
+    for word in words:
+        if word in tokens:
+            continue
+        if len(word) < _STEMMED_FROM:
+            return False
+        word_english, word_french = stems_of_words([word])
+        if not ({word_english[0], word_french[0]} & forms):
+            return False
+    return True
 
 
 def find_figures(

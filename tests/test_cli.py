@@ -573,3 +573,17 @@ def test_a_name_resolves_only_to_what_it_spells(run_cli: RunCli, args, code, exp
     assert result.exit_code == code, result.stderr
     assert expected in (result.stdout if code == 0 else result.stderr)
     assert "more than one" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("about", "word"),
+    [pytest.param("ASI", "asi", id="ASI-not-occasion"), pytest.param("AI", "ai", id="AI-not-aide")],
+)
+def test_quote_about_matches_whole_words(run_cli: RunCli, about: str, word: str) -> None:
+    from softbank_kb.search import fold
+
+    quotes = json.loads(run_cli("quote", "--about", about, "--json").stdout)
+    assert quotes
+    for quote in quotes:
+        text = fold(" ".join([quote["text"], quote["text_en"], quote["context"] or ""]))
+        assert word in re.findall(r"[a-z0-9]+", text) or quote["mentions"], quote["id"]

@@ -734,19 +734,26 @@ def stats(ctx: click.Context, **output: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout (required for sqlite).",
 )
+@click.option(
+    "--metadata",
+    "metadata_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="sqlite: write Datasette's metadata here (default: metadata.json beside the database).",
+)
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, fmt: str, output: Path | None, metadata_path: Path | None) -> None:
     """The whole knowledge base for other tools.
 
     \b
     Examples:
       sbkb export --format json > sbkb.json
-      sbkb export --format sqlite -o sbkb.db && datasette sbkb.db
+      sbkb export --format sqlite -o sbkb.db && datasette sbkb.db -m metadata.json
       sbkb export --format csv -o sbkb.csv
 
     JSON is one array of every record with its id and type. CSV is one table: id,
-    type, label, date, then every field, nested values as JSON. SQLite has one table
-    per record type, nested values as JSON columns. Markdown is a table per type.
+    type, label, date, then every field, nested values as JSON. SQLite is a table per
+    record type with typed columns, foreign keys, link tables, citations, equivalents
+    and full-text search, plus Datasette's metadata.json. Markdown is a table per type.
     """
     from softbank_kb import export as exporting
 
@@ -756,9 +763,10 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     if fmt == "sqlite":
         if output is None:
             raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
-        exporting.export_sqlite(kb, output)
-        click.echo(f"Wrote {len(kb)} records to {output}", err=True)
+        _export_sqlite(ctx, kb, output, metadata_path or output.with_name("metadata.json"))
         return
+    if metadata_path is not None:
+        raise click.UsageError("--metadata goes with --format sqlite only.")
     writers = {
         "json": exporting.export_json,
         "csv": exporting.export_csv,
@@ -770,6 +778,35 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         return
     output.write_text(document if document.endswith("\n") else document + "\n", encoding="utf-8")
     click.echo(f"Wrote {len(kb)} records to {output}", err=True)
+
+
+def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, output: Path, metadata: Path) -> None:
+    """The database and its Datasette metadata, with a progress bar when it takes a while."""
+    import sqlite3
+
+    from softbank_kb import export as exporting
+    from softbank_kb import render
+    from softbank_kb.sqlite_export import write_metadata
+
+    if _inside(metadata, _data_dir(ctx)):
+        raise click.BadParameter("sbkb never writes into a data directory", param_hint="--metadata")
+    if metadata.resolve() == output.resolve():
+        raise click.BadParameter(
+            "the metadata would overwrite the database", param_hint="--metadata"
+        )
+    for path in (output, metadata):
+        if path.exists() and not path.is_file():
+            raise click.BadParameter(f"{path} exists and is not a regular file")
+    console = render.make_console(stderr=True)
+    try:
+        with render.DelayedProgress(console, "Writing the database") as progress:
+            exporting.export_sqlite(kb, output, progress)
+        write_metadata(kb, output, metadata)
+    except OSError as error:
+        raise click.ClickException(f"could not write {output}: {error.strerror or error}") from None
+    except sqlite3.Error as error:
+        raise click.ClickException(f"could not write {output}: {error}") from None
+    click.echo(f"Wrote {len(kb)} records to {output}, Datasette metadata to {metadata}", err=True)
 
 
 def _inside(path: Path, directory: Path) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -82,6 +82,50 @@ def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -
         return
     for renderable in renderables:
         console.print(renderable)
+
+
+class DelayedProgress:
+    """A progress bar that shows only on a terminal, once the work has taken `delay` seconds.
+
+    Called as (done, total) after each step; a short or piped run prints nothing at all.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        description: str,
+        delay: float = 1.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        import time
+
+        self._console = console
+        self._description = description
+        self._delay = delay
+        self._clock = clock or time.monotonic
+        self._started = self._clock()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._console.is_terminal:
+            return
+        if self._bar is None:
+            if self._clock() - self._started < self._delay:
+                return
+            from rich.progress import Progress
+
+            self._bar = Progress(console=self._console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self._description, total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __enter__(self) -> DelayedProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def to_json(value: Any) -> str:

@@ -221,6 +221,7 @@ def test_no_command_writes_into_the_data_directory(run_cli: RunCli, tmp_path: Pa
         "kb.json",
         "kb.markdown",
         "kb.sqlite",
+        "metadata.json",
     ]
     assert len(runs) == 36
 

@@ -720,6 +720,69 @@ def stats(ctx: click.Context, **output: bool) -> None:
     )
 
 
+# Spelled out, as DEAL_KINDS is; tests/test_graph.py checks them against graph.EDGE_KINDS.
+GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
+
+
+@cli.command()
+@click.option(
+    "--company",
+    help="Relations of this organisation or person, and of its subsidiaries.",
+    shell_complete=_complete_names(("organization", "person")),
+)
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice(GRAPH_KINDS),
+    multiple=True,
+    help="A deal kind, owns or works_for; repeatable.",
+)
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "json"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid: renders on GitHub; dot: for Graphviz; json: nodes and edges.",
+)
+@click.pass_context
+def graph(
+    ctx: click.Context,
+    company: str | None,
+    kinds: tuple[str, ...],
+    years: tuple[range, ...],
+    fmt: str,
+) -> None:
+    """Who invested in, bought, partnered with, sold, owns or works for whom.
+
+    \b
+    Examples:
+      sbkb graph --company softbank-group
+      sbkb graph --company softbank-group --format dot | dot -Tsvg -o graph.svg
+      sbkb graph --kind acquisition --year 2024..2025 --format json
+
+    Every edge is labelled with its relation, date and amount and carries the id of
+    the record that states it (a deal, or the organisation or person for owns and
+    works for). --year keeps dated deals only.
+    """
+    from softbank_kb.graph import relations_graph
+
+    kb = load_kb(ctx)
+    found = _resolve(kb, company, ("organization", "person"), "organisation") if company else None
+    result = relations_graph(
+        kb, company=found.id if found else None, kinds=kinds, years=_years(years)
+    )
+    if not result.edges:
+        _nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
+    from softbank_kb import render
+
+    writers = {"mermaid": render.graph_mermaid, "dot": render.graph_dot, "json": render.graph_json}
+    click.echo(writers[fmt](result), nl=False)
+
+
 @cli.command()
 @click.option(
     "--format",

@@ -863,7 +863,8 @@ def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, output: Path, metadata
     console = render.make_console(stderr=True)
     try:
         with render.DelayedProgress(console, "Writing the database") as progress:
-            exporting.export_sqlite(kb, output, progress)
+            # Counting the work for the bar costs a pass over the rows: only on a terminal.
+            exporting.export_sqlite(kb, output, progress if console.is_terminal else None)
         write_metadata(kb, output, metadata)
     except OSError as error:
         raise click.ClickException(f"could not write {output}: {error.strerror or error}") from None

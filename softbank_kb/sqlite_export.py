@@ -635,9 +635,9 @@ VIEWS = (
 # Writing ------------------------------------------------------------------------------
 
 
-def row_count(kb: KnowledgeBase) -> int:
-    """How many rows the export writes, for a progress bar."""
-    return sum(sum(1 for _ in spec.rows(kb)) for spec in table_specs())
+def work_count(kb: KnowledgeBase) -> int:
+    """The steps of an export, for a progress bar: each row written, and again indexed."""
+    return sum(sum(1 for _ in spec.rows(kb)) * (2 if spec.search else 1) for spec in table_specs())
 
 
 def export_sqlite(kb: KnowledgeBase, path: Path, progress: Progress | None = None) -> None:
@@ -664,7 +664,7 @@ def _build(kb: KnowledgeBase, path: Path, progress: Progress | None) -> None:
     import sqlite_utils
 
     specs = table_specs()
-    total = row_count(kb) if progress else 0
+    total = work_count(kb) if progress else 0
     done = 0
     connection = sqlite3.connect(path)
     db = sqlite_utils.Database(connection)
@@ -680,13 +680,18 @@ def _build(kb: KnowledgeBase, path: Path, progress: Progress | None) -> None:
                 foreign_keys=[(c.name, c.references, "id") for c in spec.columns if c.references],
                 not_null=[spec.pk] if spec.pk else [],
             )
+            written = 0
             for batch in _batches(spec.rows(kb), BATCH_SIZE):
                 table.insert_all(batch, batch_size=BATCH_SIZE)
-                done += len(batch)
+                written += len(batch)
                 if progress:
-                    progress(done, total)
+                    progress(done + written, total)
+            done += written
             if spec.search:
                 table.enable_fts(list(spec.search), tokenize=_TOKENIZE)
+                done += written
+                if progress:
+                    progress(done, total)
         for view in VIEWS:
             db.create_view(view.name, " ".join(view.sql.split()))
         # Indexes on every reference, for Datasette's "links from other tables" counts.

@@ -27,7 +27,7 @@ from softbank_kb.printable import safe
 from softbank_kb.query import deal_years
 from softbank_kb.render import graph_dot, graph_mermaid
 
-from .conftest import RunCli
+from .conftest import REPO, RunCli
 
 # pydot's parser still calls pyparsing's camelCase names and arguments, which pyparsing
 # 3.3 deprecates: pydot's to fix. Only warnings raised from pydot's code are ignored.
@@ -258,3 +258,11 @@ def test_hostile_names_cannot_break_the_dot() -> None:
         "target",
         "someone",
     }
+
+
+def test_the_readme_shows_the_real_mermaid(run_cli: RunCli) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (shown,) = re.findall(r"```mermaid\n(.*?)```", readme, re.DOTALL)
+    result = run_cli("graph", "--company", "softbank-group")
+    assert shown == result.stdout
+    assert (REPO / "docs" / "graph-softbank-group.png").stat().st_size > 10_000

@@ -321,12 +321,14 @@ def _links(collection: str, attribute: str, owner: str, other: str) -> Callable[
 
 
 def _link_table(
-    name: str, description: str, owner: tuple[str, str], other: tuple[str, str, str]
+    name: str,
+    description: str,
+    owner: tuple[str, str, str],
+    other: tuple[str, str, str],
 ) -> TableSpec:
-    owner_column, owner_table = owner
+    """A many-to-many table: owner (column, table, field holding the ids) to other ids."""
+    owner_column, owner_table, attribute = owner
     other_column, other_table, other_doc = other
-    collection = {"deal": "deals", "quote": "quotes", "event": "events", "strategy": "strategy"}
-    attribute = name.split("_", 1)[1]
     return TableSpec(
         name=name,
         description=description,
@@ -336,7 +338,7 @@ def _link_table(
             Column("position", int, "Its place in the record's list, from 1."),
             Column(other_column, str, other_doc, other_table),
         ),
-        rows=_links(collection[owner_column], attribute, owner_column, other_column),
+        rows=_links(owner_table, attribute, owner_column, other_column),
         facets=(other_column,),
     )
 
@@ -456,7 +458,7 @@ def table_specs() -> tuple[TableSpec, ...]:
         _link_table(
             "deal_partners",
             "Co-investors and joint-venture partners of a deal.",
-            ("deal", "deals"),
+            ("deal", "deals", "partners"),
             ("partner", "records", "The id of the co-investor or partner."),
         ),
         TableSpec(
@@ -482,7 +484,7 @@ def table_specs() -> tuple[TableSpec, ...]:
         _link_table(
             "quote_mentions",
             "What each quote is about.",
-            ("quote", "quotes"),
+            ("quote", "quotes", "mentions"),
             ("record", "records", "The id of the record the quote mentions."),
         ),
         TableSpec(
@@ -529,13 +531,13 @@ def table_specs() -> tuple[TableSpec, ...]:
         _link_table(
             "event_participants",
             "Who took part in each event.",
-            ("event", "events"),
+            ("event", "events", "participants"),
             ("participant", "records", "The id of who took part."),
         ),
         _link_table(
             "event_records",
             "The deals, quotes and figures made or given at each event.",
-            ("event", "events"),
+            ("event", "events", "records"),
             ("record", "records", "The id of the deal, quote or figure."),
         ),
         TableSpec(
@@ -559,7 +561,7 @@ def table_specs() -> tuple[TableSpec, ...]:
         _link_table(
             "strategy_related",
             "The records each strategy item involves.",
-            ("strategy", "strategy"),
+            ("strategy", "strategy", "related"),
             ("record", "records", "The id of a record the item involves."),
         ),
         TableSpec(

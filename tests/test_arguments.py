@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, cli
+from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, GRAPH_KINDS, cli
 
 from .conftest import RunCli
 
@@ -173,6 +173,13 @@ COMMANDS = {
     "export": st.lists(_choice(["json", "csv", "markdown", "sqlite"]), max_size=2).map(
         lambda values: ["export", *[item for v in values for item in ("--format", v)]]
     ),
+    "graph": _argv(
+        "graph",
+        _option("--company", _or_hostile(NAMES, "softbank-group")),
+        _option("--kind", _choice(GRAPH_KINDS)),
+        _option("--year", YEARS),
+        _option("--format", _choice(["mermaid", "dot", "json"])),
+    ),
     "strategy": _argv("strategy", _words(most=1)),
     "stats": _argv("stats", _option("--extra")),
 }
@@ -218,5 +225,5 @@ def test_any_number_as_min_amount(run_cli: RunCli, number: float) -> None:
 
 def test_property_suite_size() -> None:
     # The closing note in tests/README.md counts on this.
-    assert len(COMMANDS) == 11
+    assert len(COMMANDS) == 12
     assert settings.default.max_examples >= EXAMPLES

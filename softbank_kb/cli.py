@@ -33,10 +33,32 @@ class KnowledgeBaseUnavailable(click.ClickException):
     exit_code = EXIT_LOAD
 
 
+# Where a command's --json choice is kept for the errors it raises (ctx.meta is shared
+# by the whole context tree), and the empty document it prints when nothing matched.
+_FORMAT = "sbkb.output_format"
+_EMPTY_JSON = "sbkb.empty_json"
+
+
 class NothingMatched(click.ClickException):
-    """The query was understood but found nothing."""
+    """The query was understood but found nothing.
+
+    Under --json, stdout still gets one document, so that `| jq` never reads nothing:
+    `[]` for a list, `null` for one record asked for by name or id.
+    """
 
     exit_code = EXIT_NO_MATCH
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        ctx = click.get_current_context(silent=True)
+        meta = ctx.meta if ctx is not None else {}
+        wants_json = chosen_format(ctx) == "json"
+        self.json_document: str | None = meta.get(_EMPTY_JSON, "[]") if wants_json else None
+
+    def show(self, file: Any = None) -> None:
+        if self.json_document is not None:
+            click.echo(self.json_document)
+        super().show(file)
 
 
 class Problems(click.ClickException):
@@ -92,7 +114,8 @@ def cli(data_dir: str | None) -> None:
       sbkb search grafcore             typo-, accent- and alias-tolerant search
 
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
-    2 usage error, 3 the knowledge base could not be loaded.
+    2 usage error, 3 the knowledge base could not be loaded, 4 internal error (a bug),
+    130 interrupted.
     """
 
 
@@ -183,39 +206,158 @@ def schema() -> None:
 # Shared by every query command ------------------------------------------------------------
 
 
+# The forms a query's answer can take. `table` is for people; where stdout is not a
+# terminal, a list is printed as `tsv` unless SBKB_FORMAT or a flag says otherwise.
+OUTPUT_FORMATS = ("table", "tsv", "csv", "json")
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--json, --no-color and --no-pager, as every query command takes them."""
+    """--json, --tsv, --csv, --table, --no-color and --no-pager, as every query takes them."""
     command = click.option(
         "--no-pager", is_flag=True, help="Never page long output on a terminal."
     )(command)
     command = click.option(
         "--no-color", is_flag=True, help="No colour, even on a terminal (also: NO_COLOR)."
     )(command)
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print one JSON document and nothing else."
-    )(command)
+    helps = {
+        "table": "Draw tables even when stdout is not a terminal.",
+        "csv": "A list as CSV with a header line.",
+        "tsv": "A list as tab-separated lines with a header (the default when piped).",
+        "json": "Print one JSON document and nothing else ([] or null when nothing matched).",
+    }
+    for form, help_text in helps.items():
+        command = click.option(
+            f"--{form}",
+            "output_format",
+            flag_value=form,
+            callback=_remember_format,
+            help=help_text,
+        )(command)
+    return command
+
+
+def _remember_format(ctx: click.Context, param: click.Parameter, form: str | None) -> str | None:
+    # Every flag of the four reports, given or not; only a given one has a value.
+    if form:
+        ctx.meta[_FORMAT] = form
+    return ctx.meta.get(_FORMAT)
+
+
+def chosen_format(ctx: click.Context | None = None) -> str:
+    """The form the user asked for: a flag, else SBKB_FORMAT, else by where stdout goes."""
+    given = ctx.meta.get(_FORMAT) if ctx is not None else None
+    if given:
+        return given
+    env = os.environ.get("SBKB_FORMAT", "").strip().lower()
+    if env in OUTPUT_FORMATS:
+        return env
+    return "table" if sys.stdout.isatty() else "tsv"
+
+
+def list_options(*orders: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--limit and --sort, as every list command takes them; `orders` are its --sort choices.
+
+    Kept in the context, not passed to the command: `_shown` applies them.
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        if orders:
+            command = click.option(
+                "--sort",
+                type=click.Choice(orders),
+                expose_value=False,
+                callback=_remember(_SORT),
+                help="Order by "
+                + ", ".join(f"{order} ({_ORDER_WORDS[order]})" for order in orders)
+                + ".",
+            )(command)
+        return click.option(
+            "--limit",
+            type=click.IntRange(min=1),
+            expose_value=False,
+            callback=_remember(_LIMIT),
+            help="At most this many records; stderr says how many there were.",
+        )(command)
+
+    return decorate
+
+
+_SORT = "sbkb.sort"
+_LIMIT = "sbkb.limit"
+_ORDER_WORDS = {
+    "date": "newest first",
+    "amount": "largest first, within a currency",
+    "name": "A to Z",
+}
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[key] = value
+        return value
+
+    return keep
+
+
+def _shown(ctx: click.Context, records: Sequence[Any], what: str) -> list[Any]:
+    """The records in the order asked for, cut to --limit, saying so on stderr."""
+    from softbank_kb.query import ordered
+
+    chosen = ordered(records, ctx.meta.get(_SORT))
+    limit = ctx.meta.get(_LIMIT)
+    if limit is not None and len(chosen) > limit:
+        click.echo(f"{limit} of {len(chosen)} {what} shown (--limit {limit}).", err=True)
+        chosen = chosen[:limit]
+    return chosen
+
+
+class KindChoice(click.Choice):
+    """A kind as the data writes it (funding_round) or as a person does (funding-round,
+    "funding round", Funding Round)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        spelled = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+        return super().convert(spelled if spelled in self.choices else value, param, ctx)
+
+
+def _one_record_asked(ctx: click.Context) -> None:
+    """The command answers with one record: under --json, nothing found is `null`."""
+    ctx.meta[_EMPTY_JSON] = "null"
 
 
 @dataclass(frozen=True)
 class Output:
     """How the user asked to see the answer."""
 
-    as_json: bool
+    output_format: str
     no_color: bool
     no_pager: bool
 
-    def show(self, human: Callable[[], Sequence[Any]], machine: Callable[[], str]) -> None:
-        """Print the JSON document, or the renderables through the console."""
-        if self.as_json:
+    def show(
+        self,
+        human: Callable[[], Sequence[Any]],
+        machine: Callable[[], str],
+        listing: Callable[[], Sequence[Any]] | None = None,
+    ) -> None:
+        """Print the JSON document, a list's lines, or the renderables on the console.
+
+        `listing` gives the record lists a list command prints as TSV or CSV; a command
+        without one (a profile, one record, counts) is drawn as for a terminal.
+        """
+        if self.output_format == "json":
             click.echo(machine())
             return
-        from softbank_kb.render import emit, make_console
+        from softbank_kb import render
 
-        emit(make_console(no_color=self.no_color), human(), pager=not self.no_pager)
+        if listing is not None and self.output_format in ("tsv", "csv"):
+            click.echo(render.delimited(listing(), self.output_format), nl=False)
+            return
+        render.emit(render.make_console(no_color=self.no_color), human(), pager=not self.no_pager)
 
 
-def _output(as_json: bool, no_color: bool, no_pager: bool) -> Output:
-    return Output(as_json=as_json, no_color=no_color, no_pager=no_pager)
+def _output(output_format: str | None, no_color: bool, no_pager: bool) -> Output:
+    chosen = chosen_format(click.get_current_context(silent=True))
+    return Output(output_format=chosen, no_color=no_color, no_pager=no_pager)
 
 
 class YearsType(click.ParamType):
@@ -307,6 +449,17 @@ def _nothing(what: str, hint: str = "") -> NoReturn:
     raise NothingMatched(f"no {what} matched" + (f"; {hint}" if hint else "."))
 
 
+def _without(ctx: click.Context, *names: str) -> str:
+    """'try without --about or --year', naming only the filters the user gave."""
+    shown = {param.name: param for param in ctx.command.params}
+    given = [
+        shown[name].opts[0] if isinstance(shown[name], click.Option) else name.upper()
+        for name in names
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+    ]
+    return f"try without {' or '.join(given)}." if given else ""
+
+
 # Query commands ---------------------------------------------------------------------------
 
 
@@ -319,6 +472,56 @@ def _currency(code: str) -> str:
     if code.upper() not in ISO_4217:
         raise click.BadParameter(f"{code!r} is not an ISO 4217 code such as USD, EUR or JPY")
     return code.upper()
+
+
+class AmountType(click.ParamType):
+    """An amount with or without its currency: 1e9, 10e9USD, '10bn USD'."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        from softbank_kb.query import parse_money_filter
+
+        try:
+            return parse_money_filter(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _minimum_and_currency(
+    min_amount: tuple[float, str | None] | None, currency: str | None
+) -> tuple[float | None, str | None]:
+    """--min-amount and --currency as one amount in one currency, or a usage error."""
+    if min_amount is None:
+        if currency:
+            raise click.UsageError("--currency goes with --min-amount.")
+        return None, None
+    amount, stated = min_amount
+    if stated and currency and stated != currency:
+        raise click.UsageError(f"--min-amount is in {stated} but --currency says {currency}.")
+    if not (stated or currency):
+        raise click.UsageError(
+            "--min-amount needs a currency, as amounts are never compared across"
+            " currencies: --min-amount 10e9USD, --min-amount '10bn USD', or add --currency USD."
+        )
+    return amount, stated or currency
+
+
+def _say_conversions(deals: Sequence[Any], currency: str) -> None:
+    """Name on stderr each deal that reached the minimum through a stated conversion."""
+    from softbank_kb.query import through_conversion
+    from softbank_kb.render import format_value
+
+    for deal in deals:
+        converted = through_conversion(deal, currency)
+        if converted is not None:
+            click.echo(
+                f"{deal.id}: counted in {currency} by the article's own conversion,"
+                f" {format_value(converted)}.",
+                err=True,
+            )
 
 
 DEAL_KINDS = (
@@ -340,23 +543,27 @@ DEAL_KINDS = (
 @click.option(
     "--kind",
     "kinds",
-    type=click.Choice(DEAL_KINDS),
+    type=KindChoice(DEAL_KINDS),
     multiple=True,
-    help="Kind of deal; repeatable.",
+    help="Kind of deal (funding_round, funding-round or 'funding round'); repeatable.",
 )
 @click.option(
     "--company",
     help="Investor, target, partner or fund, or a company of its group; by name, alias or typo.",
     shell_complete=_complete_names(("organization", "person")),
 )
-@click.option("--min-amount", type=click.FloatRange(min=0), help="Smallest amount, in units: 1e9.")
+@click.option(
+    "--min-amount",
+    type=AmountType(),
+    help="Smallest amount, with its currency: 10e9USD, '10bn USD', or 1e10 --currency USD.",
+)
 @click.option(
     "--currency",
-    callback=lambda _ctx, _param, value: _currency(value),
-    default="USD",
-    show_default=True,
-    help="Currency of --min-amount: a deal's own amount or a conversion the article states.",
+    callback=lambda _ctx, _param, value: _currency(value) if value else None,
+    help="Currency of --min-amount. A deal counts in its own currency, or through a"
+    " conversion the article states; never across currencies.",
 )
+@list_options("date", "amount", "name")
 @output_options
 @click.pass_context
 def invest(
@@ -364,9 +571,9 @@ def invest(
     years: tuple[range, ...],
     kinds: tuple[str, ...],
     company: str | None,
-    min_amount: float | None,
-    currency: str,
-    **output: bool,
+    min_amount: tuple[float, str | None] | None,
+    currency: str | None,
+    **output: Any,
 ) -> None:
     """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
 
@@ -384,21 +591,28 @@ def invest(
     company_id = (
         _resolve(kb, company, ("organization", "person"), "organisation") if company else None
     )
+    minimum, currency = _minimum_and_currency(min_amount, currency)
     deals = find_deals(
         kb,
         years=_years(years),
         kinds=kinds,
         company=company_id.id if company_id else None,
-        min_amount=min_amount,
-        currency=currency,
+        min_amount=minimum,
+        currency=currency or "",
     )
     if not deals:
         dated = sorted({d.date.year for d in kb.deals if d.date is not None})
-        _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; try fewer filters.")
+        hint = _without(ctx, "years", "kinds", "company", "min_amount")
+        _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; {hint}".rstrip("; "))
+    deals = _shown(ctx, deals, "deals")
+    if currency:
+        _say_conversions(deals, currency)
     from softbank_kb import render
 
     _output(**output).show(
-        lambda: [render.deals_table(deals, kb)], lambda: render.records_json(deals)
+        lambda: [render.deals_table(deals, kb)],
+        lambda: render.records_json(deals),
+        listing=lambda: [render.deals_table(deals, kb)],
     )
 
 
@@ -414,6 +628,7 @@ def invest(
     "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
 )
 @click.option("--lang", type=click.Choice(["fr", "en", "both"]), default="both", show_default=True)
+@list_options("date", "name")
 @output_options
 @click.pass_context
 def quote(
@@ -422,7 +637,7 @@ def quote(
     about: str | None,
     years: tuple[range, ...],
     lang: str,
-    **output: bool,
+    **output: Any,
 ) -> None:
     """Quotes, the French original and an English translation, with their source.
 
@@ -454,25 +669,28 @@ def quote(
         years=_years(years),
     )
     if not quotes:
-        _nothing("quote", "try without --about or --year.")
+        _nothing("quote", _without(ctx, "about", "years", "speaker"))
+    quotes = _shown(ctx, quotes, "quotes")
     from softbank_kb import render
 
     _output(**output).show(
         lambda: [render.quote_panel(q, kb, lang) for q in quotes],
         lambda: render.records_json(quotes),
+        listing=lambda: [render.quotes_list(quotes, kb)],
     )
 
 
 def _directory_command(record_type: str, what: str) -> Callable[..., None]:
     """`people` and `company`: a table of all, or one profile by name."""
 
-    def command(ctx: click.Context, name: str | None, **output: bool) -> None:
+    def command(ctx: click.Context, name: str | None, **output: Any) -> None:
         from softbank_kb import render
         from softbank_kb.query import profile
 
         kb = load_kb(ctx)
         out = _output(**output)
         if name:
+            _one_record_asked(ctx)
             found = profile(kb, _resolve(kb, name, (record_type,), what))
             out.show(lambda: render.profile_view(found, kb), lambda: render.profile_json(found))
             return
@@ -480,16 +698,22 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         table = render.people_table if record_type == "person" else render.organizations_table
         if not records:
             _nothing(what)
-        out.show(lambda: [table(records, kb)], lambda: render.records_json(records))  # type: ignore[arg-type]
+        records = _shown(ctx, records, "people" if record_type == "person" else "organisations")
+        out.show(
+            lambda: [table(records, kb)],  # type: ignore[arg-type]
+            lambda: render.records_json(records),
+            listing=lambda: [table(records, kb)],  # type: ignore[arg-type]
+        )
 
     return command
 
 
 @cli.command()
 @click.argument("name", nargs=-1, callback=_joined, shell_complete=_complete_names(("person",)))
+@list_options("name")
 @output_options
 @click.pass_context
-def people(ctx: click.Context, name: str | None, **output: bool) -> None:
+def people(ctx: click.Context, name: str | None, **output: Any) -> None:
     """People, or one person's profile: roles, aliases, and all that names them.
 
     \b
@@ -505,9 +729,10 @@ def people(ctx: click.Context, name: str | None, **output: bool) -> None:
 @click.argument(
     "name", nargs=-1, callback=_joined, shell_complete=_complete_names(("organization",))
 )
+@list_options("name")
 @output_options
 @click.pass_context
-def company(ctx: click.Context, name: str | None, **output: bool) -> None:
+def company(ctx: click.Context, name: str | None, **output: Any) -> None:
     """Organisations, or one organisation's profile: deals, figures, quotes, events.
 
     \b
@@ -533,6 +758,7 @@ def company(ctx: click.Context, name: str | None, **output: bool) -> None:
 @click.option(
     "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
 )
+@list_options("date", "amount", "name")
 @output_options
 @click.pass_context
 def financials(
@@ -540,7 +766,7 @@ def financials(
     company: str | None,
     metric: str | None,
     years: tuple[range, ...],
-    **output: bool,
+    **output: Any,
 ) -> None:
     """Figures: revenue, losses, targets, shares, with a chart for a series.
 
@@ -566,21 +792,32 @@ def financials(
         if close:
             _nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
         _nothing("figure", "try `sbkb financials` without filters.")
+    figures = _shown(ctx, figures, "figures")
     from softbank_kb import render
 
     def human() -> list[Any]:
         charts = [render.series_chart(s, kb) for s in series_of(figures)]
         return [render.figures_table(figures, kb), *charts]
 
-    _output(**output).show(human, lambda: render.records_json(figures))
+    _output(**output).show(
+        human,
+        lambda: render.records_json(figures),
+        listing=lambda: [render.figures_table(figures, kb)],
+    )
 
 
 @cli.command(name="timeline")
 @click.option("--from", "start", type=DateType(), help="First date: 2024, 2024-11 or 2024-11-05.")
 @click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@list_options("date", "name")
 @output_options
 @click.pass_context
-def timeline_command(ctx: click.Context, start: Any, end: Any, **output: bool) -> None:
+def timeline_command(
+    ctx: click.Context, start: Any, end: Any, years: tuple[range, ...], **output: Any
+) -> None:
     """Everything dated, oldest first; a year sorts before its months.
 
     \b
@@ -591,20 +828,23 @@ def timeline_command(ctx: click.Context, start: Any, end: Any, **output: bool) -
     from softbank_kb.query import timeline
 
     kb = load_kb(ctx)
-    records = timeline(kb, start, end)
+    records = timeline(kb, start, end, years=_years(years))
     if not records:
-        _nothing("dated record", "widen --from/--to.")
+        _nothing("dated record", "widen --from/--to or --year.")
+    records = _shown(ctx, records, "records")
     from softbank_kb import render
 
     _output(**output).show(
-        lambda: [render.timeline_table(records, kb)], lambda: render.records_json(records)
+        lambda: [render.timeline_table(records, kb)],
+        lambda: render.records_json(records),
+        listing=lambda: [render.timeline_table(records, kb)],
     )
 
 
 @cli.command()
 @output_options
 @click.pass_context
-def strategy(ctx: click.Context, **output: bool) -> None:
+def strategy(ctx: click.Context, **output: Any) -> None:
     """The strategy items, grouped: ASI dimensions, AI layers, stated aims.
 
     \b
@@ -621,7 +861,9 @@ def strategy(ctx: click.Context, **output: bool) -> None:
 
     items = [item for items in groups.values() for item in items]
     _output(**output).show(
-        lambda: render.strategy_tables(groups, kb), lambda: render.records_json(items)
+        lambda: render.strategy_tables(groups, kb),
+        lambda: render.records_json(items),
+        listing=lambda: render.strategy_tables(groups, kb),
     )
 
 
@@ -644,7 +886,7 @@ def strategy(ctx: click.Context, **output: bool) -> None:
 @output_options
 @click.pass_context
 def search(
-    ctx: click.Context, query: str, types: tuple[str, ...], limit: int, **output: bool
+    ctx: click.Context, query: str, types: tuple[str, ...], limit: int, **output: Any
 ) -> None:
     """Search every record, however it is asked: typos, accents, aliases, French or English.
 
@@ -669,20 +911,25 @@ def search(
         _nothing("record", "check the spelling, or try fewer words.")
     from softbank_kb import render
 
-    _output(**output).show(lambda: [render.hits_table(hits)], lambda: render.hits_json(hits))
+    _output(**output).show(
+        lambda: [render.hits_table(hits)],
+        lambda: render.hits_json(hits),
+        listing=lambda: [render.hits_table(hits)],
+    )
 
 
 @cli.command()
 @click.argument("record_id", metavar="ID", shell_complete=_complete_names(tuple(ALL_TYPES)))
 @output_options
 @click.pass_context
-def show(ctx: click.Context, record_id: str, **output: bool) -> None:
+def show(ctx: click.Context, record_id: str, **output: Any) -> None:
     """One record in full, every field, with its citations.
 
     \b
     Example:
       sbkb show ampere-acquisition
     """
+    _one_record_asked(ctx)
     kb = load_kb(ctx)
     record = kb.get(record_id)
     if record is None:
@@ -701,7 +948,7 @@ def show(ctx: click.Context, record_id: str, **output: bool) -> None:
 @cli.command()
 @output_options
 @click.pass_context
-def stats(ctx: click.Context, **output: bool) -> None:
+def stats(ctx: click.Context, **output: Any) -> None:
     """Counts of records by type, by year and by source.
 
     \b

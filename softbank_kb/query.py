@@ -40,6 +40,48 @@ def parse_years(spec: str) -> range:
     return range(first, last + 1)
 
 
+_SCALE_WORDS = {
+    "": 1,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
+}
+_MONEY = re.compile(r"^\s*(?P<number>[0-9]+(?:[.,][0-9]+)?(?:e[0-9]+)?)(?P<rest>[a-z ]*)$", re.I)
+
+
+def parse_money_filter(spec: str) -> tuple[float, str | None]:
+    """'10e9', '10e9USD', '10bn USD' or '8 milliards EUR' as (amount, currency or None).
+
+    ValueError says what is wrong, an unknown currency included.
+    """
+    from softbank_kb.currencies import ISO_4217
+
+    match = _MONEY.match(spec)
+    if match is None:
+        raise ValueError(f"{spec!r} is not an amount such as 1e9, 10bn USD or 6.5e9JPY")
+    rest = "".join(match["rest"].split()).lower()
+    scale, currency = rest, None
+    if rest not in _SCALE_WORDS and len(rest) >= 3:
+        scale, currency = rest[:-3], rest[-3:].upper()
+    if scale not in _SCALE_WORDS:
+        raise ValueError(f"{spec!r} is not an amount such as 1e9, 10bn USD or 6.5e9JPY")
+    if currency is not None and currency not in ISO_4217:
+        raise ValueError(f"{currency!r} is not an ISO 4217 code such as USD, EUR or JPY")
+    return float(match["number"].replace(",", ".")) * _SCALE_WORDS[scale], currency
+
+
 def _in_years(date: PartialDate | None, years: Collection[int] | None) -> bool:
     return years is None or (date is not None and date.year in years)
 
@@ -130,6 +172,13 @@ def _with_subsidiaries(kb: KnowledgeBase, company: str) -> set[str]:
         if not more:
             return found
         found |= more
+
+
+def through_conversion(deal: Deal, currency: str) -> Money | None:
+    """The article's stated conversion a deal's amount reaches `currency` by, if it needs one."""
+    if deal.amount is None or deal.amount.currency == currency:
+        return None
+    return next((m for m in deal.amount.equivalents if m.currency == currency), None)
 
 
 def _at_least(money: Money | None, minimum: float, currency: str) -> bool:
@@ -245,11 +294,19 @@ def series_of(figures: Iterable[Figure]) -> list[Series]:
 
 
 def timeline(
-    kb: KnowledgeBase, start: PartialDate | None = None, end: PartialDate | None = None
+    kb: KnowledgeBase,
+    start: PartialDate | None = None,
+    end: PartialDate | None = None,
+    years: Collection[int] | None = None,
 ) -> list[AnyRecord]:
-    """Every dated record from `start` to `end` (inclusive, at their precision), oldest first."""
+    """Every dated record from `start` to `end` (inclusive, at their precision) and in
+    `years`, oldest first."""
     dated = [r for r in kb.records() if _date_of(r) is not None and not isinstance(r, Organization)]
-    chosen = [r for r in dated if _within(_date_of(r), start, end)]  # type: ignore[arg-type]
+    chosen = [
+        r
+        for r in dated
+        if _within(_date_of(r), start, end) and _in_years(_date_of(r), years)  # type: ignore[arg-type]
+    ]
     order = {name: index for index, name in enumerate(TYPE_NAMES.values())}
     return sorted(chosen, key=lambda r: (_date_of(r).sort_key, order[r.type], r.id))  # type: ignore[union-attr]
 
@@ -334,3 +391,42 @@ def stats(kb: KnowledgeBase) -> Stats:
         by_source=dict(sorted(by_source.items())),
         total=len(records),
     )
+
+
+# Orders a list command can be asked for, beyond its own.
+SORT_ORDERS = ("date", "amount", "name")
+
+
+def ordered(records: Iterable[AnyRecord], by: str | None) -> list[AnyRecord]:
+    """Records in the order asked for: `date` newest first, `amount` largest first, `name`
+    A to Z; None keeps the command's own order. Undated records, or records without an
+    amount, come last, in their own order.
+
+    Amounts are compared only within a currency (or unit): the currencies follow one
+    another in alphabetical order, each largest first, since the articles state no rate
+    that would put yen beside dollars.
+    """
+    listed = list(records)
+    if by == "date":
+        dated = [r for r in listed if _date_of(r) is not None]
+        return _newest_first(dated) + [r for r in listed if _date_of(r) is None]
+    if by == "amount":
+        valued = [r for r in listed if _amount_of(r) is not None]
+        valued.sort(key=lambda r: (_unit_of(_amount_of(r)), -_amount_of(r).amount))  # type: ignore[union-attr]
+        return valued + [r for r in listed if _amount_of(r) is None]
+    if by == "name":
+        return sorted(listed, key=lambda r: r.label.casefold())
+    return listed
+
+
+def _amount_of(record: AnyRecord) -> Any:
+    """A deal's amount or a figure's value; None for a record without one."""
+    if isinstance(record, Deal):
+        return record.amount
+    if isinstance(record, Figure):
+        return record.value
+    return None
+
+
+def _unit_of(value: Any) -> str:
+    return value.currency if isinstance(value, Money) else value.unit

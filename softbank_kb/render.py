@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -205,6 +209,7 @@ def _name(kb: KnowledgeBase, record_id: str | None) -> str:
 def _table(
     *columns: str, title: str | None = None, expand: bool = True, prose: str | None = None
 ) -> Table:
+    """A table of counts or values that no id or name depends on (`stats`)."""
     table = Table(
         title=title,
         box=box.SIMPLE_HEAD,
@@ -213,34 +218,206 @@ def _table(
         expand=expand,
     )
     for column in columns:
-        if column in _FIXED_WIDTHS:
-            table.add_column(column, overflow="fold", width=_FIXED_WIDTHS[column])
-        else:
-            # Every other column shares the width by ratio, so all of them shrink on a
-            # narrow screen and the prose column gets the most.
-            ratio = _PROSE_RATIO if column == prose or column in _WIDE_COLUMNS else None
-            table.add_column(
-                column,
-                overflow="fold",
-                ratio=ratio or _RATIOS.get(column, 2),
-            )
+        table.add_column(column, overflow="fold")
     return table
 
 
-# Below this many columns, tables of deals and figures leave out their prose column.
+# Below this many columns, lists of deals and figures leave out their prose column.
 WIDE_SCREEN = 110
-_WIDE_COLUMNS = frozenset({"Summary", "What", "Description", "Matched"})
-_FIXED_WIDTHS = {
-    "Date": 10,
-    "#": 2,
-    "Kind": 11,
-    "Type": 12,
-    "Status": 8,
-    "Score": 5,
-    "Country": 7,
-}
-_PROSE_RATIO = 6
-_RATIOS = {"Amount": 3, "Target": 3, "Value": 3, "Record": 3}
+# Between two columns: a space of padding on each side and the box's divider.
+_COLUMN_GAP = 3
+# A prose column narrower than this reads as a ribbon of words: leave it out instead.
+_PROSE_MIN = 30
+_BESIDE_PROSE = 24
+_CARD_INDENT = "  "
+# A card has no header: the facts a reader could not place by their look say what they are.
+_CARD_LABELS = {"Via": "via", "Aliases": "also", "Country": "country", "Score": "score"}
+_FACT_SEPARATOR = " · "
+
+
+class RecordList:
+    """Records as the rows of a table, or as cards where a table would break a word.
+
+    The layout is chosen when the list is drawn, for the width it is drawn at. A table
+    is drawn only if every column can be as wide as its longest word, ids included (an
+    id stands under its row's `anchor` cell), so that no id or name is split inside a
+    word. Otherwise each record is a card: its id on a line of its own, then its facts,
+    each kept whole on one line where it fits. The
+    `prose` column takes the width that is left; with `drop_prose` it is left out
+    below WIDE_SCREEN columns or where it would be narrower than _PROSE_MIN (`sbkb
+    show` has it in full). A column empty in every row is left out.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        anchor: str,
+        prose: str | None = None,
+        *,
+        drop_prose: bool = False,
+        title: str | None = None,
+    ) -> None:
+        self.columns = list(columns)
+        self.anchor = anchor
+        self.prose = prose
+        self.drop_prose = drop_prose
+        self.title = title
+        self.rows: list[tuple[str, dict[str, Text]]] = []
+
+    def add(self, record_id: str, cells: dict[str, Text]) -> None:
+        self.rows.append((record_id, cells))
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[RenderableType]:
+        width = options.max_width
+        columns = [c for c in self.columns if any(cells[c].plain for _, cells in self.rows)]
+        if self.drop_prose and width < WIDE_SCREEN and self.prose in columns:
+            columns.remove(self.prose)
+        widths = self._widths(columns, width)
+        if widths is None and self.drop_prose and self.prose in columns:
+            columns.remove(self.prose)
+            widths = self._widths(columns, width)
+        if widths is None:
+            yield from self._cards(columns, width)
+        else:
+            yield self._table(columns, widths)
+
+    def _cell(self, record_id: str, cells: dict[str, Text], column: str) -> Text:
+        cell = cells[column].copy()
+        if column == self.anchor:
+            cell.append("\n")
+            cell.append(text(record_id, "dim"))
+        return cell
+
+    def _widths(self, columns: list[str], width: int) -> list[int] | None:
+        """Each column's width, none narrower than it may be; None where they cannot fit."""
+        narrowest, widest = [], []
+        for column in columns:
+            cells = [text(column), *(self._cell(i, cells, column) for i, cells in self.rows)]
+            narrowest.append(max(_longest_word(cell) for cell in cells))
+            widest.append(max(_longest_line(cell) for cell in cells))
+        if self.drop_prose and self.prose in columns:
+            at = columns.index(self.prose)
+            narrowest[at] = max(narrowest[at], min(widest[at], _PROSE_MIN))
+        room = width - _COLUMN_GAP * (len(columns) - 1)
+        if sum(narrowest) > room:
+            return None
+        return _share_out(
+            narrowest,
+            widest,
+            room - sum(narrowest),
+            columns.index(self.prose) if self.prose in columns else None,
+        )
+
+    def _table(self, columns: list[str], widths: list[int]) -> Table:
+        table = Table(
+            title=self.title,
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            header_style="bold",
+            show_edge=False,
+            pad_edge=False,
+        )
+        for column, column_width in zip(columns, widths, strict=True):
+            table.add_column(column, width=column_width, overflow="fold")
+        for record_id, cells in self.rows:
+            table.add_row(*(self._cell(record_id, cells, column) for column in columns))
+        return table
+
+    def _cards(self, columns: list[str], width: int) -> Iterator[RenderableType]:
+        if self.title:
+            yield text(self.title, "bold")
+        room = width - len(_CARD_INDENT)
+        for record_id, cells in self.rows:
+            yield text(record_id, "bold")
+            facts = [
+                Text(_CARD_LABELS[column] + " ") + part if column in _CARD_LABELS else part
+                for column in columns
+                if column != self.prose
+                for part in cells[column].split("\n")
+                if part.plain
+            ]
+            for line in _packed(facts, room):
+                yield Text(_CARD_INDENT) + line
+            if self.prose in columns and cells[self.prose].plain:
+                yield Padding(cells[self.prose], (0, 0, 0, len(_CARD_INDENT)), expand=False)
+
+
+def delimited(listings: Sequence[RecordList], form: str) -> str:
+    """Lists as TSV or CSV for programs: a header, then one line per record, every column.
+
+    The columns are `id`, then `group` where there are several titled lists (`strategy`),
+    then the list's own columns, empty cells kept. In TSV a tab or line break inside a
+    cell becomes a space, so each line has the same number of fields.
+    """
+    grouped = len(listings) > 1 and all(listing.title for listing in listings)
+    columns = listings[0].columns if listings else []
+    header = ["id", *(["group"] if grouped else []), *(_field_name(c) for c in columns)]
+    rows = [header]
+    for listing in listings:
+        for record_id, cells in listing.rows:
+            group = [listing.title or ""] if grouped else []
+            rows.append([record_id, *group, *(cells[column].plain for column in columns)])
+    if form == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        return buffer.getvalue()
+    return "".join("\t".join(_TSV_SPACE.sub(" ", cell) for cell in row) + "\n" for row in rows)
+
+
+_TSV_SPACE = re.compile(r"[\t\r\n]+")
+
+
+def _field_name(column: str) -> str:
+    return "number" if column == "#" else column.lower().replace(" ", "_")
+
+
+def _share_out(narrowest: list[int], widest: list[int], spare: int, prose: int | None) -> list[int]:
+    """Column widths from their least: the spare width goes, a cell at a time, to the
+    column whose longest line would wrap the most, then what is left to the prose."""
+    widths = list(narrowest)
+    others = [i for i in range(len(widths)) if i != prose]
+    if prose is not None:
+        # Beside prose, a column wider than this takes width the prose reads better in.
+        widest = [
+            w if i == prose else min(w, max(narrowest[i], _BESIDE_PROSE))
+            for i, w in enumerate(widest)
+        ]
+
+    def lines(i: int) -> float:
+        return widest[i] / widths[i] if widths[i] else 0.0
+
+    while spare:
+        wanting = [i for i in others if widths[i] < widest[i]]
+        if not wanting:
+            break
+        tallest = max(wanting, key=lambda i: (lines(i), widest[i] - widths[i]))
+        widths[tallest] += 1
+        spare -= 1
+    if prose is not None:
+        widths[prose] += min(spare, widest[prose] - widths[prose])
+    return widths
+
+
+def _packed(facts: Sequence[Text], room: int) -> Iterator[Text]:
+    """Facts joined by ' · ' into lines of at most `room` cells, no fact split in two."""
+    line = Text()
+    for fact in facts:
+        if line.plain and cell_len(line.plain + _FACT_SEPARATOR + fact.plain) > room:
+            yield line
+            line = Text()
+        if line.plain:
+            line.append(_FACT_SEPARATOR)
+        line.append_text(fact)
+    if line.plain:
+        yield line
+
+
+def _longest_word(cell: Text) -> int:
+    return max((cell_len(word) for word in cell.plain.split()), default=0)
+
+
+def _longest_line(cell: Text) -> int:
+    return max((cell_len(line) for line in cell.plain.split("\n")), default=0)
 
 
 def _with_id(prose: str, record_id: str, style: str = "") -> Text:
@@ -254,7 +431,7 @@ def _with_id(prose: str, record_id: str, style: str = "") -> Text:
 # Records --------------------------------------------------------------------------------
 
 
-def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
+def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> RecordList:
     """Deals: date, kind, target, amount with conversions, vehicle, summary, id."""
     rows = []
     for deal in deals:
@@ -276,7 +453,7 @@ def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> Table:
             "Summary": text(_with_context(deal.summary, deal.context)),
         }
         rows.append((deal.id, cells))
-    return _record_table(rows, prose="Summary", anchor="Target")
+    return _record_list(rows, prose="Summary", anchor="Target")
 
 
 def _with_context(summary: str, context: str | None) -> str:
@@ -284,27 +461,18 @@ def _with_context(summary: str, context: str | None) -> str:
     return f"{summary}\nNote: {context}" if context else summary
 
 
-def _record_table(
-    rows: Sequence[tuple[str, dict[str, Text]]], prose: str, anchor: str, title: str | None = None
-) -> Table:
-    """Records as rows, each id under the prose; a narrow screen drops the prose column.
-
-    A column empty in every row is left out.
-    """
+def _record_list(
+    rows: Sequence[tuple[str, dict[str, Text]]],
+    prose: str,
+    anchor: str,
+    title: str | None = None,
+) -> RecordList:
+    """Records as rows; the prose column is left out on a narrow screen."""
     columns = list(rows[0][1]) if rows else []
-    wide = Console().width >= WIDE_SCREEN
-    keep = [
-        column
-        for column in columns
-        if any(cells[column].plain for _, cells in rows) and (wide or column != prose)
-    ]
-    table = _table(*keep, title=title, prose=prose if wide else anchor)
+    listing = RecordList(columns, anchor, prose, drop_prose=True, title=title)
     for record_id, cells in rows:
-        home = cells[prose] if wide else cells[anchor]
-        home.append("\n")
-        home.append(text(record_id, "dim"))
-        table.add_row(*(cells[column] for column in keep))
-    return table
+        listing.add(record_id, cells)
+    return listing
 
 
 def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
@@ -336,6 +504,23 @@ def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
     return Panel(body, title=title, title_align="left", box=box.ROUNDED, expand=True)
 
 
+def quotes_list(quotes: Sequence[Quote], kb: KnowledgeBase) -> RecordList:
+    """Quotes as a list for programs: when, who, the French and the English."""
+    listing = RecordList(["Date", "Speaker", "Kind", "Text", "English"], anchor="Speaker")
+    for quote in quotes:
+        listing.add(
+            quote.id,
+            {
+                "Date": text(format_date(quote.date)),
+                "Speaker": text(_name(kb, quote.speaker)),
+                "Kind": text(quote.kind.replace("_", " ")),
+                "Text": text(quote.text),
+                "English": text(quote.text_en),
+            },
+        )
+    return listing
+
+
 def _quoted(quote: Quote) -> str:
     return f"« {quote.text} »" if quote.kind == "direct" else quote.text
 
@@ -345,33 +530,41 @@ def _sources(record: AnyRecord, kb: KnowledgeBase) -> str:
     return ", ".join(_name(kb, source_id) for source_id in ids)
 
 
-def people_table(people: Sequence[Person], kb: KnowledgeBase) -> Table:
+def people_table(people: Sequence[Person], kb: KnowledgeBase) -> RecordList:
     """People: name, roles, aliases, id."""
-    table = _table("Name", "Roles", "Aliases")
+    listing = RecordList(["Name", "Roles", "Aliases"], anchor="Name", prose="Roles")
     for person in people:
         roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in person.roles)
-        table.add_row(
-            _with_id(person.name, person.id, "bold"),
-            text(roles),
-            text(", ".join(person.aliases)),
+        listing.add(
+            person.id,
+            {
+                "Name": text(person.name, "bold"),
+                "Roles": text(roles),
+                "Aliases": text(", ".join(person.aliases)),
+            },
         )
-    return table
+    return listing
 
 
-def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase) -> Table:
-    """Organisations: name, kind, country, parent, description, id."""
-    table = _table("Name", "Kind", "Country", "Description")
+def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase) -> RecordList:
+    """Organisations: name, kind, country, description, id."""
+    listing = RecordList(
+        ["Name", "Kind", "Country", "Description"], anchor="Name", prose="Description"
+    )
     for org in organizations:
-        table.add_row(
-            _with_id(org.name, org.id, "bold"),
-            text(org.kind.replace("_", " ")),
-            text(org.country or ""),
-            text(org.description),
+        listing.add(
+            org.id,
+            {
+                "Name": text(org.name, "bold"),
+                "Kind": text(org.kind.replace("_", " ")),
+                "Country": text(org.country or ""),
+                "Description": text(org.description),
+            },
         )
-    return table
+    return listing
 
 
-def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> Table:
+def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> RecordList:
     """Figures: entity, metric, period, value with conversions, status, summary, id."""
     rows = []
     for figure in figures:
@@ -388,7 +581,7 @@ def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> Table:
             "Summary": text(_with_context(figure.summary, figure.context)),
         }
         rows.append((figure.id, cells))
-    return _record_table(rows, prose="Summary", anchor="Metric")
+    return _record_list(rows, prose="Summary", anchor="Metric")
 
 
 def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
@@ -407,16 +600,26 @@ def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
     return Panel(body, title=text(title, "bold"), title_align="left", box=box.ROUNDED, expand=False)
 
 
-def timeline_table(records: Sequence[AnyRecord], kb: KnowledgeBase) -> Table:
+def timeline_table(records: Sequence[AnyRecord], kb: KnowledgeBase) -> RecordList:
     """Dated records in order: date, type, what happened, id."""
-    table = _table("Date", "Type", "What")
+    return _dated_list(records, kb)
+
+
+def _dated_list(
+    records: Sequence[AnyRecord], kb: KnowledgeBase, title: str | None = None
+) -> RecordList:
+    """Records by date, type and what they say: the timeline, a profile's sections."""
+    listing = RecordList(["Date", "Type", "What"], anchor="What", prose="What", title=title)
     for record in records:
-        table.add_row(
-            text(format_date(getattr(record, "date", None))),
-            text(record.type),
-            _with_id(_what(record, kb), record.id),
+        listing.add(
+            record.id,
+            {
+                "Date": text(format_date(getattr(record, "date", None))),
+                "Type": text(record.type),
+                "What": text(_what(record, kb)),
+            },
         )
-    return table
+    return listing
 
 
 def _what(record: AnyRecord, kb: KnowledgeBase) -> str:
@@ -425,21 +628,30 @@ def _what(record: AnyRecord, kb: KnowledgeBase) -> str:
     return record.label
 
 
-def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) -> list[Table]:
-    """One table per strategy group, in the article's order."""
-    tables = []
+def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) -> list[RecordList]:
+    """One list per strategy group, in the article's order."""
+    listings = []
     for group, items in groups.items():
         owners = ", ".join(dict.fromkeys(_name(kb, item.owner) for item in items))
-        table = _table("#", "Item", "French", "Summary", title=f"{group} ({owners})")
+        listing = RecordList(
+            ["#", "Item", "French", "Summary"],
+            anchor="Item",
+            prose="Summary",
+            title=f"{group} ({owners})",
+            drop_prose=True,
+        )
         for item in items:
-            table.add_row(
-                text(item.order or ""),
-                _with_id(item.title, item.id, "bold"),
-                text(item.title_fr or ""),
-                text(item.summary),
+            listing.add(
+                item.id,
+                {
+                    "#": text(item.order or ""),
+                    "Item": text(item.title, "bold"),
+                    "French": text(item.title_fr or ""),
+                    "Summary": text(item.summary),
+                },
             )
-        tables.append(table)
-    return tables
+        listings.append(listing)
+    return listings
 
 
 def stats_tables(counts: Stats) -> list[Table]:
@@ -525,14 +737,7 @@ def profile_view(found: Profile, kb: KnowledgeBase) -> list[RenderableType]:
     for title, records in sections:
         if not records:
             continue
-        table = _table("Date", "Type", "What", title=f"{title} ({len(records)})")
-        for record in records:
-            table.add_row(
-                text(format_date(getattr(record, "date", None))),
-                text(record.type),
-                _with_id(_what(record, kb), record.id),
-            )
-        shown.append(table)
+        shown.append(_dated_list(records, kb, title=f"{title} ({len(records)})"))
     return shown
 
 
@@ -560,17 +765,20 @@ def group(renderables: Sequence[RenderableType]) -> Group:
     return Group(*renderables)
 
 
-def hits_table(hits: Sequence[Hit]) -> Table:
+def hits_table(hits: Sequence[Hit]) -> RecordList:
     """Search hits: score, type, the record's title and id, the matched field highlighted."""
-    table = _table("Score", "Type", "Record", "Matched")
+    listing = RecordList(["Score", "Type", "Record", "Matched"], anchor="Record", prose="Matched")
     for hit in hits:
-        table.add_row(
-            text(f"{hit.score:.0f}"),
-            text(hit.record.type),
-            _with_id(hit.record.label, hit.record.id, "bold"),
-            _highlighted(hit),
+        listing.add(
+            hit.record.id,
+            {
+                "Score": text(f"{hit.score:.0f}"),
+                "Type": text(hit.record.type),
+                "Record": text(hit.record.label, "bold"),
+                "Matched": _highlighted(hit),
+            },
         )
-    return table
+    return listing
 
 
 def _highlighted(hit: Hit) -> Text:

@@ -16,6 +16,18 @@ HOSTILE = TESTS / "hostile"
 
 RunCli = Callable[..., Result]
 
+# Every command that answers with a list of records, with arguments that list many.
+LIST_COMMANDS = [
+    ["invest"],
+    ["quote"],
+    ["people"],
+    ["company"],
+    ["financials"],
+    ["timeline"],
+    ["strategy"],
+    ["search", "softbank", "--limit", "40"],
+]
+
 
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> RunCli:
@@ -26,6 +38,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("SBKB_NO_CACHE", raising=False)
     monkeypatch.delenv("SBKB_DATA", raising=False)
+    monkeypatch.delenv("SBKB_FORMAT", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")

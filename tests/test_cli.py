@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from click.testing import Result
 
 from softbank_kb.cli import cli
 
-from .conftest import RunCli
+from .conftest import LIST_COMMANDS, RunCli
 
 QUERY_COMMANDS = [
     pytest.param(["invest"], list, id="invest"),
@@ -54,6 +55,48 @@ def test_json_output_is_one_document(run_cli: RunCli, args: list[str], shape: ty
     if shape is list:
         assert document, args
         assert all({"id", "type"} <= set(item) for item in document)
+
+
+# Each command that takes --json, asked for what no record holds: the empty document.
+NOTHING_MATCHED = [
+    pytest.param(["invest", "--year", "1999"], [], id="invest-year"),
+    pytest.param(["invest", "--company", "Zorglub Industries"], [], id="invest-company"),
+    pytest.param(["quote", "Zorglub Industries"], [], id="quote-speaker"),
+    pytest.param(["quote", "--year", "1999"], [], id="quote-year"),
+    pytest.param(["people", "Zorglub"], None, id="people-profile"),
+    pytest.param(["company", "Zorglub Industries"], None, id="company-profile"),
+    pytest.param(["financials", "--year", "1999"], [], id="financials"),
+    pytest.param(["timeline", "--from", "1990", "--to", "1991"], [], id="timeline"),
+    pytest.param(["search", "zorglubium"], [], id="search"),
+    pytest.param(["show", "no-such-record"], None, id="show"),
+]
+
+
+@pytest.mark.parametrize(("args", "empty"), NOTHING_MATCHED)
+def test_json_that_matches_nothing_is_still_one_document(
+    run_cli: RunCli, args: list[str], empty: list | None
+) -> None:
+    result = run_cli(*args, "--json")
+    assert result.exit_code == 1, result.stderr
+    assert json.loads(result.stdout) == empty
+    assert result.stderr.startswith("Error: no "), result.stderr
+
+
+def test_search_and_stats_json_have_the_shapes_the_readme_gives(run_cli: RunCli) -> None:
+    hits = json.loads(run_cli("search", "grafcore", "--json").stdout)
+    assert hits
+    assert all(
+        list(hit) == ["score", "tier", "field", "matched", "spans", "record"] for hit in hits
+    )
+    assert all({"id", "type"} <= set(hit["record"]) for hit in hits)
+    stats = json.loads(run_cli("stats", "--json").stdout)
+    assert list(stats) == ["by_type", "by_year", "by_source", "total"]
+
+
+def test_a_usage_error_under_json_prints_no_document(run_cli: RunCli) -> None:
+    result = run_cli("invest", "--json", "--year", "20x")
+    assert result.exit_code == 2
+    assert result.stdout == ""
 
 
 def test_invest_year_lists_exactly_the_deals_of_that_year(run_cli: RunCli) -> None:
@@ -208,8 +251,8 @@ def test_unknown_speaker_exits_1_with_a_hint(run_cli: RunCli) -> None:
 
 def test_no_color_flag_wins_over_force_color(run_cli: RunCli) -> None:
     colour = {"FORCE_COLOR": "1", "NO_COLOR": ""}
-    coloured = run_cli("people", "--no-pager", env=colour)
-    plain = run_cli("people", "--no-pager", "--no-color", env=colour)
+    coloured = run_cli("people", "--table", "--no-pager", env=colour)
+    plain = run_cli("people", "--table", "--no-pager", "--no-color", env=colour)
     assert "\x1b[" in coloured.stdout
     assert "\x1b[" not in plain.stdout
 
@@ -274,7 +317,7 @@ def test_a_cumulative_deal_counts_for_every_year_it_spans(run_cli: RunCli) -> No
 
 
 def test_the_largest_2025_commitment_is_a_2025_deal(run_cli: RunCli) -> None:
-    result = run_cli("invest", "--year", "2025", "--min-amount", "1e10", "--json")
+    result = run_cli("invest", "--year", "2025", "--min-amount", "10bn USD", "--json")
     assert _ids(result) == ["stargate-investment"]
     (deal,) = json.loads(result.stdout)
     assert deal["partners"] == ["openai"]
@@ -285,7 +328,7 @@ def test_the_largest_2025_commitment_is_a_2025_deal(run_cli: RunCli) -> None:
 def test_min_amount_does_not_compare_across_currencies(run_cli: RunCli) -> None:
     # 150 bn JPY is 878 M EUR by the article's own conversion: not a deal over 10 bn USD.
     assert "softbank-japanese-llm-compute-investment" not in _ids(
-        run_cli("invest", "--min-amount", "1e10", "--json")
+        run_cli("invest", "--min-amount", "1e10USD", "--json")
     )
     assert _ids(run_cli("invest", "--min-amount", "1e11", "--currency", "jpy", "--json")) == [
         "softbank-japanese-llm-compute-investment"
@@ -294,6 +337,33 @@ def test_min_amount_does_not_compare_across_currencies(run_cli: RunCli) -> None:
         run_cli("invest", "--min-amount", "8e8", "--currency", "EUR", "--json")
     )
     assert run_cli("invest", "--min-amount", "1", "--currency", "euro").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--min-amount", "1e10"], "--min-amount needs a currency", id="no-currency"),
+        pytest.param(["--min-amount", "1e9 XYZ"], "'XYZ' is not an ISO 4217", id="unknown"),
+        pytest.param(["--min-amount", "1e9USD", "--currency", "EUR"], "in USD but", id="two"),
+        pytest.param(["--currency", "EUR"], "--currency goes with --min-amount", id="alone"),
+        pytest.param(["--min-amount", "lots"], "is not an amount", id="not-an-amount"),
+    ],
+)
+def test_a_minimum_without_one_currency_is_a_usage_error(run_cli: RunCli, args, message) -> None:
+    result = run_cli("invest", *args, "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("spelled", ["8e8EUR", "8e8 eur", "800m EUR", "0.8 billion EUR"])
+def test_a_minimum_reached_by_a_stated_conversion_says_so(run_cli: RunCli, spelled) -> None:
+    result = run_cli("invest", "--min-amount", spelled, "--json")
+    assert "softbank-japanese-llm-compute-investment" in _ids(result)
+    assert (
+        "softbank-japanese-llm-compute-investment: counted in EUR by the article's own "
+        "conversion, 878 million EUR." in result.stderr
+    )
 
 
 def test_company_takes_in_the_companies_of_its_group(run_cli: RunCli) -> None:
@@ -355,3 +425,129 @@ def test_a_metric_not_found_suggests_the_ones_sharing_a_word(run_cli: RunCli) ->
     result = run_cli("financials", "--metric", "operating income")
     assert result.exit_code == 1
     assert "operating revenue (revenu d'exploitation)" in result.stderr
+
+
+# Piped output: one line per record, for grep, cut and csv readers -------------------------
+
+
+@pytest.mark.parametrize("args", LIST_COMMANDS, ids=" ".join)
+def test_a_piped_list_is_tab_separated_one_line_per_record(run_cli: RunCli, args) -> None:
+    document = json.loads(run_cli(*args, "--json").stdout)
+    ids = [item.get("record", item)["id"] for item in document]
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split("\t")[0] == "id"
+    assert [line.split("\t")[0] for line in lines] == ids
+    assert {len(line.split("\t")) for line in [header, *lines]} == {len(header.split("\t"))}
+    assert "\x1b" not in result.stdout
+
+
+@pytest.mark.parametrize("args", LIST_COMMANDS, ids=" ".join)
+def test_csv_has_a_header_and_a_row_per_record(run_cli: RunCli, args) -> None:
+    import csv
+    import io
+
+    document = json.loads(run_cli(*args, "--json").stdout)
+    rows = list(csv.reader(io.StringIO(run_cli(*args, "--csv").stdout)))
+    assert rows[0][0] == "id"
+    assert [row[0] for row in rows[1:]] == [item.get("record", item)["id"] for item in document]
+    assert {len(row) for row in rows} == {len(rows[0])}
+
+
+def test_grep_finds_every_id_of_a_piped_list(run_cli: RunCli) -> None:
+    out = run_cli("invest").stdout
+    for deal in json.loads(run_cli("invest", "--json").stdout):
+        assert sum(line.split("\t")[0] == deal["id"] for line in out.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "starts"),
+    [
+        pytest.param(["invest", "--table"], {}, "Date", id="table-flag"),
+        pytest.param(["invest"], {"SBKB_FORMAT": "table"}, "Date", id="env-table"),
+        pytest.param(["invest"], {"SBKB_FORMAT": "json"}, "[", id="env-json"),
+        pytest.param(["invest", "--tsv"], {"SBKB_FORMAT": "table"}, "id\t", id="flag-wins"),
+        pytest.param(["show", "ampere"], {}, "organization ampere", id="one-record-drawn"),
+    ],
+)
+def test_the_output_form_is_chosen_by_flag_then_environment(run_cli, args, env, starts) -> None:
+    result = run_cli(*args, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.lstrip().startswith(starts), result.stdout[:200]
+
+
+# The same list options everywhere ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["invest"], ["quote"], ["people"], ["company"], ["financials"], ["timeline"]],
+    ids=" ".join,
+)
+def test_limit_cuts_a_list_and_says_how_long_it_was(run_cli: RunCli, args) -> None:
+    everything = json.loads(run_cli(*args, "--json").stdout)
+    result = run_cli(*args, "--limit", "2", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == everything[:2]
+    assert f"2 of {len(everything)} " in result.stderr
+
+
+def test_sort_by_amount_is_largest_first_within_each_currency(run_cli: RunCli) -> None:
+    deals = json.loads(run_cli("invest", "--sort", "amount", "--json").stdout)
+    amounts = [(d["amount"]["currency"], d["amount"]["amount"]) for d in deals if d["amount"]]
+    assert amounts == sorted(amounts, key=lambda pair: (pair[0], -pair[1]))
+    assert all(d["amount"] is None for d in deals[len(amounts) :])
+
+
+def test_sort_by_name_and_by_date(run_cli: RunCli) -> None:
+    people = json.loads(run_cli("people", "--sort", "name", "--json").stdout)
+    names = [p["name"] for p in people]
+    assert names == sorted(names, key=str.casefold)
+    events = json.loads(run_cli("timeline", "--sort", "date", "--json").stdout)
+    keys = [tuple(int(part) for part in e["date"]["value"].split("-")) for e in events]
+    assert keys == sorted(keys, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "spelled", ["funding_round", "funding-round", "funding round", "Funding Round"]
+)
+def test_a_kind_is_taken_however_it_is_spelled(run_cli: RunCli, spelled: str) -> None:
+    deals = json.loads(run_cli("invest", "--kind", spelled, "--json").stdout)
+    assert deals
+    assert {deal["kind"] for deal in deals} == {"funding_round"}
+
+
+def test_timeline_takes_year_as_the_other_lists_do(run_cli: RunCli) -> None:
+    records = json.loads(run_cli("timeline", "--year", "2019", "--json").stdout)
+    assert records
+    assert {r["date"]["value"][:4] for r in records} == {"2019"}
+    assert run_cli("timeline", "--year", "1999").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        pytest.param(["quote", "Arm"], "try without SPEAKER.", id="speaker-only"),
+        pytest.param(["quote", "--year", "1999"], "try without --year.", id="year-only"),
+        pytest.param(
+            ["invest", "--year", "1999", "--kind", "budget"], "--year or --kind", id="two"
+        ),
+    ],
+)
+def test_a_hint_names_only_the_filters_given(run_cli: RunCli, args, hint) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 1
+    assert hint in result.stderr
+    assert "--about" not in result.stderr
+
+
+def test_the_group_help_gives_every_exit_code_the_readme_does(run_cli: RunCli) -> None:
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    codes = re.findall(r"^\| (\d+) \| ", readme, re.M)
+    assert codes == ["0", "1", "2", "3", "4", "130"]
+    shown = " ".join(run_cli("--help").stdout.split())
+    for code in codes:
+        assert f" {code} " in shown.split("Exit codes:")[1], code

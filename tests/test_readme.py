@@ -14,6 +14,15 @@ README = REPO / "README.md"
 EXAMPLE = re.compile(r"```\n\$ sbkb (?P<command>[^\n|]*)\n(?P<output>.*?)```", re.DOTALL)
 
 
+@pytest.fixture(autouse=True)
+def _drawn_as_for_a_terminal(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read what a person sees: lists drawn as tables though stdout is a pipe.
+
+    After run_cli, which clears SBKB_FORMAT for every other test.
+    """
+    monkeypatch.setenv("SBKB_FORMAT", "table")
+
+
 def _shown(stdout: str, stderr: str, exit_code: int) -> str:
     """Output as the README shows it: trailing spaces and leading blank lines dropped."""
     lines = [line.rstrip() for line in (stdout + stderr).rstrip("\n").split("\n")]
@@ -38,7 +47,7 @@ def test_readme_has_examples() -> None:
 @pytest.mark.parametrize("match", _examples(), ids=lambda m: m["command"])
 def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> None:
     monkeypatch.chdir(REPO)
-    result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "100"})
+    result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "80"})
     shown = _shown(result.stdout, result.stderr, result.exit_code)
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
         text = README.read_text(encoding="utf-8")
@@ -55,3 +64,13 @@ def test_the_limits_the_readme_states_are_the_loader_s() -> None:
     text = " ".join(README.read_text(encoding="utf-8").split())
     assert f"a data file is at most {MAX_FILE_BYTES // 2**20} MiB" in text
     assert f"a record nests at most {MAX_DEPTH} levels" in text
+
+
+def test_the_columns_the_readme_gives_are_the_piped_header(run_cli: RunCli, monkeypatch) -> None:
+    monkeypatch.delenv("SBKB_FORMAT")
+    rows = re.findall(r"^\| `(\w+)` \| (id, [a-z_, ]+) \|$", README.read_text("utf-8"), re.M)
+    assert len(rows) == 8
+    for command, columns in rows:
+        args = [command, "arm"] if command == "search" else [command]
+        header = run_cli(*args, "--tsv").stdout.splitlines()[0]
+        assert header.split("\t") == columns.split(", "), command

@@ -11,32 +11,49 @@ import pytest
 from softbank_kb.models import Money, Quantity
 from softbank_kb.render import format_number, format_value, safe
 
-from .conftest import TESTS, RunCli
+from .conftest import LIST_COMMANDS, TESTS, RunCli
 
 GOLDEN = TESTS / "golden"
 DISPLAY = TESTS / "display"
 
+
+@pytest.fixture(autouse=True)
+def _drawn_as_for_a_terminal(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read what a person sees: lists drawn as tables though stdout is a pipe.
+
+    After run_cli, which clears SBKB_FORMAT for every other test.
+    """
+    monkeypatch.setenv("SBKB_FORMAT", "table")
+
+
 GOLDEN_CASES = [
-    pytest.param(["invest", "--year", "2024"], "invest-2024", id="invest-2024"),
-    pytest.param(["invest"], "invest", id="invest"),
-    pytest.param(["quote", "Jensen Huang"], "quote-jensen-huang", id="quote-jensen-huang"),
-    pytest.param(["quote", "Goto", "--lang", "en"], "quote-goto-en", id="quote-goto-en"),
-    pytest.param(["people"], "people", id="people"),
-    pytest.param(["people", "Masa"], "people-masa", id="people-masa"),
-    pytest.param(["company"], "company", id="company"),
-    pytest.param(["company", "ampere"], "company-ampere", id="company-ampere"),
-    pytest.param(["financials", "--company", "ampere"], "financials-ampere", id="financials"),
-    pytest.param(["timeline", "--from", "2024-11"], "timeline-from-2024-11", id="timeline"),
-    pytest.param(["strategy"], "strategy", id="strategy"),
-    pytest.param(["show", "ampere-acquisition"], "show-ampere-acquisition", id="show"),
-    pytest.param(["stats"], "stats", id="stats"),
-    pytest.param(["search", "grafcore"], "search-grafcore", id="search"),
+    pytest.param(["invest", "--year", "2024"], "invest-2024", 120, id="invest-2024"),
+    pytest.param(["invest"], "invest", 120, id="invest"),
+    pytest.param(["quote", "Jensen Huang"], "quote-jensen-huang", 120, id="quote-jensen-huang"),
+    pytest.param(["quote", "Goto", "--lang", "en"], "quote-goto-en", 120, id="quote-goto-en"),
+    pytest.param(["people"], "people", 120, id="people"),
+    pytest.param(["people", "Masa"], "people-masa", 120, id="people-masa"),
+    pytest.param(["company"], "company", 120, id="company"),
+    pytest.param(["company", "ampere"], "company-ampere", 120, id="company-ampere"),
+    pytest.param(["financials", "--company", "ampere"], "financials-ampere", 120, id="financials"),
+    pytest.param(["timeline", "--from", "2024-11"], "timeline-from-2024-11", 120, id="timeline"),
+    pytest.param(["strategy"], "strategy", 120, id="strategy"),
+    pytest.param(["show", "ampere-acquisition"], "show-ampere-acquisition", 120, id="show"),
+    pytest.param(["stats"], "stats", 120, id="stats"),
+    pytest.param(["search", "grafcore"], "search-grafcore", 120, id="search"),
+]
+# One list at every width a layout is chosen for: cards at 60 and 80, a table from 100.
+GOLDEN_CASES += [
+    pytest.param(["invest", "--year", "2024"], f"invest-2024-{width}", width, id=f"invest-{width}")
+    for width in (60, 80, 200)
 ]
 
 
-@pytest.mark.parametrize(("args", "name"), GOLDEN_CASES)
-def test_human_output_matches_golden_file(run_cli: RunCli, args: list[str], name: str) -> None:
-    result = run_cli(*args)
+@pytest.mark.parametrize(("args", "name", "width"), GOLDEN_CASES)
+def test_human_output_matches_golden_file(
+    run_cli: RunCli, args: list[str], name: str, width: int
+) -> None:
+    result = run_cli(*args, env={"COLUMNS": str(width)})
     assert result.exit_code == 0, result.stderr
     golden = GOLDEN / f"{name}.txt"
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
@@ -254,3 +271,31 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
     return []
+
+
+# Every list command, at every width a reader's terminal may have --------------------------
+
+
+def _listed(document: object) -> list[dict]:
+    """The records a --json document lists: the array's, a hit's, a profile's linked ones."""
+    if isinstance(document, dict):
+        linked = document.get("linked", {})
+        return [document, *(record for group in linked.values() for record in group)]
+    assert isinstance(document, list)
+    return [item.get("record", item) for item in document]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+@pytest.mark.parametrize("args", [*LIST_COMMANDS, ["company", "softbank-group"]], ids=" ".join)
+def test_no_id_or_name_is_broken_at_any_width(run_cli: RunCli, args: list[str], width: int):
+    document = json.loads(run_cli(*args, "--json").stdout)
+    result = run_cli(*args, "--no-pager", env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines), width
+    words = set(result.stdout.split())
+    for record in _listed(document):
+        assert record["id"] in words, (record["id"], width)
+        # A name may wrap between its words, never inside one.
+        for word in record.get("name", "").split():
+            assert word in result.stdout, (record["name"], word, width)

@@ -980,7 +980,7 @@ GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
 @click.option(
     "--kind",
     "kinds",
-    type=click.Choice(GRAPH_KINDS),
+    type=KindChoice(GRAPH_KINDS),
     multiple=True,
     help="A deal kind, owns or works_for; repeatable.",
 )

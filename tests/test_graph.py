@@ -178,6 +178,12 @@ def test_an_unknown_kind_is_a_usage_error(run_cli: RunCli) -> None:
     assert result.exit_code == 2
 
 
+def test_a_kind_however_it_is_spelled(run_cli: RunCli) -> None:
+    spelled = _graph_json(run_cli, "--kind", "works-for")
+    assert spelled == _graph_json(run_cli, "--kind", "works_for")
+    assert {e["kind"] for e in spelled["edges"]} == {"works_for"}
+
+
 HOSTILE = 'Evil "Co" [x] {y} |z| <b>&amp; %% `tick` #1; back\\slash\x1b[31m\u202eend\nnext'
 
 

@@ -1022,9 +1022,12 @@ def graph(
     result = relations_graph(
         kb, company=found.id if found else None, kinds=kinds, years=_years(years)
     )
-    if not result.edges:
-        _nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
     from softbank_kb import render
+
+    if not result.edges:
+        if fmt == "json":  # one document always, as --json promises: an empty graph
+            click.echo(render.graph_json(result))
+        _nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
 
     writers = {"mermaid": render.graph_mermaid, "dot": render.graph_dot, "json": render.graph_json}
     click.echo(writers[fmt](result), nl=False)

@@ -169,8 +169,14 @@ def test_nothing_to_draw_exits_1_with_a_message(run_cli: RunCli, args, message) 
     result = run_cli("graph", *args)
     assert result.exit_code == 1
     assert message in result.stderr
-    assert result.stdout == ""
+    assert result.stdout == ""  # mermaid, the default: nothing to draw
     assert "Traceback" not in result.stderr
+
+
+def test_an_empty_graph_is_still_one_json_document(run_cli: RunCli) -> None:
+    result = run_cli("graph", "--kind", "divestment", "--year", "2024", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"nodes": [], "edges": []}
 
 
 def test_an_unknown_kind_is_a_usage_error(run_cli: RunCli) -> None:

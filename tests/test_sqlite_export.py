@@ -267,3 +267,17 @@ def test_progress_shows_on_a_terminal_after_a_second(terminal, elapsed, shown) -
     assert ("Writing the database" in out.getvalue()) is shown
     if not terminal:
         assert out.getvalue() == ""
+
+
+def test_hostile_text_is_stored_exactly(run_cli: RunCli, tmp_path: Path) -> None:
+    display = REPO / "tests" / "display"
+    database = tmp_path / "display.db"
+    result = run_cli("--data", str(display), "export", "--format", "sqlite", "-o", str(database))
+    assert result.exit_code == 0, result.stderr
+    kb = load_knowledge_base(display)
+    # A database holds the data as it is; Datasette escapes it for the page.
+    assert _query(database, "SELECT id, label FROM records ORDER BY id") == sorted(
+        (record.id, record.label) for record in kb.records()
+    )
+    (quote,) = kb.quotes
+    assert _query(database, "SELECT text, venue FROM quotes") == [(quote.text, quote.venue)]

@@ -1081,6 +1081,72 @@ def stats(ctx: click.Context, **output: Any) -> None:
     )
 
 
+# Spelled out, as DEAL_KINDS is; tests/test_graph.py checks them against graph.EDGE_KINDS.
+GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
+
+
+@cli.command()
+@click.option(
+    "--company",
+    help="Relations of this organisation or person, and of its subsidiaries.",
+    shell_complete=_complete_names(("organization", "person")),
+)
+@click.option(
+    "--kind",
+    "kinds",
+    type=KindChoice(GRAPH_KINDS),
+    multiple=True,
+    help="A deal kind, owns or works_for; repeatable.",
+)
+@click.option(
+    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "json"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid: renders on GitHub; dot: for Graphviz; json: nodes and edges.",
+)
+@click.pass_context
+def graph(
+    ctx: click.Context,
+    company: str | None,
+    kinds: tuple[str, ...],
+    years: tuple[range, ...],
+    fmt: str,
+) -> None:
+    """Who invested in, bought, partnered with, sold, owns or works for whom.
+
+    \b
+    Examples:
+      sbkb graph --company softbank-group
+      sbkb graph --company softbank-group --format dot | dot -Tsvg -o graph.svg
+      sbkb graph --kind acquisition --year 2024..2025 --format json
+
+    Every edge is labelled with its relation, date and amount and carries the id of
+    the record that states it (a deal, or the organisation or person for owns and
+    works for). --year keeps dated deals only.
+    """
+    from softbank_kb.graph import relations_graph
+
+    kb = load_kb(ctx)
+    found = _resolve(kb, company, ("organization", "person"), "organisation") if company else None
+    result = relations_graph(
+        kb, company=found.id if found else None, kinds=kinds, years=_years(years)
+    )
+    from softbank_kb import render
+
+    if not result.edges:
+        if fmt == "json":  # one document always, as --json promises: an empty graph
+            click.echo(render.graph_json(result))
+        _nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
+
+    writers = {"mermaid": render.graph_mermaid, "dot": render.graph_dot, "json": render.graph_json}
+    click.echo(writers[fmt](result), nl=False)
+
+
 @cli.command()
 @click.option(
     "--format",
@@ -1100,19 +1166,28 @@ def stats(ctx: click.Context, **output: Any) -> None:
     is_flag=True,
     help="CSV and Markdown cells exactly as stored: no formula guard, no escaping.",
 )
+@click.option(
+    "--metadata",
+    "metadata_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="sqlite: write Datasette's metadata here (default: metadata.json beside the database).",
+)
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: str | None, raw: bool) -> None:
+def export(
+    ctx: click.Context, fmt: str, output: str | None, raw: bool, metadata_path: Path | None
+) -> None:
     """The whole knowledge base for other tools.
 
     \b
     Examples:
       sbkb export --format json > sbkb.json
-      sbkb export --format sqlite -o sbkb.db && datasette sbkb.db
+      sbkb export --format sqlite -o sbkb.db && datasette sbkb.db -m metadata.json
       sbkb export --format csv -o sbkb.csv
 
     JSON is one array of every record with its id and type. CSV is one table: id,
-    type, label, date, then every field, nested values as JSON. SQLite has one table
-    per record type, nested values as JSON columns. Markdown is a table per type.
+    type, label, date, then every field, nested values as JSON. SQLite is a table per
+    record type with typed columns, foreign keys, link tables, citations, equivalents
+    and full-text search, plus Datasette's metadata.json. Markdown is a table per type.
     A CSV cell that starts with = + - @, a tab or a carriage return gets a leading `'`,
     so that a spreadsheet does not run it; Markdown escapes HTML and Markdown syntax;
     control characters are shown escaped. --raw turns all three off. An existing -o
@@ -1126,27 +1201,53 @@ def export(ctx: click.Context, fmt: str, output: str | None, raw: bool) -> None:
     target = None if output in (None, "-") else Path(output)
     if fmt == "sqlite" and target is None:
         raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
+    if metadata_path is not None and fmt != "sqlite":
+        raise click.UsageError("--metadata goes with --format sqlite only.")
     if target is not None:
         target = _export_target(ctx, target)
     if fmt == "sqlite":
         assert target is not None
-        _write_export(target, lambda path: exporting.export_sqlite(kb, path))
+        metadata = metadata_path or target.with_name("metadata.json")
+        _export_sqlite(ctx, kb, target, metadata)
+        return
+    if fmt == "json":
+        document = exporting.export_json(kb)
+    elif fmt == "csv":
+        document = exporting.export_csv(kb, raw=raw)
     else:
-        if fmt == "json":
-            document = exporting.export_json(kb)
-        elif fmt == "csv":
-            document = exporting.export_csv(kb, raw=raw)
-        else:
-            document = exporting.export_markdown(kb, raw=raw)
-        if not document.endswith("\n"):
-            document += "\n"
-        if target is None:
-            # Not click.echo: it strips ANSI sequences when stdout is not a terminal, and
-            # `export > f` must write what `export -o f` writes.
-            sys.stdout.write(document)
-            return
-        _write_export(target, lambda path: path.write_text(document, encoding="utf-8", newline=""))
+        document = exporting.export_markdown(kb, raw=raw)
+    if not document.endswith("\n"):
+        document += "\n"
+    if target is None:
+        # Not click.echo: it strips ANSI sequences when stdout is not a terminal, and
+        # `export > f` must write what `export -o f` writes.
+        sys.stdout.write(document)
+        return
+    _write_export(target, lambda path: path.write_text(document, encoding="utf-8", newline=""))
     click.echo(_printable(f"Wrote {len(kb)} records to {output}"), err=True)
+
+
+def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, target: Path, metadata: Path) -> None:
+    """The database and its Datasette metadata, with a progress bar when it takes a while."""
+    from softbank_kb import export as exporting
+    from softbank_kb import render
+    from softbank_kb.sqlite_export import write_metadata
+
+    metadata = _export_target(ctx, metadata, param_hint="--metadata")
+    if metadata.resolve() == target.resolve():
+        raise click.BadParameter(
+            "the metadata would overwrite the database", param_hint="--metadata"
+        )
+    console = render.make_console(stderr=True)
+    with render.DelayedProgress(console, "Writing the database") as progress:
+        # Counting the work for the bar costs a pass over the rows: only on a terminal.
+        counted = progress if console.is_terminal else None
+        _write_export(target, lambda path: exporting.export_sqlite(kb, path, counted))
+    _write_export(metadata, lambda path: write_metadata(kb, target, path))
+    click.echo(
+        _printable(f"Wrote {len(kb)} records to {target}, Datasette metadata to {metadata}"),
+        err=True,
+    )
 
 
 class OutputUnwritable(click.ClickException):
@@ -1155,7 +1256,7 @@ class OutputUnwritable(click.ClickException):
     exit_code = EXIT_UNWRITABLE
 
 
-def _export_target(ctx: click.Context, target: Path) -> Path:
+def _export_target(ctx: click.Context, target: Path, param_hint: str = "--output") -> Path:
     """The file an export may replace or create, or a usage error saying why not."""
     from softbank_kb.export import OutputRefused, check_target
     from softbank_kb.paths import data_files, maybe_inside
@@ -1164,7 +1265,7 @@ def _export_target(ctx: click.Context, target: Path) -> Path:
     try:
         checked = check_target(target, data_files(data_dir))
     except OutputRefused as error:
-        raise click.BadParameter(str(error), param_hint="--output") from None
+        raise click.BadParameter(str(error), param_hint=param_hint) from None
     except OSError as error:
         raise OutputUnwritable(f"cannot write {str(target)!r}: {error.strerror}") from None
     # After the checks that say what is wrong with the path itself: this one, when the
@@ -1172,7 +1273,7 @@ def _export_target(ctx: click.Context, target: Path) -> Path:
     if maybe_inside(target, data_dir):
         raise click.BadParameter(
             "sbkb never writes into a data directory (nor where it cannot tell it is outside)",
-            param_hint="--output",
+            param_hint=param_hint,
         )
     return checked
 

@@ -7,15 +7,17 @@ import errno
 import io
 import json
 import os
-import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase, field_names
+from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase
 from softbank_kb.printable import safe
 from softbank_kb.render import record_dict, to_json
+
+if TYPE_CHECKING:
+    from softbank_kb.sqlite_export import Progress
 
 FORMATS = ("json", "csv", "sqlite", "markdown")
 # Columns every CSV row starts with; the other fields follow in a stable order.
@@ -71,38 +73,11 @@ def _flat(record: AnyRecord) -> dict[str, Any]:
     return row
 
 
-def export_sqlite(kb: KnowledgeBase, path: Path) -> None:
-    """One table per record type, a column per field, nested values as JSON columns."""
-    # `path` is a new, empty file (see write_file): a fresh database, nothing appended.
-    connection = sqlite3.connect(path)
-    try:
-        with connection:
-            for collection, model in COLLECTIONS.items():
-                _write_table(
-                    connection, collection, list(field_names(model)), getattr(kb, collection)
-                )
-    finally:
-        connection.close()
+def export_sqlite(kb: KnowledgeBase, path: Path, progress: Progress | None = None) -> None:
+    """A Datasette-grade database: typed columns, foreign keys, link tables, full-text search."""
+    from softbank_kb.sqlite_export import export_sqlite as write_database
 
-
-def _write_table(
-    connection: sqlite3.Connection, table: str, fields: list[str], records: tuple[AnyRecord, ...]
-) -> None:
-    columns = ["id", "type", *[f for f in fields if f not in ("id", "type")]]
-    definition = ", ".join(f'"{c}" TEXT PRIMARY KEY' if c == "id" else f'"{c}"' for c in columns)
-    connection.execute(f'CREATE TABLE "{table}" ({definition})')
-    rows = []
-    for record in records:
-        data = record_dict(record)
-        rows.append([_sql_value(data.get(column)) for column in columns])
-    placeholders = ", ".join("?" for _ in columns)
-    connection.executemany(f'INSERT INTO "{table}" VALUES ({placeholders})', rows)
-
-
-def _sql_value(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    write_database(kb, path, progress)
 
 
 def export_markdown(kb: KnowledgeBase, raw: bool = False) -> str:

@@ -159,6 +159,11 @@ def find_deals(
     return _newest_first(found)  # type: ignore[return-value]
 
 
+def company_group(kb: KnowledgeBase, company: str) -> set[str]:
+    """`company` and every organisation of its group, as `--company` counts them."""
+    return _with_subsidiaries(kb, company)
+
+
 def _with_subsidiaries(kb: KnowledgeBase, company: str) -> set[str]:
     """`company` and every organisation whose parent chain leads to it."""
     found = {company}

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -37,6 +37,7 @@ from softbank_kb.printable import UNSAFE_IN_JSON, safe
 
 if TYPE_CHECKING:
     from softbank_kb.ask import Answer, Reply
+    from softbank_kb.graph import Edge, Graph
     from softbank_kb.query import Profile, Series, Stats
     from softbank_kb.search import Hit
     from softbank_kb.verify import VerifyReport
@@ -102,6 +103,50 @@ def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -
         return
     for renderable in renderables:
         console.print(renderable)
+
+
+class DelayedProgress:
+    """A progress bar that shows only on a terminal, once the work has taken `delay` seconds.
+
+    Called as (done, total) after each step; a short or piped run prints nothing at all.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        description: str,
+        delay: float = 1.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        import time
+
+        self._console = console
+        self._description = description
+        self._delay = delay
+        self._clock = clock or time.monotonic
+        self._started = self._clock()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._console.is_terminal:
+            return
+        if self._bar is None:
+            if self._clock() - self._started < self._delay:
+                return
+            from rich.progress import Progress
+
+            self._bar = Progress(console=self._console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self._description, total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __enter__(self) -> DelayedProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def to_json(value: Any) -> str:
@@ -899,3 +944,93 @@ def verify_report_lines(report: VerifyReport, uncited: bool = False) -> list[str
         f"checked against {len(report.articles)} articles ({articles})"
     )
     return [safe(line) for line in lines]
+
+
+# Graphs ---------------------------------------------------------------------------------
+
+
+def edge_label_parts(edge: Edge) -> list[str]:
+    """What an edge says, in words: the relation, then its date and amount where stated."""
+    parts = [f"{edge.relation}: {edge.title}" if edge.title else edge.relation]
+    if edge.date is not None:
+        parts.append(str(edge.date))
+    if edge.amount is not None:
+        parts.append(format_value(edge.amount))
+    return parts
+
+
+# Characters a Mermaid label keeps as they are; any other is written as Mermaid's `#N;`
+# entity, so that no quote, bracket, pipe, `%%`, backtick or markup from the data can
+# end the label or be read as syntax.
+_MERMAID_PLAIN = re.compile(r"[^\W_]|[ .,:'/()+·-]")
+
+
+def _mermaid_text(value: str) -> str:
+    return "".join(
+        char if _MERMAID_PLAIN.fullmatch(char) else f"#{ord(char)};"
+        for char in " ".join(value.split())
+    )
+
+
+def graph_mermaid(graph: Graph) -> str:
+    """A Mermaid flowchart: a node per organisation or person, an edge per relation."""
+    names = {node.id: f"n{index}" for index, node in enumerate(graph.nodes, 1)}
+    lines = ["flowchart LR"]
+    for node in graph.nodes:
+        opening, closing = ("([", "])") if node.type == "person" else ("[", "]")
+        lines.append(f'  {names[node.id]}{opening}"{_mermaid_text(node.label)}"{closing}')
+    for edge in graph.edges:
+        label = _mermaid_text(" · ".join(edge_label_parts(edge)))
+        lines.append(f"  %% {edge.record}")
+        lines.append(f'  {names[edge.source]} -->|"{label}"| {names[edge.target]}')
+    return "\n".join(lines) + "\n"
+
+
+def _dot_string(value: str) -> str:
+    """A DOT quoted string of one line of text: nothing in it can end the string."""
+    text = safe(" ".join(value.split()))
+    # Graphviz reads `\x` as its own escapes and `&...;` as an entity: both kept literal.
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    return f'"{text}"'
+
+
+def _dot_lines(parts: list[str]) -> str:
+    """A DOT label of several lines, each escaped, joined by Graphviz's centred newline."""
+    return '"' + "\\n".join(_dot_string(part)[1:-1] for part in parts) + '"'
+
+
+def graph_dot(graph: Graph) -> str:
+    """A Graphviz digraph: `dot -Tsvg` draws it; each edge carries its record's id."""
+    lines = [
+        "digraph sbkb {",
+        '  graph [rankdir=LR, charset="UTF-8", fontname="Helvetica"];',
+        '  node [shape=box, style=rounded, fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
+    for node in graph.nodes:
+        shape = ", shape=ellipse" if node.type == "person" else ""
+        lines.append(
+            f"  {_dot_string(node.id)} [label={_dot_string(node.label)}{shape},"
+            f" tooltip={_dot_string(node.id)}]"
+        )
+    for edge in graph.edges:
+        lines.append(
+            f"  {_dot_string(edge.source)} -> {_dot_string(edge.target)}"
+            f" [label={_dot_lines(edge_label_parts(edge))}, kind={_dot_string(edge.kind)},"
+            f" record={_dot_string(edge.record)}, tooltip={_dot_string(edge.record)}]"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def graph_json(graph: Graph) -> str:
+    """One JSON document: the nodes, and the edges with their record ids."""
+    return to_json(
+        {
+            "nodes": [_json_data(node) for node in graph.nodes],
+            "edges": [
+                {**_json_data(edge), "label": " · ".join(edge_label_parts(edge))}
+                for edge in graph.edges
+            ],
+        }
+    )

@@ -19,7 +19,7 @@ HOSTILE = TESTS / "hostile"
 # The argument fuzz (test_arguments.py) is FUZZ_TESTS property tests; a profile names
 # how many examples they draw in all. `ci`, the default, runs in CI and in every plain
 # `pytest`; `long` (HYPOTHESIS_PROFILE=long) is the one to run before a release.
-FUZZ_TESTS = 13
+FUZZ_TESTS = 14
 FUZZ_PROFILES = {"ci": 2_000, "long": 10_000}
 for _name, _total in FUZZ_PROFILES.items():
     settings.register_profile(

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, cli
+from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, GRAPH_KINDS, cli
 
 from .conftest import FUZZ_PROFILES, FUZZ_TESTS, RunCli
 
@@ -176,6 +176,13 @@ COMMANDS = {
     "export": st.lists(_choice(["json", "csv", "markdown", "sqlite"]), max_size=2).map(
         lambda values: ["export", *[item for v in values for item in ("--format", v)]]
     ),
+    "graph": _argv(
+        "graph",
+        _option("--company", _or_hostile(NAMES, "softbank-group")),
+        _option("--kind", _choice(GRAPH_KINDS)),
+        _option("--year", YEARS),
+        _option("--format", _choice(["mermaid", "dot", "json"])),
+    ),
     "strategy": _argv("strategy", _words(most=1)),
     "stats": _argv("stats", _option("--extra")),
 }
@@ -221,6 +228,6 @@ def test_any_number_as_min_amount(run_cli: RunCli, number: float) -> None:
 
 def test_property_suite_size() -> None:
     # The closing note in tests/README.md, and the profiles' totals, count on this.
-    assert len(COMMANDS) == 12
+    assert len(COMMANDS) == 13
     assert len(COMMANDS) + 1 == FUZZ_TESTS  # and test_any_number_as_min_amount
     assert settings.default.max_examples * FUZZ_TESTS >= min(FUZZ_PROFILES.values())

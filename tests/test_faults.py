@@ -192,6 +192,7 @@ def _every_command(out: Path, articles: Path) -> list[list[str]]:
         for fmt in ("json", "csv", "sqlite", "markdown")
     ]
     runs += [["export", "--format", "json"], ["validate"], ["schema"]]
+    runs += [["graph", "--format", fmt] for fmt in ("mermaid", "dot", "json")]
     runs += [["verify", "--sources", str(articles), "--uncited"]]
     return runs
 
@@ -221,8 +222,9 @@ def test_no_command_writes_into_the_data_directory(run_cli: RunCli, tmp_path: Pa
         "kb.json",
         "kb.markdown",
         "kb.sqlite",
+        "metadata.json",
     ]
-    assert len(runs) == 36
+    assert len(runs) == 39
 
 
 def test_a_cache_directory_inside_the_data_directory_is_not_written(

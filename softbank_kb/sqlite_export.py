@@ -1,0 +1,766 @@
+"""The knowledge base as a Datasette-grade SQLite database, and its Datasette metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from softbank_kb.models import (
+    COLLECTIONS,
+    Citation,
+    KnowledgeBase,
+    Money,
+    PartialDate,
+    Quantity,
+)
+
+# Rows go in by batches: one statement per batch, not per row.
+BATCH_SIZE = 1000
+# unicode61 without diacritics: `ampere` finds « Ampère », `societe` finds « société ».
+_TOKENIZE = "unicode61 remove_diacritics 2"
+
+Progress = Callable[[int, int], None]
+"""Told (rows written so far, rows in all) after every batch."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its SQL type and what it holds."""
+
+    name: str
+    kind: type
+    description: str
+    references: str | None = None  # the table this column's ids point to
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table of the export: its columns, rows, search and facets."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: Callable[[KnowledgeBase], Iterable[dict[str, Any]]]
+    pk: str | None = "id"
+    label: str | None = None
+    search: tuple[str, ...] = ()
+    facets: tuple[str, ...] = ()
+    sort_desc: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """A view of the export: its SQL and what it shows."""
+
+    name: str
+    description: str
+    sql: str
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def _field_doc(model: type, name: str) -> str:
+    """The description a record type gives one of its fields."""
+    return str(model.__dataclass_fields__[name].metadata.get("description", ""))
+
+
+# Columns shared by several tables ------------------------------------------------------
+
+
+def _id(what: str) -> Column:
+    return Column("id", str, f"The {what}'s id, a stable slug unique across the whole KB.")
+
+
+def _date_columns(prefix: str, what: str) -> tuple[Column, ...]:
+    stem = f"{prefix}_" if prefix != "date" else ""
+    return (
+        Column(
+            prefix, str, f"{what}, ISO 8601 of the precision stated: 2024, 2024-11, 2024-11-05."
+        ),
+        Column(f"{prefix}_precision", str, f"How much of {prefix} is stated: year, month or day."),
+        Column(f"{stem}year", int, f"The year of {prefix}, stated or inferred."),
+        Column(
+            f"{stem}year_inferred",
+            bool,
+            f"1 when the article implies the year of {prefix} rather than stating it.",
+        ),
+    )
+
+
+def _date_values(prefix: str, date: PartialDate | None) -> dict[str, Any]:
+    stem = f"{prefix}_" if prefix != "date" else ""
+    if date is None:
+        return {
+            prefix: None,
+            f"{prefix}_precision": None,
+            f"{stem}year": None,
+            f"{stem}year_inferred": None,
+        }
+    return {
+        prefix: date.value,
+        f"{prefix}_precision": date.precision,
+        f"{stem}year": date.year,
+        f"{stem}year_inferred": date.year_inferred,
+    }
+
+
+def _money_columns(prefix: str, what: str) -> tuple[Column, ...]:
+    stem = f"{prefix}_" if prefix != "amount" else ""
+    return (
+        Column(f"{stem}amount", float, f"{what}, in units of the currency: 6500000000, never 6.5."),
+        Column(f"{stem}currency", str, f"The ISO 4217 currency of {prefix}: USD, EUR, JPY, CNY."),
+        Column(
+            f"{stem}qualifier",
+            str,
+            f"How the article hedges {prefix}: about, nearly, up_to, more_than, ...",
+        ),
+    )
+
+
+def _money_values(prefix: str, money: Money | None) -> dict[str, Any]:
+    stem = f"{prefix}_" if prefix != "amount" else ""
+    return {
+        f"{stem}amount": money.amount if money else None,
+        f"{stem}currency": money.currency if money else None,
+        f"{stem}qualifier": money.qualifier if money else None,
+    }
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+# The tables ----------------------------------------------------------------------------
+
+
+def _records_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    tables = {model: name for name, model in COLLECTIONS.items()}
+    for record in kb.records():
+        yield {
+            "id": record.id,
+            "type": record.type,
+            "label": record.label,
+            "table_name": tables[type(record)],
+        }
+
+
+def _sources_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for s in kb.sources:
+        yield {
+            "id": s.id,
+            "title": s.title,
+            "language": s.language,
+            **_date_values("published", s.published),
+            "sha256": s.sha256,
+            "file": s.file,
+            "description": s.description,
+        }
+
+
+def _organizations_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for o in kb.organizations:
+        yield {
+            "id": o.id,
+            "name": o.name,
+            "aliases": _json_list(o.aliases),
+            "kind": o.kind,
+            "country": o.country,
+            "parent": o.parent,
+            "description": o.description,
+        }
+
+
+def _people_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for p in kb.people:
+        yield {
+            "id": p.id,
+            "name": p.name,
+            "aliases": _json_list(p.aliases),
+            "description": p.description,
+        }
+
+
+def _roles_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for p in kb.people:
+        for position, role in enumerate(p.roles, 1):
+            yield {
+                "person": p.id,
+                "organization": role.organization,
+                "position": position,
+                "title": role.title,
+                "title_fr": role.title_fr,
+            }
+
+
+def _deals_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for d in kb.deals:
+        yield {
+            "id": d.id,
+            "kind": d.kind,
+            "status": d.status,
+            "investor": d.investor,
+            "target": d.target,
+            "vehicle": d.vehicle,
+            **_date_values("date", d.date),
+            **_money_values("amount", d.amount),
+            "stake_amount": d.stake.amount if d.stake else None,
+            "stake_unit": d.stake.unit if d.stake else None,
+            "stake_qualifier": d.stake.qualifier if d.stake else None,
+            "cumulative": d.cumulative,
+            "until": d.until.value if d.until else None,
+            **_money_values("co_investment", d.co_investment),
+            "summary": d.summary,
+            "context": d.context,
+        }
+
+
+def _quotes_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for q in kb.quotes:
+        yield {
+            "id": q.id,
+            "speaker": q.speaker,
+            "kind": q.kind,
+            **_date_values("date", q.date),
+            "venue": q.venue,
+            "text": q.text,
+            "text_en": q.text_en,
+            "context": q.context,
+        }
+
+
+def _figures_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for f in kb.figures:
+        value = f.value
+        yield {
+            "id": f.id,
+            "entity": f.entity,
+            "metric": f.metric,
+            "metric_fr": f.metric_fr,
+            "period": f.period,
+            **_date_values("date", f.date),
+            "amount": value.amount,
+            "currency": value.currency if isinstance(value, Money) else None,
+            "unit": value.unit if isinstance(value, Quantity) else None,
+            "qualifier": value.qualifier,
+            "status": f.status,
+            "summary": f.summary,
+            "context": f.context,
+        }
+
+
+def _events_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for e in kb.events:
+        yield {
+            "id": e.id,
+            "kind": e.kind,
+            **_date_values("date", e.date),
+            "title": e.title,
+            "summary": e.summary,
+        }
+
+
+def _strategy_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for s in kb.strategy:
+        yield {
+            "id": s.id,
+            "group": s.group,
+            "order": s.order,
+            "title": s.title,
+            "title_fr": s.title_fr,
+            "owner": s.owner,
+            "summary": s.summary,
+        }
+
+
+def _citations_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    for record in kb.records():
+        for position, citation in enumerate(getattr(record, "citations", ()), 1):
+            yield {
+                "record": record.id,
+                "position": position,
+                "source": citation.source,
+                "excerpt": citation.excerpt,
+            }
+
+
+def _equivalents_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+    def flattened(money: Money) -> Iterator[Money]:
+        for equivalent in money.equivalents:
+            yield equivalent
+            yield from flattened(equivalent)
+
+    for record in kb.records():
+        for name in ("amount", "co_investment", "value"):
+            money = getattr(record, name, None)
+            if isinstance(money, Money):
+                for position, equivalent in enumerate(flattened(money), 1):
+                    yield {
+                        "record": record.id,
+                        "field": name,
+                        "position": position,
+                        "amount": equivalent.amount,
+                        "currency": equivalent.currency,
+                        "qualifier": equivalent.qualifier,
+                    }
+
+
+def _links(collection: str, attribute: str, owner: str, other: str) -> Callable[..., Any]:
+    """Rows of a many-to-many link table: (owner id, position, other id)."""
+
+    def rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+        for record in getattr(kb, collection):
+            for position, other_id in enumerate(getattr(record, attribute), 1):
+                yield {owner: record.id, "position": position, other: other_id}
+
+    return rows
+
+
+def _link_table(
+    name: str,
+    description: str,
+    owner: tuple[str, str, str],
+    other: tuple[str, str, str],
+) -> TableSpec:
+    """A many-to-many table: owner (column, table, field holding the ids) to other ids."""
+    owner_column, owner_table, attribute = owner
+    other_column, other_table, other_doc = other
+    return TableSpec(
+        name=name,
+        description=description,
+        pk=None,
+        columns=(
+            Column(owner_column, str, f"The {owner_column}'s id.", owner_table),
+            Column("position", int, "Its place in the record's list, from 1."),
+            Column(other_column, str, other_doc, other_table),
+        ),
+        rows=_links(owner_table, attribute, owner_column, other_column),
+        facets=(other_column,),
+    )
+
+
+def table_specs() -> tuple[TableSpec, ...]:
+    """Every table of the export, in the order they are written (referenced first)."""
+    m: dict[str, Any] = dict(COLLECTIONS)
+    organization, person, deal, quote = (m["organizations"], m["people"], m["deals"], m["quotes"])
+    figure, event, strategy, source = (m["figures"], m["events"], m["strategy"], m["sources"])
+    return (
+        TableSpec(
+            "records",
+            "Every record of every type, with its one-line label: what the links between"
+            " tables point to when a reference may name records of several types.",
+            (
+                _id("record"),
+                Column("type", str, "source, organization, person, deal, quote, figure, ..."),
+                Column("label", str, "The record in one line: a name, a title, a summary."),
+                Column("table_name", str, "The table holding the record's fields."),
+            ),
+            _records_rows,
+            label="label",
+            search=("label",),
+            facets=("type",),
+        ),
+        TableSpec(
+            "sources",
+            "The two French articles every record cites.",
+            (
+                _id("source"),
+                Column("title", str, _field_doc(source, "title")),
+                Column("language", str, _field_doc(source, "language")),
+                *_date_columns("published", "When it was published"),
+                Column("sha256", str, _field_doc(source, "sha256")),
+                Column("file", str, _field_doc(source, "file")),
+                Column("description", str, _field_doc(source, "description")),
+            ),
+            _sources_rows,
+            label="title",
+            search=("title", "description"),
+        ),
+        TableSpec(
+            "organizations",
+            "Companies, funds, projects, joint ventures, media and research firms.",
+            (
+                _id("organisation"),
+                Column("name", str, _field_doc(organization, "name")),
+                Column("aliases", str, "Other names the articles use, as a JSON array."),
+                Column("kind", str, _field_doc(organization, "kind")),
+                Column("country", str, _field_doc(organization, "country")),
+                Column("parent", str, _field_doc(organization, "parent"), "organizations"),
+                Column("description", str, _field_doc(organization, "description")),
+            ),
+            _organizations_rows,
+            label="name",
+            search=("name", "aliases", "description"),
+            facets=("kind", "country"),
+        ),
+        TableSpec(
+            "people",
+            "People the articles name; their positions are in roles.",
+            (
+                _id("person"),
+                Column("name", str, _field_doc(person, "name")),
+                Column("aliases", str, "Other names the articles use, as a JSON array."),
+                Column("description", str, _field_doc(person, "description")),
+            ),
+            _people_rows,
+            label="name",
+            search=("name", "aliases", "description"),
+        ),
+        TableSpec(
+            "roles",
+            "Positions people hold: who works for which organisation, and as what.",
+            (
+                Column("person", str, "The person's id.", "people"),
+                Column("organization", str, "The organisation's id.", "organizations"),
+                Column("position", int, "Its place in the person's list of roles, from 1."),
+                Column("title", str, "The title in English."),
+                Column("title_fr", str, "The title as the article writes it."),
+            ),
+            _roles_rows,
+            pk=None,
+            label="title",
+            search=("title", "title_fr"),
+            facets=("organization",),
+        ),
+        TableSpec(
+            "deals",
+            "Investments, funding rounds, acquisitions, joint ventures, partnerships, stake"
+            " sales and budgets. Amounts as stated; their stated conversions are in"
+            " equivalents.",
+            (
+                _id("deal"),
+                Column("kind", str, _field_doc(deal, "kind")),
+                Column("status", str, _field_doc(deal, "status")),
+                Column("investor", str, _field_doc(deal, "investor"), "records"),
+                Column("target", str, _field_doc(deal, "target"), "organizations"),
+                Column("vehicle", str, _field_doc(deal, "vehicle"), "organizations"),
+                *_date_columns("date", "When"),
+                *_money_columns("amount", "How much"),
+                Column("stake_amount", float, "The share of the target, as a number."),
+                Column("stake_unit", str, "The unit of the stake: '%'."),
+                Column("stake_qualifier", str, "How the article hedges the stake."),
+                Column("cumulative", bool, "1 when the amount is a running total since date."),
+                Column("until", str, "Where a cumulative total stops, when the article says."),
+                *_money_columns("co_investment", "What co-investors put in beside the investor"),
+                Column("summary", str, _field_doc(deal, "summary")),
+                Column("context", str, _field_doc(deal, "context")),
+            ),
+            _deals_rows,
+            label="summary",
+            search=("summary", "context"),
+            facets=("kind", "status", "year", "currency"),
+            sort_desc="date",
+        ),
+        _link_table(
+            "deal_partners",
+            "Co-investors and joint-venture partners of a deal.",
+            ("deal", "deals", "partners"),
+            ("partner", "records", "The id of the co-investor or partner."),
+        ),
+        TableSpec(
+            "quotes",
+            "Words the articles attribute to a person or an organisation: the French"
+            " original and our English translation.",
+            (
+                _id("quote"),
+                Column("speaker", str, _field_doc(quote, "speaker"), "records"),
+                Column("kind", str, _field_doc(quote, "kind")),
+                *_date_columns("date", "When it was said"),
+                Column("venue", str, _field_doc(quote, "venue")),
+                Column("text", str, _field_doc(quote, "text")),
+                Column("text_en", str, _field_doc(quote, "text_en")),
+                Column("context", str, _field_doc(quote, "context")),
+            ),
+            _quotes_rows,
+            label="text_en",
+            search=("text", "text_en", "context", "venue"),
+            facets=("kind", "year", "speaker"),
+            sort_desc="date",
+        ),
+        _link_table(
+            "quote_mentions",
+            "What each quote is about.",
+            ("quote", "quotes", "mentions"),
+            ("record", "records", "The id of the record the quote mentions."),
+        ),
+        TableSpec(
+            "figures",
+            "Numbers the articles state: revenue, losses, targets, shares. Money has a"
+            " currency, a quantity a unit.",
+            (
+                _id("figure"),
+                Column("entity", str, _field_doc(figure, "entity"), "records"),
+                Column("metric", str, _field_doc(figure, "metric")),
+                Column("metric_fr", str, _field_doc(figure, "metric_fr")),
+                Column("period", str, _field_doc(figure, "period")),
+                *_date_columns("date", "The period's date"),
+                Column("amount", float, "The number as stated, in units."),
+                Column("currency", str, "The ISO 4217 currency, when the number is money."),
+                Column("unit", str, "The unit, when the number is not money: '%', 'times'."),
+                Column("qualifier", str, "How the article hedges it: about, nearly, ..."),
+                Column("status", str, _field_doc(figure, "status")),
+                Column("summary", str, _field_doc(figure, "summary")),
+                Column("context", str, _field_doc(figure, "context")),
+            ),
+            _figures_rows,
+            label="summary",
+            search=("summary", "metric", "metric_fr", "period", "context"),
+            facets=("status", "metric", "year", "currency"),
+            sort_desc="date",
+        ),
+        TableSpec(
+            "events",
+            "Dated happenings that are not already a deal or a quote.",
+            (
+                _id("event"),
+                Column("kind", str, _field_doc(event, "kind")),
+                *_date_columns("date", "When it happened or is expected"),
+                Column("title", str, _field_doc(event, "title")),
+                Column("summary", str, _field_doc(event, "summary")),
+            ),
+            _events_rows,
+            label="title",
+            search=("title", "summary"),
+            facets=("kind", "year"),
+            sort_desc="date",
+        ),
+        _link_table(
+            "event_participants",
+            "Who took part in each event.",
+            ("event", "events", "participants"),
+            ("participant", "records", "The id of who took part."),
+        ),
+        _link_table(
+            "event_records",
+            "The deals, quotes and figures made or given at each event.",
+            ("event", "events", "records"),
+            ("record", "records", "The id of the deal, quote or figure."),
+        ),
+        TableSpec(
+            "strategy",
+            "The elements of SoftBank's stated strategy: the ASI dimensions, the AI layers,"
+            " the aims.",
+            (
+                _id("strategy item"),
+                Column("group", str, _field_doc(strategy, "group")),
+                Column("order", int, _field_doc(strategy, "order")),
+                Column("title", str, _field_doc(strategy, "title")),
+                Column("title_fr", str, _field_doc(strategy, "title_fr")),
+                Column("owner", str, _field_doc(strategy, "owner"), "organizations"),
+                Column("summary", str, _field_doc(strategy, "summary")),
+            ),
+            _strategy_rows,
+            label="title",
+            search=("title", "title_fr", "summary"),
+            facets=("group", "owner"),
+        ),
+        _link_table(
+            "strategy_related",
+            "The records each strategy item involves.",
+            ("strategy", "strategy", "related"),
+            ("record", "records", "The id of a record the item involves."),
+        ),
+        TableSpec(
+            "citations",
+            "Where every record comes from: the article and its verbatim French words."
+            " Join on record = <table>.id.",
+            (
+                Column("record", str, "The id of the record that cites.", "records"),
+                Column("position", int, "Its place in the record's citations, from 1."),
+                Column("source", str, "The id of the source article.", "sources"),
+                Column("excerpt", str, _field_doc(Citation, "excerpt")),
+            ),
+            _citations_rows,
+            pk=None,
+            label="excerpt",
+            search=("excerpt",),
+            facets=("source",),
+        ),
+        TableSpec(
+            "equivalents",
+            "Conversions of an amount that the article itself states: 6.5 billion USD"
+            " (about 47 billion CNY).",
+            (
+                Column("record", str, "The id of the deal or figure.", "records"),
+                Column("field", str, "Which amount it converts: amount, co_investment, value."),
+                Column("position", int, "Its place among the amount's equivalents, from 1."),
+                *_money_columns("amount", "The converted amount"),
+            ),
+            _equivalents_rows,
+            pk=None,
+            facets=("currency",),
+        ),
+    )
+
+
+VIEWS = (
+    ViewSpec(
+        "deals_with_names",
+        "Deals with the names of their investor, target and vehicle beside the ids.",
+        """
+        select deals.id, deals.kind, deals.status, deals.date, deals.year,
+               deals.year_inferred, deals.investor, investor.label as investor_name,
+               deals.target, target.name as target_name,
+               deals.vehicle, vehicle.name as vehicle_name,
+               deals.amount, deals.currency, deals.qualifier, deals.summary
+        from deals
+        left join records as investor on investor.id = deals.investor
+        left join organizations as target on target.id = deals.target
+        left join organizations as vehicle on vehicle.id = deals.vehicle
+        order by deals.date desc
+        """,
+        {
+            "investor_name": "The investor's name.",
+            "target_name": "The target's name.",
+            "vehicle_name": "The fund's name.",
+        },
+    ),
+    ViewSpec(
+        "quotes_with_speakers",
+        "Quotes with the speaker's name, French original and English translation.",
+        """
+        select quotes.id, quotes.date, quotes.year, quotes.kind, quotes.speaker,
+               speaker.label as speaker_name, quotes.text, quotes.text_en, quotes.venue
+        from quotes
+        left join records as speaker on speaker.id = quotes.speaker
+        order by quotes.date desc
+        """,
+        {"speaker_name": "The speaker's name."},
+    ),
+)
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def work_count(kb: KnowledgeBase) -> int:
+    """The steps of an export, for a progress bar: each row written, and again indexed."""
+    return sum(sum(1 for _ in spec.rows(kb)) * (2 if spec.search else 1) for spec in table_specs())
+
+
+def export_sqlite(kb: KnowledgeBase, path: Path, progress: Progress | None = None) -> None:
+    """Write the database to `path` whole: built beside it, then renamed over it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        _build(kb, Path(temporary), progress)
+        _as_umask_allows(Path(temporary))
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _as_umask_allows(path: Path) -> None:
+    """The permissions an ordinary new file gets, not mkstemp's owner-only 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)
+
+
+def _build(kb: KnowledgeBase, path: Path, progress: Progress | None) -> None:
+    import sqlite_utils
+
+    specs = table_specs()
+    total = work_count(kb) if progress else 0
+    done = 0
+    connection = sqlite3.connect(path)
+    db = sqlite_utils.Database(connection)
+    try:
+        # A file nobody reads until it is renamed into place: no journal to keep safe.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        for spec in specs:
+            table = db.table(spec.name)
+            table.create(
+                {c.name: c.kind for c in spec.columns},
+                pk=spec.pk,
+                foreign_keys=[(c.name, c.references, "id") for c in spec.columns if c.references],
+                not_null=[spec.pk] if spec.pk else [],
+            )
+            written = 0
+            for batch in _batches(spec.rows(kb), BATCH_SIZE):
+                table.insert_all(batch, batch_size=BATCH_SIZE)
+                written += len(batch)
+                if progress:
+                    progress(done + written, total)
+            done += written
+            if spec.search:
+                table.enable_fts(list(spec.search), tokenize=_TOKENIZE)
+                done += written
+                if progress:
+                    progress(done, total)
+        for view in VIEWS:
+            db.create_view(view.name, " ".join(view.sql.split()))
+        # Indexes on every reference, for Datasette's "links from other tables" counts.
+        for spec in specs:
+            for column in spec.columns:
+                if column.references:
+                    db.table(spec.name).create_index([column.name])
+    finally:
+        connection.close()
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# Datasette metadata -------------------------------------------------------------------
+
+
+def metadata(kb: KnowledgeBase, database: str) -> dict[str, Any]:
+    """Datasette's metadata for the database named `database` (its file name's stem)."""
+    sources = " · ".join(f"« {s.title} » ({s.language})" for s in kb.sources)
+    tables: dict[str, Any] = {}
+    for spec in table_specs():
+        entry: dict[str, Any] = {
+            "description": spec.description,
+            "columns": {c.name: c.description for c in spec.columns},
+        }
+        if spec.label:
+            entry["label_column"] = spec.label
+        if spec.facets:
+            entry["facets"] = list(spec.facets)
+        if spec.sort_desc:
+            entry["sort_desc"] = spec.sort_desc
+        tables[spec.name] = entry
+    for view in VIEWS:
+        tables[view.name] = {"description": view.description, "columns": view.columns}
+    return {
+        "title": "SoftBank's AI strategy, sourced",
+        "description": (
+            "Every investment, acquisition, person, quote, figure, event and strategy item"
+            " that two French news articles state, each citing its article with the"
+            " article's own words (table citations). English fields are the project's"
+            " own words. Sources: " + sources + "."
+        ),
+        "source": sources,
+        "databases": {database: {"tables": tables}},
+    }
+
+
+def write_metadata(kb: KnowledgeBase, database_path: Path, metadata_path: Path) -> None:
+    """Write Datasette's metadata for the database at `database_path`, whole."""
+    document = json.dumps(metadata(kb, database_path.stem), ensure_ascii=False, indent=2) + "\n"
+    handle, temporary = tempfile.mkstemp(
+        dir=metadata_path.parent, prefix=f".{metadata_path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(document)
+        _as_umask_allows(Path(temporary))
+        Path(temporary).replace(metadata_path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -507,7 +507,9 @@ def _without(ctx: click.Context, *names: str) -> str:
     given = [
         shown[name].opts[0] if isinstance(shown[name], click.Option) else name.upper()
         for name in names
+        # A value too: click 8.2.0 says COMMANDLINE for an empty nargs=-1 argument.
         if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        and ctx.params.get(name) not in (None, (), "")
     ]
     return f"try without {' or '.join(given)}." if given else ""
 

@@ -243,6 +243,9 @@ def _table(
 WIDE_SCREEN = 110
 # Between two columns: a space of padding on each side and the box's divider.
 _COLUMN_GAP = 3
+# A space before the first column and after the last: without it (pad_edge=False) rich
+# 15 and the rich before it lay the same widths out differently.
+_EDGE_PADDING = 2
 # A prose column narrower than this reads as a ribbon of words: leave it out instead.
 _PROSE_MIN = 30
 _BESIDE_PROSE = 24
@@ -315,7 +318,7 @@ class RecordList:
         if self.drop_prose and self.prose in columns:
             at = columns.index(self.prose)
             narrowest[at] = max(narrowest[at], min(widest[at], _PROSE_MIN))
-        room = width - _COLUMN_GAP * (len(columns) - 1)
+        room = width - _COLUMN_GAP * (len(columns) - 1) - _EDGE_PADDING
         if sum(narrowest) > room:
             return None
         return _share_out(
@@ -332,7 +335,6 @@ class RecordList:
             title_justify="left",
             header_style="bold",
             show_edge=False,
-            pad_edge=False,
         )
         for column, column_width in zip(columns, widths, strict=True):
             table.add_column(column, width=column_width, overflow="fold")

@@ -970,6 +970,8 @@ def search(
         raise click.BadParameter(str(error), param_hint="QUERY") from None
     if not hits:
         _nothing("record", "check the spelling, or try fewer words.")
+    if hits.found > len(hits):
+        click.echo(f"{len(hits)} of {hits.found} records shown (--limit {limit}).", err=True)
     from softbank_kb import render
 
     _output(**output).show(

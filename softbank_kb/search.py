@@ -755,16 +755,24 @@ def _close_names(index: _Index, folded: str, allowed: set[int], found: dict[int,
 # Public API -------------------------------------------------------------------------------
 
 
+class Hits(list[Hit]):
+    """The hits a search shows, best first, and how many records it found in all."""
+
+    def __init__(self, hits: list[Hit], found: int) -> None:
+        super().__init__(hits)
+        self.found = found
+
+
 def search(
     kb: KnowledgeBase, query: str, types: Collection[str] | None = None, limit: int = 20
-) -> list[Hit]:
+) -> Hits:
     """The records that match a query, best first, one hit per record (see the module doc)."""
     folded = _validated(query)
     index = _index(kb)
     ranked, matches = _rank(index, folded, types, names_only=False)
     # The whole query too, so that `AI-RAN` is lit as one, hyphen included.
     matched = {folded, *(phrase for word_matches in matches for phrase in word_matches)}
-    return [_hit(found, matched) for found in ranked[: max(limit, 0)]]
+    return Hits([_hit(found, matched) for found in ranked[: max(limit, 0)]], len(ranked))
 
 
 def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[int, float]:

@@ -317,7 +317,7 @@ UNTRUSTED = [
 
 @pytest.mark.parametrize(("damage", "warning"), UNTRUSTED)
 def test_an_untrusted_cache_is_not_read(run_cli, data_dir, tmp_path, damage, warning) -> None:
-    args = ("--data", str(data_dir), "search", "puces", "--json")
+    args = ("--data", str(data_dir), "search", "puces", "--limit", "1000", "--json")
     expected = run_cli(*args, env=NO_CACHE)
     assert run_cli(*args).exit_code == 0
     directory = cache.cache_dir()

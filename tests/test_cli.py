@@ -587,3 +587,11 @@ def test_quote_about_matches_whole_words(run_cli: RunCli, about: str, word: str)
     for quote in quotes:
         text = fold(" ".join([quote["text"], quote["text_en"], quote["context"] or ""]))
         assert word in re.findall(r"[a-z0-9]+", text) or quote["mentions"], quote["id"]
+
+
+def test_search_says_how_many_it_found_beyond_its_limit(run_cli: RunCli) -> None:
+    everything = json.loads(run_cli("search", "softbank", "--limit", "1000", "--json").stdout)
+    result = run_cli("search", "softbank", "--json")
+    assert len(json.loads(result.stdout)) == 20 < len(everything)
+    assert f"20 of {len(everything)} records shown" in result.stderr
+    assert run_cli("search", "softbank", "--limit", "1000").stderr == ""

@@ -295,7 +295,11 @@ def test_an_export_to_a_file_with_stdout_closed(env, tmp_path, finding) -> None:
 )
 def test_an_output_encoding_other_than_utf8(env, encoding) -> None:
     # L2: what the encoding cannot hold is written as a backslash escape.
-    for args in (["quote", "Jensen"], ["search", "puces"], ["show", "ampere-acquisition"]):
+    for args in (
+        ["quote", "Jensen"],
+        ["search", "puces", "--limit", "99"],
+        ["show", "ampere-acquisition"],
+    ):
         result = subprocess.run(
             [*SBKB, *args, "--no-pager"],
             capture_output=True,

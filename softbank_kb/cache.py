@@ -51,7 +51,8 @@ _ALLOWED = frozenset(
         ("softbank_kb.models", name)
         for name in ("KnowledgeBase", "Citation", "PartialDate", "Money", "Quantity", "Role")
     }
-    | {("softbank_kb.search", "_Index")}
+    | {("softbank_kb.search", "_Index"), ("softbank_kb.ask", "_About")}
+    | {("softbank_kb.lexicon", name) for name in ("Lexicon", "Concept", "Stopwords")}
     | {("builtins", name) for name in ("frozenset", "set", "tuple", "list", "dict")}
 )
 # Directories already warned about in this process: one line each, not one per file.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
@@ -390,3 +391,18 @@ def test_a_relative_cache_home_is_ignored(
     assert result.exit_code == 0, result.stderr
     assert not (tmp_path / "relcache").exists()  # I4: as the XDG specification says
     assert list((tmp_path / "home" / ".cache" / "sbkb").glob("kb-*.pickle"))
+
+
+def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli) -> None:
+    # The restricted unpickler allows a fixed list of classes: a cached kind left off it
+    # would be refused, and rebuilt at every start without a word.
+    for args in (["stats"], ["search", "puces"], ["ask", "Combien pour Ampere ?"]):
+        assert run_cli(*args).exit_code == 0, args
+    directory = cache.cache_dir()
+    assert directory is not None
+    written = sorted(directory.glob("*.pickle"))
+    assert {path.name.split("-")[0] for path in written} == {"kb", "search", "lexicon", "ask"}
+    for path in written:
+        stream = io.BytesIO(path.read_bytes())
+        stream.seek(len(cache._MAGIC))
+        cache._RecordsOnly(stream).load()  # raises UnpicklingError for a refused class

@@ -345,9 +345,14 @@ def _shown(ctx: click.Context, records: Sequence[Any], what: str) -> list[Any]:
     chosen = ordered(records, ctx.meta.get(_SORT))
     limit = ctx.meta.get(_LIMIT)
     if limit is not None and len(chosen) > limit:
-        click.echo(f"{limit} of {len(chosen)} {what} shown (--limit {limit}).", err=True)
+        _say_cut(limit, len(chosen), what)
         chosen = chosen[:limit]
     return chosen
+
+
+def _say_cut(limit: int, found: int, what: str) -> None:
+    """On stderr, that a list was cut: '20 of 113 records shown (--limit 20).'"""
+    click.echo(f"{limit} of {found} {what} shown (--limit {limit}).", err=True)
 
 
 class KindChoice(click.Choice):
@@ -371,6 +376,10 @@ class Output:
     output_format: str
     no_color: bool
     no_pager: bool
+
+    def show_lists(self, lists: Callable[[], Sequence[Any]], machine: Callable[[], str]) -> None:
+        """A list command whose view is its record lists: tables, cards, TSV or CSV."""
+        self.show(lists, machine, listing=lists)
 
     def show(
         self,
@@ -666,10 +675,8 @@ def invest(
         _say_conversions(deals, currency)
     from softbank_kb import render
 
-    _output(**output).show(
-        lambda: [render.deals_table(deals, kb)],
-        lambda: render.records_json(deals),
-        listing=lambda: [render.deals_table(deals, kb)],
+    _output(**output).show_lists(
+        lambda: [render.deals_table(deals, kb)], lambda: render.records_json(deals)
     )
 
 
@@ -756,10 +763,9 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         if not records:
             _nothing(what)
         records = _shown(ctx, records, "people" if record_type == "person" else "organisations")
-        out.show(
+        out.show_lists(
             lambda: [table(records, kb)],  # type: ignore[arg-type]
             lambda: render.records_json(records),
-            listing=lambda: [table(records, kb)],  # type: ignore[arg-type]
         )
 
     return command
@@ -891,10 +897,8 @@ def timeline_command(
     records = _shown(ctx, records, "records")
     from softbank_kb import render
 
-    _output(**output).show(
-        lambda: [render.timeline_table(records, kb)],
-        lambda: render.records_json(records),
-        listing=lambda: [render.timeline_table(records, kb)],
+    _output(**output).show_lists(
+        lambda: [render.timeline_table(records, kb)], lambda: render.records_json(records)
     )
 
 
@@ -917,10 +921,8 @@ def strategy(ctx: click.Context, **output: Any) -> None:
     from softbank_kb import render
 
     items = [item for items in groups.values() for item in items]
-    _output(**output).show(
-        lambda: render.strategy_tables(groups, kb),
-        lambda: render.records_json(items),
-        listing=lambda: render.strategy_tables(groups, kb),
+    _output(**output).show_lists(
+        lambda: render.strategy_tables(groups, kb), lambda: render.records_json(items)
     )
 
 
@@ -971,14 +973,10 @@ def search(
     if not hits:
         _nothing("record", "check the spelling, or try fewer words.")
     if hits.found > len(hits):
-        click.echo(f"{len(hits)} of {hits.found} records shown (--limit {limit}).", err=True)
+        _say_cut(limit, hits.found, "records")
     from softbank_kb import render
 
-    _output(**output).show(
-        lambda: [render.hits_table(hits)],
-        lambda: render.hits_json(hits),
-        listing=lambda: [render.hits_table(hits)],
-    )
+    _output(**output).show_lists(lambda: [render.hits_table(hits)], lambda: render.hits_json(hits))
 
 
 @cli.command()

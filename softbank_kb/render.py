@@ -222,9 +222,7 @@ def _name(kb: KnowledgeBase, record_id: str | None) -> str:
     return record.label if record is not None else record_id
 
 
-def _table(
-    *columns: str, title: str | None = None, expand: bool = True, prose: str | None = None
-) -> Table:
+def _table(*columns: str, title: str | None = None, expand: bool = True) -> Table:
     """A table of counts or values that no id or name depends on (`stats`)."""
     table = Table(
         # A title is data too (an organisation's name): never markup, never a control.

@@ -159,6 +159,34 @@ def find_deals(
     return _newest_first(found)  # type: ignore[return-value]
 
 
+def dated_deal_years(kb: KnowledgeBase) -> list[int]:
+    """The years deals are dated in, oldest first: what to tell a user whose filter found none."""
+    return sorted({deal.date.year for deal in kb.deals if deal.date is not None})
+
+
+class FilterError(ValueError):
+    """Filters that cannot go together, said as the user gave them."""
+
+
+def minimum_in_currency(
+    min_amount: tuple[float, str | None] | None, currency: str | None
+) -> tuple[float | None, str | None]:
+    """--min-amount and --currency as one amount in one currency, or FilterError."""
+    if min_amount is None:
+        if currency:
+            raise FilterError("--currency goes with --min-amount.")
+        return None, None
+    amount, stated = min_amount
+    if stated and currency and stated != currency:
+        raise FilterError(f"--min-amount is in {stated} but --currency says {currency}.")
+    if not (stated or currency):
+        raise FilterError(
+            "--min-amount needs a currency, as amounts are never compared across"
+            " currencies: --min-amount 10e9USD, --min-amount '10bn USD', or add --currency USD."
+        )
+    return amount, stated or currency
+
+
 def company_group(kb: KnowledgeBase, company: str) -> set[str]:
     """`company` and every organisation of its group, as `--company` counts them."""
     return _with_subsidiaries(kb, company)
@@ -192,14 +220,15 @@ def _at_least(money: Money | None, minimum: float, currency: str) -> bool:
 def find_quotes(
     kb: KnowledgeBase,
     speaker: str | None = None,
-    about_ids: Collection[str] = (),
-    about_words: str | None = None,
+    about: str | None = None,
     years: Collection[int] | None = None,
 ) -> list[Quote]:
-    """Quotes by a speaker, about an entity or containing words, in date order."""
+    """Quotes by a speaker, in the years given, in date order; with `about`, those that
+    mention the person, organisation or strategy item it names or contain its words."""
     from softbank_kb.search import fold
 
-    words = _WORD.findall(fold(about_words)) if about_words else []
+    about_ids = _named_by(kb, about) if about else set()
+    words = _WORD.findall(fold(about)) if about else []
     found = []
     for quote in kb.quotes:
         if speaker is not None and quote.speaker != speaker:
@@ -207,12 +236,20 @@ def find_quotes(
         if not _in_years(quote.date, years):
             continue
         if about_ids or words:
-            mentions = bool(set(about_ids) & set(quote.mentions))
+            mentions = bool(about_ids & set(quote.mentions))
             text = fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
             if not mentions and not (words and _has_words(text, words)):
                 continue
         found.append(quote)
     return list(_oldest_first(found))
+
+
+def _named_by(kb: KnowledgeBase, name: str) -> set[str]:
+    """The id of the person, organisation or strategy item `name` names, if one."""
+    from softbank_kb.search import resolve
+
+    record = resolve(kb, name, ("person", "organization", "strategy")).record
+    return {record.id} if record is not None else set()
 
 
 _WORD = re.compile(r"[a-z0-9]+")

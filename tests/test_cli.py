@@ -15,7 +15,7 @@ from click.testing import Result
 
 from softbank_kb.cli import cli
 
-from .conftest import LIST_COMMANDS, RunCli
+from .conftest import COMMANDS, LIST_COMMANDS, RunCli
 
 QUERY_COMMANDS = [
     pytest.param(["invest"], list, id="invest"),
@@ -31,6 +31,17 @@ QUERY_COMMANDS = [
     pytest.param(["show", "article-asi-ambition"], dict, id="show"),
     pytest.param(["stats"], dict, id="stats"),
 ]
+
+
+def test_the_list_of_commands_is_the_click_group() -> None:
+    assert sorted(cli.commands) == sorted(COMMANDS)
+    listed = {args[0] for args in LIST_COMMANDS}
+    shows_records = {
+        name
+        for name, command in cli.commands.items()
+        if any(param.name == "output_format" for param in command.params)
+    }
+    assert listed <= shows_records
 
 
 def _commands(group: click.Group) -> list[tuple[str, click.Command]]:

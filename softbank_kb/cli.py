@@ -81,18 +81,20 @@ class Problems(click.ClickException):
         click.echo(self.message, err=True)
 
 
-def load_lexicon() -> None:
-    """Make sure the concept lexicon can be read, or exit 3 saying where it is broken."""
-    from softbank_kb.lexicon import lexicon
+def load_lexicon(ctx: click.Context) -> None:
+    """Read this command's searches with the package's lexicon and the data directory's,
+    or exit 3 saying where one is broken."""
+    from softbank_kb.lexicon import lexicon_for, using
     from softbank_kb.problems import KnowledgeBaseError
 
     try:
-        lexicon()
+        found = lexicon_for(_data_dir(ctx))
     except KnowledgeBaseError as error:
         lines = "\n".join(str(e) for e in error.errors[:20])
         raise KnowledgeBaseUnavailable(
             f"the concept lexicon could not be loaded:\n{lines}"
         ) from None
+    ctx.with_resource(using(found))
 
 
 def _data_dir(ctx: click.Context) -> Path:
@@ -965,7 +967,7 @@ def search(
     from softbank_kb.search import search as find
 
     kb = load_kb(ctx)
-    load_lexicon()
+    load_lexicon(ctx)
     try:
         hits = find(kb, query, types=types or None, limit=limit)
     except QueryError as error:
@@ -1011,7 +1013,7 @@ def ask(ctx: click.Context, question: str, limit: int, **output: Any) -> None:
     from softbank_kb.search import QueryError
 
     kb = load_kb(ctx)
-    load_lexicon()
+    load_lexicon(ctx)
     try:
         reply = answer(kb, question, limit=limit)
     except QueryError as error:

@@ -230,18 +230,27 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
 
 
 @cli.command()
-def schema() -> None:
+@click.option(
+    "--lexicon",
+    "of_lexicon",
+    is_flag=True,
+    help="The schema of a concept lexicon (a data directory's lexicon.yaml) instead.",
+)
+def schema(of_lexicon: bool) -> None:
     """Print the JSON Schema of a data file, for editors that check YAML as you type.
 
     \b
-    Example:
+    Examples:
       sbkb schema > sbkb.schema.json
+      sbkb schema --lexicon > lexicon.schema.json
     """
     import json
 
+    from softbank_kb.lexicon import lexicon_schema
     from softbank_kb.models import data_file_schema
 
-    click.echo(json.dumps(data_file_schema(), indent=2, ensure_ascii=False))
+    found = lexicon_schema() if of_lexicon else data_file_schema()
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False))
 
 
 # Shared by every query command ------------------------------------------------------------

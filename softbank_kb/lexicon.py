@@ -139,6 +139,41 @@ class Lexicon:
         self.__dict__.update(state)
 
 
+# What each field of a concept means, for an editor that shows it as you type.
+_FIELD_HELP = {
+    "id": "A lowercase slug; the id of a package concept extends that concept.",
+    "kind": "What the concept is: a metric, deal kind, role, event, thing or question word.",
+    "en": "Its English terms, each one word or a phrase; case and accents do not matter.",
+    "fr": "Its French terms, each one word or a phrase; case and accents do not matter.",
+    "metrics": "The figure metrics (figures.yaml `metric`) it names.",
+    "deal_kinds": "The deal kinds (a deal's `kind`) it names.",
+    "event_kinds": "The event kinds (an event's `kind`) it names.",
+    "roles": "Role titles it names, in English, as people.yaml writes them.",
+    "answer": "For a question word: the kind of answer it asks for.",
+}
+
+
+def lexicon_schema() -> dict[str, Any]:
+    """The JSON Schema of a lexicon file, the package's or a data directory's `lexicon.yaml`."""
+    import typing
+
+    from pydantic import TypeAdapter
+
+    from softbank_kb import models
+
+    schema = TypeAdapter(Lexicon).json_schema()
+    concept = schema["$defs"]["Concept"]["properties"]
+    for name, help_text in _FIELD_HELP.items():
+        concept[name]["description"] = help_text
+    # Checked in Python, so pydantic cannot tell an editor: the kinds records have.
+    for name, model in (("deal_kinds", models.Deal), ("event_kinds", models.Event)):
+        kinds = typing.get_args(typing.get_type_hints(model)["kind"])
+        concept[name]["items"]["enum"] = list(kinds)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sbkb concept lexicon"
+    return schema
+
+
 def check_lexicon(path: Path | None = None) -> tuple[Lexicon | None, list[LoadError]]:
     """The lexicon in `path` (the package's), or None and every problem with its file and line."""
     found, _, problems = _checked(LEXICON_FILE if path is None else path)

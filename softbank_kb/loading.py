@@ -186,9 +186,9 @@ def _check_data_dir(
     errors = _Problems(broken)
     if words:
         # Words, not records: checked as the package's lexicon is, and merged into it.
-        from softbank_kb.lexicon import check_data_lexicon
+        from softbank_kb.lexicon import data_lexicon_problems
 
-        for problem in check_data_lexicon(words[0])[1]:
+        for problem in data_lexicon_problems(words[0]):
             errors.append(problem)
     collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
     origins: dict[str, tuple[_ParsedFile, Path_]] = {}

@@ -315,8 +315,8 @@ def _extended(known: Concept, extension: Concept) -> Concept:
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
-    """The words of both, each once, in order."""
-    return tuple(dict.fromkeys((*first, *second)))
+    """`first` as it is, then the words of `second` it lacks, each once."""
+    return (*first, *(word for word in dict.fromkeys(second) if word not in first))
 
 
 def _repeated_ids(lexicon: Lexicon) -> list[int]:

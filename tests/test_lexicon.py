@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from softbank_kb.loading import load_knowledge_base
 from softbank_kb.paths import bundled_data_dir
 from softbank_kb.search import fold
 
-from .conftest import RunCli
+from .conftest import REPO, RunCli
 
 GOOD_CONCEPT = """\
 concepts:
@@ -363,3 +364,32 @@ def test_schema_of_a_lexicon_checks_what_the_loader_checks(run_cli: RunCli) -> N
     assert "acquisition" in concept["properties"]["deal_kinds"]["items"]["enum"]
     assert "purchase" not in concept["properties"]["deal_kinds"]["items"]["enum"]
     assert all(rules.get("description") for rules in concept["properties"].values())
+
+
+def _lexicon_examples() -> list[str]:
+    """The lexicon.yaml examples that the README and data/README.md show."""
+    found = []
+    for readme in (REPO / "README.md", REPO / "data" / "README.md"):
+        blocks = re.findall(r"```yaml\n(.*?)```", readme.read_text(encoding="utf-8"), re.DOTALL)
+        found += [block for block in blocks if block.startswith("concepts:")]
+    return found
+
+
+def test_the_readmes_show_lexicons_that_validate(run_cli: RunCli, data_dir: Path) -> None:
+    examples = _lexicon_examples()
+    assert len(examples) == 2
+    for example in examples:
+        (data_dir / "lexicon.yaml").write_text(example, encoding="utf-8")
+        result = run_cli("--data", str(data_dir), "validate")
+        assert result.stdout == "OK: 171 records in 9 files\n", result.stderr
+
+
+def test_the_readme_lexicon_does_what_the_readme_says(run_cli: RunCli, data_dir: Path) -> None:
+    (data_dir / "lexicon.yaml").write_text(_lexicon_examples()[0], encoding="utf-8")
+    found = json.loads(run_cli("--data", str(data_dir), "search", "zorblat", "--json").stdout)
+    deals = [hit["record"] for hit in found if hit["record"]["type"] == "deal"]
+    # The acquisitions and the stake bought come first: the deals of `buy`'s kinds.
+    assert {deal["kind"] for deal in deals[:3]} == {"acquisition", "stake_purchase"}
+    assert "ampere-acquisition" in [deal["id"] for deal in deals[:3]]
+    asked = run_cli("--data", str(data_dir), "ask", "What did SoftBank zorblat in 2024?", "--json")
+    assert json.loads(asked.stdout)[0]["record"]["id"] == "graphcore-acquisition"

@@ -32,7 +32,28 @@ LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
 
 _CONFIG: dict[str, Any] = {"extra": "forbid"}
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Term = Annotated[str, Chars(min_length=1, max_length=80)]
+# search.py reads a query for phrases of at most this many words (its _LONGEST_TERM): a
+# longer term would never be found, so it is refused rather than silently unused.
+MAX_TERM_WORDS = 4
+
+
+def _searchable(value: str) -> str:
+    """`value` if it folds into one to MAX_TERM_WORDS words, else ValueError saying why."""
+    from softbank_kb.search import fold
+
+    words = fold(value).split()
+    if not words:
+        raise ValueError(f"{value!r} has no word to search for")
+    if len(words) > MAX_TERM_WORDS:
+        raise ValueError(
+            f"{value!r} is {len(words)} words; a term is at most {MAX_TERM_WORDS}, "
+            "the longest phrase a question is read for"
+        )
+    return value
+
+
+Text = Annotated[str, Chars(min_length=1, max_length=80)]
+Term = Annotated[str, Chars(min_length=1, max_length=80), Checked(_searchable)]
 # What a question word asks for.
 Answer = Literal["amount", "date", "person", "quote", "place", "organization"]
 
@@ -73,7 +94,7 @@ class Concept:
     metrics: tuple[Annotated[str, Chars(pattern=r"^[a-z0-9_]+$")], ...] = ()
     deal_kinds: tuple[Annotated[str, Checked(_deal_kind)], ...] = ()
     event_kinds: tuple[Annotated[str, Checked(_event_kind)], ...] = ()
-    roles: tuple[Term, ...] = ()
+    roles: tuple[Text, ...] = ()
     answer: Answer | None = None
 
     @property
@@ -88,8 +109,8 @@ class Stopwords:
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 
-    en: tuple[Term, ...] = ()
-    fr: tuple[Term, ...] = ()
+    en: tuple[Text, ...] = ()
+    fr: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

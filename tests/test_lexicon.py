@@ -308,6 +308,17 @@ def test_the_merged_lexicon_is_cached_but_never_inside_the_data_directory(
             id="invalid-yaml",
         ),
         pytest.param(
+            lambda text: text.replace("[gizmos]", "[gizmos made in a big plant]"),
+            "lexicon.yaml:8:10: concepts[1].en[0]: 'gizmos made in a big plant' is 6 words; a"
+            " term is at most 4",
+            id="term-too-long",
+        ),
+        pytest.param(
+            lambda text: text.replace("[gizmos]", "['...']"),
+            "lexicon.yaml:8:10: concepts[1].en[0]: '...' has no word to search for",
+            id="term-of-no-word",
+        ),
+        pytest.param(
             lambda text: text.replace("stopwords:", "stop_words:"),
             "lexicon.yaml:10:1: stop_words: unknown field 'stop_words'",
             id="unknown-field",
@@ -393,3 +404,10 @@ def test_the_readme_lexicon_does_what_the_readme_says(run_cli: RunCli, data_dir:
     assert "ampere-acquisition" in [deal["id"] for deal in deals[:3]]
     asked = run_cli("--data", str(data_dir), "ask", "What did SoftBank zorblat in 2024?", "--json")
     assert json.loads(asked.stdout)[0]["record"]["id"] == "graphcore-acquisition"
+
+
+def test_a_term_is_no_longer_than_the_longest_phrase_search_reads() -> None:
+    from softbank_kb import search
+    from softbank_kb.lexicon import MAX_TERM_WORDS
+
+    assert MAX_TERM_WORDS == search._LONGEST_TERM

@@ -22,11 +22,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from softbank_kb.constraints import Chars, Checked, MinItems
 from softbank_kb.paths import DATA_LEXICON, maybe_inside
 from softbank_kb.problems import KnowledgeBaseError, LoadError
+
+if TYPE_CHECKING:
+    from softbank_kb.models import KnowledgeBase
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
 
@@ -304,6 +307,41 @@ def data_lexicon_problems(path: Path) -> list[LoadError]:
     if base is None:
         return check_lexicon(path)[1]
     return check_data_lexicon(path, base)[1]
+
+
+def terms_naming_records(path: Path, kb: KnowledgeBase) -> list[LoadError]:
+    """Each term of a data directory's lexicon that is the name of one of its records.
+
+    A name is found without the lexicon, and a term that is one is read as a word (`ask`
+    takes a one-word term for a concept before a name), so it would hide the record.
+    Terms the package's lexicon has already are its own concern.
+    """
+    from softbank_kb.search import fold
+
+    found, node, _ = _checked(path)
+    if found is None:
+        return []  # its own problems are reported elsewhere
+    names = {
+        fold(name): record
+        for record in kb.records()
+        for name in (getattr(record, "name", ""), *getattr(record, "aliases", ()))
+        if name
+    }
+    base, _ = check_lexicon()  # afresh, as `validate` reads everything
+    package = {fold(term) for concept in base.concepts for term in concept.terms} if base else set()
+    problems = []
+    for at, concept in enumerate(found.concepts):
+        for language in ("en", "fr"):
+            for index, term in enumerate(getattr(concept, language)):
+                record = names.get(fold(term))
+                if record is None or fold(term) in package:
+                    continue
+                message = (
+                    f"{term!r} is the name of {record.type} {record.id!r}; the lexicon holds "
+                    "words, not names: a name is found without it"
+                )
+                problems.append(_error_at(path, node, ("concepts", at, language, index), message))
+    return problems
 
 
 def _conflict(known: Concept, extension: Concept) -> tuple[str, str] | None:

@@ -220,6 +220,11 @@ def _check_data_dir(
         parsed_file.release()
 
     kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
+    if words and not errors:
+        from softbank_kb.lexicon import terms_naming_records
+
+        for problem in terms_naming_records(words[0], kb):
+            errors.append(problem)
     if not errors.full:
         for problem in itertools.chain(_dangling_references(kb, origins), _deal_rules(kb, origins)):
             errors.append(problem)

@@ -319,6 +319,12 @@ def test_the_merged_lexicon_is_cached_but_never_inside_the_data_directory(
             id="term-of-no-word",
         ),
         pytest.param(
+            lambda text: text.replace("[bidules, puces]", "[bidules, Graphcore]"),
+            "lexicon.yaml:9:19: concepts[1].fr[1]: 'Graphcore' is the name of organization"
+            " 'graphcore'; the lexicon holds words, not names",
+            id="term-is-a-name",
+        ),
+        pytest.param(
             lambda text: text.replace("stopwords:", "stop_words:"),
             "lexicon.yaml:10:1: stop_words: unknown field 'stop_words'",
             id="unknown-field",
@@ -411,3 +417,13 @@ def test_a_term_is_no_longer_than_the_longest_phrase_search_reads() -> None:
     from softbank_kb.lexicon import MAX_TERM_WORDS
 
     assert MAX_TERM_WORDS == search._LONGEST_TERM
+
+
+def test_a_name_the_package_lexicon_has_as_a_term_may_be_repeated(
+    run_cli: RunCli, data_dir: Path
+) -> None:
+    # `CFO` is Goto's alias and the package's term for the role: an extension may repeat it.
+    extension = "concepts:\n  - id: cfo\n    kind: role\n    en: [CFO]\n    fr: [DAF]\n"
+    (data_dir / "lexicon.yaml").write_text(extension, encoding="utf-8")
+    result = run_cli("--data", str(data_dir), "validate")
+    assert result.exit_code == 0, result.stderr

@@ -102,10 +102,10 @@ def read_question(kb: KnowledgeBase, text: str) -> Question:
     tokens = _tokens(text)
     if not tokens:
         raise QueryError("the question has no words: ask it in English or French")
-    from softbank_kb.lexicon import lexicon
+    from softbank_kb.lexicon import current_lexicon
     from softbank_kb.search import query_slots
 
-    lexicon_ = lexicon()
+    lexicon_ = current_lexicon()
     words = [word for word, _ in tokens]
     language = _language(text, words, lexicon_)
     years = tuple(dict.fromkeys(int(m.group(1)) for m in _YEAR.finditer(fold(text))))
@@ -171,11 +171,11 @@ def _entities(
     kb: KnowledgeBase, tokens: list[tuple[str, bool]]
 ) -> tuple[list[AnyRecord], list[str]]:
     """The people and organisations a question names, and its other words in order."""
-    from softbank_kb.lexicon import lexicon
+    from softbank_kb.lexicon import current_lexicon
     from softbank_kb.search import _index
 
     index = _index(kb)
-    lexicon_ = lexicon()
+    lexicon_ = current_lexicon()
     stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
     words = [word for word, _ in tokens]
     found: list[AnyRecord] = []

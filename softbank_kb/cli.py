@@ -161,18 +161,27 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
 
 
 @cli.command()
-def schema() -> None:
+@click.option(
+    "--lexicon",
+    "of_lexicon",
+    is_flag=True,
+    help="The schema of a concept lexicon (a data directory's lexicon.yaml) instead.",
+)
+def schema(of_lexicon: bool) -> None:
     """Print the JSON Schema of a data file, for editors that check YAML as you type.
 
     \b
-    Example:
+    Examples:
       sbkb schema > sbkb.schema.json
+      sbkb schema --lexicon > lexicon.schema.json
     """
     import json
 
+    from softbank_kb.lexicon import lexicon_schema
     from softbank_kb.models import data_file_schema
 
-    click.echo(json.dumps(data_file_schema(), indent=2, ensure_ascii=False))
+    found = lexicon_schema() if of_lexicon else data_file_schema()
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False))
 
 
 # Query commands ---------------------------------------------------------------------------
@@ -506,7 +515,7 @@ def search(ctx: click.Context, query: str, types: tuple[str, ...], limit: int, o
     from softbank_kb.search import search as find
 
     kb = load_kb(ctx)
-    load_lexicon()
+    load_lexicon(ctx)
     try:
         hits = find(kb, query, types=types or None, limit=limit)
     except QueryError as error:
@@ -552,7 +561,7 @@ def ask(ctx: click.Context, question: str, limit: int, out: Output) -> None:
     from softbank_kb.search import QueryError
 
     kb = load_kb(ctx)
-    load_lexicon()
+    load_lexicon(ctx)
     try:
         reply = answer(kb, question, limit=limit)
     except QueryError as error:

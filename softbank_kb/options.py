@@ -68,18 +68,20 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
         ) from None
 
 
-def load_lexicon() -> None:
-    """Make sure the concept lexicon can be read, or exit 3 saying where it is broken."""
-    from softbank_kb.lexicon import lexicon
+def load_lexicon(ctx: click.Context) -> None:
+    """Read this command's searches with the package's lexicon and the data directory's,
+    or exit 3 saying where one is broken."""
+    from softbank_kb.lexicon import lexicon_for, using
     from softbank_kb.problems import KnowledgeBaseError
 
     try:
-        lexicon()
+        found = lexicon_for(data_dir(ctx))
     except KnowledgeBaseError as error:
         lines = "\n".join(str(e) for e in error.errors[:20])
         raise KnowledgeBaseUnavailable(
             f"the concept lexicon could not be loaded:\n{lines}"
         ) from None
+    ctx.with_resource(using(found))
 
 
 def resolve_name(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:

@@ -488,9 +488,9 @@ def query_slots(words: list[str], keep_stopwords: bool = False) -> list[Slot]:
 
     A stop word or question word is left out only when something else is left.
     """
-    from softbank_kb.lexicon import lexicon
+    from softbank_kb.lexicon import current_lexicon
 
-    found = lexicon()
+    found = current_lexicon()
     phrases, stemmed = found.phrases, found.stems
     slots: list[Slot] = []
     at = 0

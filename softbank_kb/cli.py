@@ -11,6 +11,7 @@ import click
 
 from softbank_kb import __version__
 from softbank_kb.exits import NothingMatched, NotInSources, OutputUnwritable, Problems, nothing
+from softbank_kb.kinds import DEAL_KINDS, RECORD_TYPES
 from softbank_kb.options import (
     AmountType,
     DateType,
@@ -36,21 +37,9 @@ from softbank_kb.printable import safe
 if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase
 
-# The record types and deal kinds are spelled out here as well as in models.py, so that
-# --help and shell completion import no models (8 ms of a 48 ms --help, measured with
-# -X importtime); tests/test_cli.py checks that the lists agree.
-ALL_TYPES = ("source", "organization", "person", "deal", "quote", "figure", "event", "strategy")
-DEAL_KINDS = (
-    "investment",
-    "funding_round",
-    "acquisition",
-    "stake_purchase",
-    "divestment",
-    "joint_venture",
-    "partnership",
-    "budget",
-)
-# Spelled out for the same reason; tests/test_graph.py checks them against graph.EDGE_KINDS.
+ALL_TYPES = RECORD_TYPES  # the name tests and --type read
+# Spelled out, so that --help imports no graph; tests/test_graph.py checks them against
+# graph.EDGE_KINDS.
 GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
 _ENTITIES = ("organization", "person")
 

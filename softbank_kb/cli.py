@@ -22,7 +22,6 @@ ALL_TYPES = ("source", "organization", "person", "deal", "quote", "figure", "eve
 # Exit codes, as the README documents them.
 EXIT_OK = 0
 EXIT_NO_MATCH = 1
-EXIT_USAGE = 2
 EXIT_LOAD = 3
 EXIT_INTERNAL = 4
 EXIT_UNWRITABLE = 5
@@ -673,10 +672,10 @@ def invest(
     deals = _shown(ctx, deals, "deals")
     if currency:
         _say_conversions(deals, currency)
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     _output(**output).show_lists(
-        lambda: [render.deals_table(deals, kb)], lambda: render.records_json(deals)
+        lambda: [render.deals_table(deals, kb)], lambda: jsondata.records_json(deals)
     )
 
 
@@ -735,11 +734,11 @@ def quote(
     if not quotes:
         _nothing("quote", _without(ctx, "about", "years", "speaker"))
     quotes = _shown(ctx, quotes, "quotes")
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     _output(**output).show(
         lambda: [render.quote_panel(q, kb, lang) for q in quotes],
-        lambda: render.records_json(quotes),
+        lambda: jsondata.records_json(quotes),
         listing=lambda: [render.quotes_list(quotes, kb)],
     )
 
@@ -748,7 +747,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
     """`people` and `company`: a table of all, or one profile by name."""
 
     def command(ctx: click.Context, name: str | None, **output: Any) -> None:
-        from softbank_kb import render
+        from softbank_kb import jsondata, render
         from softbank_kb.query import profile
 
         kb = load_kb(ctx)
@@ -756,7 +755,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         if name:
             _one_record_asked(ctx)
             found = profile(kb, _resolve(kb, name, (record_type,), what))
-            out.show(lambda: render.profile_view(found, kb), lambda: render.profile_json(found))
+            out.show(lambda: render.profile_view(found, kb), lambda: jsondata.profile_json(found))
             return
         records = kb.people if record_type == "person" else kb.organizations
         table = render.people_table if record_type == "person" else render.organizations_table
@@ -765,7 +764,7 @@ def _directory_command(record_type: str, what: str) -> Callable[..., None]:
         records = _shown(ctx, records, "people" if record_type == "person" else "organisations")
         out.show_lists(
             lambda: [table(records, kb)],  # type: ignore[arg-type]
-            lambda: render.records_json(records),
+            lambda: jsondata.records_json(records),
         )
 
     return command
@@ -856,7 +855,7 @@ def financials(
             _nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
         _nothing("figure", "try `sbkb financials` without filters.")
     figures = _shown(ctx, figures, "figures")
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     def human() -> list[Any]:
         charts = [render.series_chart(s, kb) for s in series_of(figures)]
@@ -864,7 +863,7 @@ def financials(
 
     _output(**output).show(
         human,
-        lambda: render.records_json(figures),
+        lambda: jsondata.records_json(figures),
         listing=lambda: [render.figures_table(figures, kb)],
     )
 
@@ -895,10 +894,10 @@ def timeline_command(
     if not records:
         _nothing("dated record", "widen --from/--to or --year.")
     records = _shown(ctx, records, "records")
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     _output(**output).show_lists(
-        lambda: [render.timeline_table(records, kb)], lambda: render.records_json(records)
+        lambda: [render.timeline_table(records, kb)], lambda: jsondata.records_json(records)
     )
 
 
@@ -918,11 +917,11 @@ def strategy(ctx: click.Context, **output: Any) -> None:
     groups = strategy_groups(kb)
     if not groups:
         _nothing("strategy item")
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     items = [item for items in groups.values() for item in items]
     _output(**output).show_lists(
-        lambda: render.strategy_tables(groups, kb), lambda: render.records_json(items)
+        lambda: render.strategy_tables(groups, kb), lambda: jsondata.records_json(items)
     )
 
 
@@ -974,9 +973,11 @@ def search(
         _nothing("record", "check the spelling, or try fewer words.")
     if hits.found > len(hits):
         _say_cut(limit, hits.found, "records")
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
-    _output(**output).show_lists(lambda: [render.hits_table(hits)], lambda: render.hits_json(hits))
+    _output(**output).show_lists(
+        lambda: [render.hits_table(hits)], lambda: jsondata.hits_json(hits)
+    )
 
 
 @cli.command()
@@ -1016,11 +1017,11 @@ def ask(ctx: click.Context, question: str, limit: int, **output: Any) -> None:
         reply = answer(kb, question, limit=limit)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUESTION") from None
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     shown = _output(**output)
     if reply.answered:
-        shown.show(lambda: render.reply_view(reply, kb), lambda: render.answers_json(reply))
+        shown.show(lambda: render.reply_view(reply, kb), lambda: jsondata.answers_json(reply))
         return
     # Under --json the exception below prints the empty document.
     if reply.known and shown.output_format != "json":
@@ -1054,10 +1055,11 @@ def show(ctx: click.Context, record_id: str, **output: Any) -> None:
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NothingMatched(f"no record has id {record_id!r}.{hint}")
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     _output(**output).show(
-        lambda: render.record_view(record, kb), lambda: render.to_json(render.record_dict(record))
+        lambda: render.record_view(record, kb),
+        lambda: jsondata.to_json(jsondata.record_dict(record)),
     )
 
 
@@ -1076,10 +1078,10 @@ def stats(ctx: click.Context, **output: Any) -> None:
     from softbank_kb.query import stats as count
 
     counts = count(load_kb(ctx))
-    from softbank_kb import render
+    from softbank_kb import jsondata, render
 
     _output(**output).show(
-        lambda: render.stats_tables(counts), lambda: render.to_json(asdict(counts))
+        lambda: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts))
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from softbank_kb.models import (
@@ -398,19 +398,36 @@ def strategy_groups(kb: KnowledgeBase) -> dict[str, list[StrategyItem]]:
     }
 
 
+def _section(title: str) -> Any:
+    """A field of Profile that is one of its sections, shown under this title."""
+    return field(default=(), metadata={"title": title})
+
+
 @dataclass(frozen=True)
 class Profile:
-    """A person or organisation and everything the knowledge base links to them."""
+    """A person or organisation and everything the knowledge base links to them.
+
+    Each field after `record` is a section, in the order profiles show them: the text
+    view and the JSON's `linked` object both walk `sections()`.
+    """
 
     record: Person | Organization
-    people: tuple[Person, ...] = ()
-    deals: tuple[Deal, ...] = ()
-    figures: tuple[Figure, ...] = ()
-    quotes_by: tuple[Quote, ...] = ()
-    quotes_about: tuple[Quote, ...] = ()
-    events: tuple[Event, ...] = ()
-    strategy: tuple[StrategyItem, ...] = ()
-    subsidiaries: tuple[Organization, ...] = ()
+    people: tuple[Person, ...] = _section("People")
+    subsidiaries: tuple[Organization, ...] = _section("Subsidiaries and units")
+    deals: tuple[Deal, ...] = _section("Deals")
+    figures: tuple[Figure, ...] = _section("Figures")
+    quotes_by: tuple[Quote, ...] = _section("Quotes by them")
+    quotes_about: tuple[Quote, ...] = _section("Quotes about them")
+    events: tuple[Event, ...] = _section("Events")
+    strategy: tuple[StrategyItem, ...] = _section("Strategy")
+
+    def sections(self) -> list[tuple[str, str, tuple[AnyRecord, ...]]]:
+        """Each section's field name, title and records, in the order they are shown."""
+        return [
+            (f.name, f.metadata["title"], getattr(self, f.name))
+            for f in fields(self)
+            if "title" in f.metadata
+        ]
 
 
 def profile(kb: KnowledgeBase, record: Person | Organization) -> Profile:

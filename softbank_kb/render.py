@@ -7,18 +7,18 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from softbank_kb.constraints import compact_number
+from softbank_kb.jsondata import json_data, record_dict, to_json
 from softbank_kb.models import (
     AnyRecord,
     Deal,
@@ -31,9 +31,8 @@ from softbank_kb.models import (
     Quantity,
     Quote,
     StrategyItem,
-    field_names,
 )
-from softbank_kb.printable import UNSAFE_IN_JSON, safe
+from softbank_kb.printable import safe
 
 if TYPE_CHECKING:
     from softbank_kb.ask import Answer, Reply
@@ -149,35 +148,6 @@ class DelayedProgress:
             self._bar.stop()
 
 
-def to_json(value: Any) -> str:
-    """One JSON document; control and bidi characters escaped as JSON escapes them."""
-    dumped = json.dumps(value, ensure_ascii=False, indent=2)
-    # json.dumps with ensure_ascii writes a tag character as its surrogate pair.
-    return UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group())[1:-1], dumped)
-
-
-def record_dict(record: AnyRecord) -> dict[str, Any]:
-    """A record as JSON-ready data: `id` and `type` first, then every field."""
-    data = _json_data(record)
-    return {"id": data.pop("id"), "type": data.pop("type"), **data}
-
-
-def _json_data(value: Any) -> Any:
-    """A record or value as JSON data: fields in order, tuples as lists, 6.5e9 as 6500000000."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        return compact_number(value)
-    if isinstance(value, tuple):
-        return [_json_data(item) for item in value]
-    return {name: _json_data(getattr(value, name)) for name in field_names(type(value))}
-
-
-def records_json(records: Iterable[AnyRecord]) -> str:
-    """An array of record objects."""
-    return to_json([record_dict(record) for record in records])
-
-
 # Values ---------------------------------------------------------------------------------
 
 
@@ -206,13 +176,6 @@ def format_value(value: Money | Quantity | None) -> str:
     if value.equivalents:
         shown += " (" + "; ".join(format_value(e) for e in value.equivalents) + ")"
     return shown
-
-
-def format_date(date: PartialDate | None) -> str:
-    """'2024-11', or '2025-04-01 (inferred)' when the article only implies the year."""
-    if date is None:
-        return ""
-    return f"{date.value} (inferred)" if date.year_inferred else date.value
 
 
 def _name(kb: KnowledgeBase, record_id: str | None) -> str:
@@ -462,7 +425,7 @@ def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> RecordList:
         if deal.co_investment is not None:
             amount += f"\n+ {format_value(deal.co_investment)} (co-investors)"
         cells = {
-            "Date": text(format_date(deal.date)),
+            "Date": text(str(deal.date or "")),
             "Kind": text(kind),
             "Target": text(target, "bold"),
             "Amount": text(amount),
@@ -501,7 +464,7 @@ def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
         title.append(text(f", {role.title}, {_name(kb, role.organization)}"))
     when = " · ".join(
         part
-        for part in (format_date(quote.date), quote.venue or "", quote.kind.replace("_", " "))
+        for part in (str(quote.date or ""), quote.venue or "", quote.kind.replace("_", " "))
         if part
     )
     body = Text()
@@ -528,7 +491,7 @@ def quotes_list(quotes: Sequence[Quote], kb: KnowledgeBase) -> RecordList:
         listing.add(
             quote.id,
             {
-                "Date": text(format_date(quote.date)),
+                "Date": text(str(quote.date or "")),
                 "Speaker": text(_name(kb, quote.speaker)),
                 "Kind": text(quote.kind.replace("_", " ")),
                 "Text": text(quote.text),
@@ -631,7 +594,7 @@ def _dated_list(
         listing.add(
             record.id,
             {
-                "Date": text(format_date(getattr(record, "date", None))),
+                "Date": text(str(getattr(record, "date", None) or "")),
                 "Type": text(record.type),
                 "What": text(_what(record, kb)),
             },
@@ -720,7 +683,7 @@ def _field_text(key: str, value: Any, record: AnyRecord, kb: KnowledgeBase) -> s
     if isinstance(attribute, (Money, Quantity)):
         return format_value(attribute)
     if isinstance(attribute, PartialDate):
-        return format_date(attribute)
+        return str(attribute)
     if isinstance(value, str) and kb.get(value) is not None and key != "id":
         return f"{_name(kb, value)} ({value})"
     if isinstance(value, list):
@@ -741,45 +704,10 @@ def _item_text(item: Any, kb: KnowledgeBase) -> str:
 def profile_view(found: Profile, kb: KnowledgeBase) -> list[RenderableType]:
     """A person's or organisation's record, then everything linked to it."""
     shown = record_view(found.record, kb)
-    sections: list[tuple[str, Sequence[AnyRecord]]] = [
-        ("People", found.people),
-        ("Subsidiaries and units", found.subsidiaries),
-        ("Deals", found.deals),
-        ("Figures", found.figures),
-        ("Quotes by them", found.quotes_by),
-        ("Quotes about them", found.quotes_about),
-        ("Events", found.events),
-        ("Strategy", found.strategy),
-    ]
-    for title, records in sections:
-        if not records:
-            continue
-        shown.append(_dated_list(records, kb, title=f"{title} ({len(records)})"))
+    for _, title, records in found.sections():
+        if records:
+            shown.append(_dated_list(records, kb, title=f"{title} ({len(records)})"))
     return shown
-
-
-def profile_json(found: Profile) -> str:
-    """The profile as one object: the record, and the linked records in full."""
-    data = record_dict(found.record)
-    data["linked"] = {
-        name: [record_dict(r) for r in getattr(found, name)]
-        for name in (
-            "people",
-            "subsidiaries",
-            "deals",
-            "figures",
-            "quotes_by",
-            "quotes_about",
-            "events",
-            "strategy",
-        )
-    }
-    return to_json(data)
-
-
-def group(renderables: Sequence[RenderableType]) -> Group:
-    """Several renderables as one."""
-    return Group(*renderables)
 
 
 def hits_table(hits: Sequence[Hit]) -> RecordList:
@@ -810,23 +738,6 @@ def _highlighted(hit: Hit) -> Text:
     return cell
 
 
-def hits_json(hits: Sequence[Hit]) -> str:
-    """An array of hits, each with its score, tier, matched field and the full record."""
-    return to_json(
-        [
-            {
-                "score": round(hit.score, 2),
-                "tier": hit.tier,
-                "field": hit.field,
-                "matched": hit.text,
-                "spans": [list(span) for span in hit.spans],
-                "record": record_dict(hit.record),
-            }
-            for hit in hits
-        ]
-    )
-
-
 # Answers --------------------------------------------------------------------------------
 
 
@@ -840,7 +751,7 @@ def answer_text(answer: Answer, kb: KnowledgeBase) -> str:
             shown += f" ({answer.record.period}{status})"
         return shown
     if isinstance(value, PartialDate):
-        return format_date(value)
+        return str(value)
     if isinstance(value, Person):
         roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in value.roles)
         return f"{value.name} ({roles})" if roles else value.name
@@ -886,44 +797,6 @@ def known_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
     for record in reply.known:
         grid.add_row(text(record.type), _with_id(record.label, record.id))
     return [heading, grid]
-
-
-def answers_json(reply: Reply) -> str:
-    """An array of answers: the value, why it was chosen, its score and the full record."""
-    return to_json(
-        [
-            {
-                "answer": _answer_value(answer),
-                "kind": answer.kind,
-                "why": {
-                    "entities": list(answer.entities),
-                    "concepts": list(answer.concepts),
-                    "years": list(answer.years),
-                    "language": reply.question.language,
-                },
-                "score": answer.score,
-                "excerpt": _json_data(answer.citation),
-                "record": record_dict(answer.record),
-            }
-            for answer in reply.answers
-        ]
-    )
-
-
-def _answer_value(answer: Answer) -> Any:
-    """An answer's value as JSON: money and dates as the records write them, else an id."""
-    value = answer.value
-    if isinstance(value, (Money, Quantity)):
-        return _json_data(value)
-    if isinstance(value, PartialDate):
-        return value.value
-    if isinstance(value, Person):
-        return {"person": value.id, "name": value.name, "roles": _json_data(value.roles)}
-    if isinstance(value, Quote):
-        return {"speaker": value.speaker, "text": value.text, "text_en": value.text_en}
-    if isinstance(value, Organization):
-        return {"organization": value.id, "name": value.name}
-    return value
 
 
 # Reports --------------------------------------------------------------------------------
@@ -1027,9 +900,9 @@ def graph_json(graph: Graph) -> str:
     """One JSON document: the nodes, and the edges with their record ids."""
     return to_json(
         {
-            "nodes": [_json_data(node) for node in graph.nodes],
+            "nodes": [json_data(node) for node in graph.nodes],
             "edges": [
-                {**_json_data(edge), "label": " · ".join(edge_label_parts(edge))}
+                {**json_data(edge), "label": " · ".join(edge_label_parts(edge))}
                 for edge in graph.edges
             ],
         }

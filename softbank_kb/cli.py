@@ -475,7 +475,7 @@ def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
 
 def _resolve(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:
     """The record a name means, or exit 1 suggesting the closest names."""
-    from softbank_kb.search import resolve
+    from softbank_kb.names import resolve
 
     resolution = resolve(kb, name, types)
     if resolution.record is not None:
@@ -721,7 +721,7 @@ def quote(
     )
     about_ids: list[str] = []
     if about:
-        from softbank_kb.search import resolve
+        from softbank_kb.names import resolve
 
         about_record = resolve(kb, about, ("person", "organization", "strategy")).record
         about_ids = [about_record.id] if about_record else []
@@ -1049,7 +1049,7 @@ def show(ctx: click.Context, record_id: str, **output: Any) -> None:
     kb = load_kb(ctx)
     record = kb.get(record_id)
     if record is None:
-        from softbank_kb.search import closest_ids
+        from softbank_kb.names import closest_ids
 
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""

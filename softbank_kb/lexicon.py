@@ -100,7 +100,7 @@ class Lexicon:
     @cached_property
     def phrases(self) -> dict[tuple[str, ...], tuple[Concept, ...]]:
         """Each term folded into its words, and the concepts it is a term of."""
-        from softbank_kb.search import fold
+        from softbank_kb.folding import fold
 
         found: dict[tuple[str, ...], list[Concept]] = {}
         for concept in self.concepts:
@@ -113,7 +113,7 @@ class Lexicon:
     @cached_property
     def stems(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """For a one-word term's stem in either language, the terms it stems from."""
-        from softbank_kb.stemming import stems
+        from softbank_kb.folding import stems
 
         found: dict[str, list[tuple[str, ...]]] = {}
         for words in self.phrases:

@@ -197,7 +197,7 @@ def find_quotes(
     years: Collection[int] | None = None,
 ) -> list[Quote]:
     """Quotes by a speaker, about an entity or containing words, in date order."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     words = _WORD.findall(fold(about_words)) if about_words else []
     found = []
@@ -223,7 +223,7 @@ _STEMMED_FROM = 4
 def _has_words(text: str, words: list[str]) -> bool:
     """Whether every word stands in the folded text as a whole word or a form of one:
     `ASI` is not in "occasion", `AI` not in "aide"; `robots` is in "robot"."""
-    from softbank_kb.stemming import stems_of_words
+    from softbank_kb.folding import stems_of_words
 
     tokens = set(_WORD.findall(text))
     if all(word in tokens for word in words):
@@ -264,7 +264,7 @@ def find_figures(
 
 def _metric_matches(asked: str, figure: Figure) -> bool:
     """`asked` is part of the metric's English name or of the article's French term."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     if asked.lower().replace(" ", "_") in figure.metric:
         return True
@@ -277,7 +277,7 @@ def _metric_matches(asked: str, figure: Figure) -> bool:
 def metrics_like(kb: KnowledgeBase, asked: str) -> list[str]:
     """Metrics (with their French term) sharing a word with `asked`: 'operating income'
     finds operating revenue, the article's « revenu d'exploitation »."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     words = set(fold(asked.replace("_", " ")).split())
     found: dict[str, str] = {}

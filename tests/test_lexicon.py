@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from softbank_kb.folding import fold
 from softbank_kb.lexicon import LEXICON_FILE, check_lexicon, lexicon
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.paths import bundled_data_dir
-from softbank_kb.search import fold
 
 GOOD_CONCEPT = """\
 concepts:

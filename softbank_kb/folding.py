@@ -44,21 +44,42 @@ class _CharFolds(dict[int, str]):
 _CHAR_FOLDS = _CharFolds()
 
 
-# The accents of decomposed Latin letters, dropped before the table so that U+0345 (the
-# Greek iota subscript, which casefolds to a letter, `ι`) goes as an accent too.
+def _ascii_table() -> tuple[bytes, bytes]:
+    """What `_fold_char` does to each ASCII byte, as a `bytes.translate` table and deletions."""
+    table = bytes(ord(_fold_char(chr(b)) or " ") if b < 128 else b for b in range(256))
+    deleted = bytes(b for b in range(128) if not _fold_char(chr(b)))
+    return table, deleted
+
+
+_ASCII_TABLE, _ASCII_DELETED = _ascii_table()
+# The accents of decomposed Latin letters: the bulk of what folding removes from French.
+# Dropped before any character is looked up, so U+0345 (the Greek iota subscript, which
+# casefolds to the letter `ι`) goes as an accent too.
 _ACCENTS = re.compile(r"[\u0300-\u036f]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-# Plain, where it was clever: until this split, fold() took three paths (a byte table for
-# ASCII, a regex over what was left, the dict), for the same results as this one line
-# (property-tested in test_folding.py). Measured (benchmarks/README.md, "fold"): this line
-# folds every text of the bundled KB in 3.3 ms against 2.1 ms and of a 10,000-record KB
-# in 203 ms against 131 ms, a whole `search` or `ask` within the runs' noise of before.
+def _fold_match(match: re.Match[str]) -> str:
+    """One non-ASCII character folded, for `re.sub`."""
+    return _CHAR_FOLDS[ord(match.group())]
+
+
+# Clever, measured (issue 13; benchmarks/README.md, "fold: three paths or one line"): the
+# one line it is tested equal to (test_folding.py), NFKD, accents dropped, then
+# `_CHAR_FOLDS` for every character, folds every text of a 10,000-record KB in 201 ms
+# against 131 ms, which made a cold 10,000-record `ask` or `search` 5 % slower (68 ms of
+# 1.3-1.4 s CPU); warm runs, which fold only the query, did not change.
 def fold(text: str) -> str:
     """Text as search compares it: casefolded, unaccented, punctuation as single spaces."""
-    return " ".join(
-        _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).translate(_CHAR_FOLDS).split()
-    )
+    # `_fold_char` applied to every character, made fast: it is local to each character,
+    # so the string can first be decomposed and stripped of its accents in one pass, and
+    # what is left of ASCII goes through a byte table rather than a dict per character.
+    if not text.isascii():
+        text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+        text = _NON_ASCII.sub(_fold_match, text)
+        if not text.isascii():
+            return " ".join(text.translate(_CHAR_FOLDS).split())
+    return " ".join(text.encode().translate(_ASCII_TABLE, _ASCII_DELETED).decode().split())
 
 
 def _fold_with_offsets(text: str) -> tuple[str, list[int]]:

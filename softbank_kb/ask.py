@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from softbank_kb.derived import derived
-from softbank_kb.folding import fold
+from softbank_kb.folding import fold, stems
 from softbank_kb.models import (
     AnyRecord,
     Citation,
@@ -242,8 +242,6 @@ def _is_term(word: str, lexicon_: Any) -> bool:
         return True
     if len(word) <= 3 or not word.isalpha():
         return False
-    from softbank_kb.folding import stems
-
     return any(stem in lexicon_.stems for stem in stems(word))
 
 

@@ -591,7 +591,7 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
     kb = load_kb(ctx)
     record = kb.get(record_id)
     if record is None:
-        from softbank_kb.search import closest_ids
+        from softbank_kb.names import closest_ids
 
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""

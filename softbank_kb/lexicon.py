@@ -42,7 +42,7 @@ MAX_TERM_WORDS = 4
 
 def _searchable(value: str) -> str:
     """`value` if it folds into one to MAX_TERM_WORDS words, else ValueError saying why."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     words = fold(value).split()
     if not words:
@@ -133,7 +133,7 @@ class Lexicon:
     @cached_property
     def phrases(self) -> dict[tuple[str, ...], tuple[Concept, ...]]:
         """Each term folded into its words, and the concepts it is a term of."""
-        from softbank_kb.search import fold
+        from softbank_kb.folding import fold
 
         found: dict[tuple[str, ...], list[Concept]] = {}
         for concept in self.concepts:
@@ -146,7 +146,7 @@ class Lexicon:
     @cached_property
     def stems(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """For a one-word term's stem in either language, the terms it stems from."""
-        from softbank_kb.stemming import stems
+        from softbank_kb.folding import stems
 
         found: dict[str, list[tuple[str, ...]]] = {}
         for words in self.phrases:
@@ -316,7 +316,7 @@ def terms_naming_records(path: Path, kb: KnowledgeBase) -> list[LoadError]:
     takes a one-word term for a concept before a name), so it would hide the record.
     Terms the package's lexicon has already are its own concern.
     """
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     found, node, _ = _checked(path)
     if found is None:

@@ -86,7 +86,7 @@ def load_lexicon(ctx: click.Context) -> None:
 
 def resolve_name(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:
     """The record a name means, or exit 1 suggesting the closest names."""
-    from softbank_kb.search import resolve
+    from softbank_kb.names import resolve
 
     resolution = resolve(kb, name, types)
     if resolution.record is not None:

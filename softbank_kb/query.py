@@ -225,7 +225,7 @@ def find_quotes(
 ) -> list[Quote]:
     """Quotes by a speaker, in the years given, in date order; with `about`, those that
     mention the person, organisation or strategy item it names or contain its words."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     about_ids = _named_by(kb, about) if about else set()
     words = _WORD.findall(fold(about)) if about else []
@@ -246,7 +246,7 @@ def find_quotes(
 
 def _named_by(kb: KnowledgeBase, name: str) -> set[str]:
     """The id of the person, organisation or strategy item `name` names, if one."""
-    from softbank_kb.search import resolve
+    from softbank_kb.names import resolve
 
     record = resolve(kb, name, ("person", "organization", "strategy")).record
     return {record.id} if record is not None else set()
@@ -260,7 +260,7 @@ _STEMMED_FROM = 4
 def _has_words(text: str, words: list[str]) -> bool:
     """Whether every word stands in the folded text as a whole word or a form of one:
     `ASI` is not in "occasion", `AI` not in "aide"; `robots` is in "robot"."""
-    from softbank_kb.stemming import stems_of_words
+    from softbank_kb.folding import stems_of_words
 
     tokens = set(_WORD.findall(text))
     if all(word in tokens for word in words):
@@ -301,7 +301,7 @@ def find_figures(
 
 def _metric_matches(asked: str, figure: Figure) -> bool:
     """`asked` is part of the metric's English name or of the article's French term."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     if asked.lower().replace(" ", "_") in figure.metric:
         return True
@@ -314,7 +314,7 @@ def _metric_matches(asked: str, figure: Figure) -> bool:
 def metrics_like(kb: KnowledgeBase, asked: str) -> list[str]:
     """Metrics (with their French term) sharing a word with `asked`: 'operating income'
     finds operating revenue, the article's « revenu d'exploitation »."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     words = set(fold(asked.replace("_", " ")).split())
     found: dict[str, str] = {}

@@ -591,7 +591,7 @@ def test_a_name_resolves_only_to_what_it_spells(run_cli: RunCli, args, code, exp
     [pytest.param("ASI", "asi", id="ASI-not-occasion"), pytest.param("AI", "ai", id="AI-not-aide")],
 )
 def test_quote_about_matches_whole_words(run_cli: RunCli, about: str, word: str) -> None:
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     quotes = json.loads(run_cli("quote", "--about", about, "--json").stdout)
     assert quotes

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from softbank_kb.cache import read_cached
+from softbank_kb.folding import fold
 from softbank_kb.lexicon import (
     LEXICON_FILE,
     Lexicon,
@@ -23,7 +24,6 @@ from softbank_kb.lexicon import (
 )
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.paths import bundled_data_dir
-from softbank_kb.search import fold
 
 from .conftest import REPO, RunCli
 

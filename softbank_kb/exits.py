@@ -45,9 +45,8 @@ class NothingMatched(click.ClickException):
         super().__init__(message)
         ctx = click.get_current_context(silent=True)
         meta = ctx.meta if ctx is not None else {}
-        from softbank_kb.options import chosen_format  # options raises these errors itself
-
-        wants_json = chosen_format(ctx) == "json"
+        # The output decorator records the form it settled on before the command runs.
+        wants_json = meta.get(FORMAT_KEY) == "json"
         self.json_document: str | None = meta.get(EMPTY_JSON_KEY, "[]") if wants_json else None
 
     def show(self, file: Any = None) -> None:

@@ -227,6 +227,8 @@ def output_options(command: Command) -> Command:
         out = Output(
             chosen_format(ctx), no_color, no_pager, ctx.meta.get(_SORT), ctx.meta.get(_LIMIT)
         )
+        # Settled here, for the errors the command raises (NothingMatched prints `[]`).
+        ctx.meta[FORMAT_KEY] = out.output_format
         return command(*args, out=out, **kwargs)
 
     # Applied bottom up, so --help lists them --json first and --no-pager last.

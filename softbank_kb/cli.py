@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -244,15 +245,15 @@ def invest(
     deals = out.cut(deals, "deals")
     if currency:
         _say_conversions(deals, currency)
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
 
-    out.show_lists(lambda: [render.deals_table(deals, kb)], lambda: jsondata.records_json(deals))
+    out.show_lists(lambda: [listing.deals_table(deals, kb)], lambda: jsondata.records_json(deals))
 
 
 def _say_conversions(deals: Sequence[Any], currency: str) -> None:
     """Name on stderr each deal that reached the minimum through a stated conversion."""
+    from softbank_kb.listing import format_value
     from softbank_kb.query import through_conversion
-    from softbank_kb.render import format_value
 
     for deal in deals:
         converted = through_conversion(deal, currency)
@@ -298,12 +299,12 @@ def quote(
     if not quotes:
         nothing("quote", without_hint(ctx, "about", "years", "speaker"))
     quotes = out.cut(quotes, "quotes")
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
 
     out.show(
-        lambda: [render.quote_panel(q, kb, lang) for q in quotes],
+        lambda render: [render.quote_panel(q, kb, lang) for q in quotes],
         lambda: jsondata.records_json(quotes),
-        listing=lambda: [render.quotes_list(quotes, kb)],
+        listing=lambda: [listing.quotes_list(quotes, kb)],
     )
 
 
@@ -343,7 +344,7 @@ def company(ctx: click.Context, name: str | None, out: Output) -> None:
 
 def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_type: str) -> None:
     """`people` and `company`: a list of all, or one profile by name."""
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
     from softbank_kb.query import profile
 
     kb = load_kb(ctx)
@@ -352,12 +353,14 @@ def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_t
     if name:
         one_record_asked(ctx)
         found = profile(kb, resolve_name(kb, name, (record_type,), what))
-        out.show(lambda: render.profile_view(found, kb), lambda: jsondata.profile_json(found))
+        out.show(
+            lambda render: render.profile_view(found, kb), lambda: jsondata.profile_json(found)
+        )
         return
     records: Sequence[Any] = kb.people if person else kb.organizations
     if not records:
         nothing(what)
-    table: Callable[..., Any] = render.people_table if person else render.organizations_table
+    table: Callable[..., Any] = listing.people_table if person else listing.organizations_table
     records = out.cut(records, "people" if person else "organisations")
     out.show_lists(lambda: [table(records, kb)], lambda: jsondata.records_json(records))
 
@@ -401,16 +404,16 @@ def financials(
             nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
         nothing("figure", "try `sbkb financials` without filters.")
     figures = out.cut(figures, "figures")
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
 
-    def human() -> list[Any]:
+    def human(render: ModuleType) -> list[Any]:
         charts = [render.series_chart(s, kb) for s in series_of(figures)]
-        return [render.figures_table(figures, kb), *charts]
+        return [listing.figures_table(figures, kb), *charts]
 
     out.show(
         human,
         lambda: jsondata.records_json(figures),
-        listing=lambda: [render.figures_table(figures, kb)],
+        listing=lambda: [listing.figures_table(figures, kb)],
     )
 
 
@@ -438,10 +441,10 @@ def timeline_command(
     if not records:
         nothing("dated record", "widen --from/--to or --year.")
     records = out.cut(records, "records")
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
 
     out.show_lists(
-        lambda: [render.timeline_table(records, kb)], lambda: jsondata.records_json(records)
+        lambda: [listing.timeline_table(records, kb)], lambda: jsondata.records_json(records)
     )
 
 
@@ -461,10 +464,12 @@ def strategy(ctx: click.Context, out: Output) -> None:
     groups = strategy_groups(kb)
     if not groups:
         nothing("strategy item")
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
 
     items = [item for items in groups.values() for item in items]
-    out.show_lists(lambda: render.strategy_tables(groups, kb), lambda: jsondata.records_json(items))
+    out.show_lists(
+        lambda: listing.strategy_tables(groups, kb), lambda: jsondata.records_json(items)
+    )
 
 
 @cli.command()
@@ -513,9 +518,9 @@ def search(ctx: click.Context, query: str, types: tuple[str, ...], limit: int, o
         nothing("record", "check the spelling, or try fewer words.")
     if hits.found > len(hits):
         say_cut(limit, hits.found, "records")
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata, listing
 
-    out.show_lists(lambda: [render.hits_table(hits)], lambda: jsondata.hits_json(hits))
+    out.show_lists(lambda: [listing.hits_table(hits)], lambda: jsondata.hits_json(hits))
 
 
 @cli.command()
@@ -555,14 +560,14 @@ def ask(ctx: click.Context, question: str, limit: int, out: Output) -> None:
         reply = answer(kb, question, limit=limit)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUESTION") from None
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata
 
     if reply.answered:
-        out.show(lambda: render.reply_view(reply, kb), lambda: jsondata.answers_json(reply))
+        out.show(lambda render: render.reply_view(reply, kb), lambda: jsondata.answers_json(reply))
         return
     # Under --json the exception below prints the empty document.
     if reply.known and out.output_format != "json":
-        out.show(lambda: render.known_view(reply, kb), lambda: "[]")
+        out.show(lambda render: render.known_view(reply, kb), lambda: "[]")
     _not_answered(reply)
 
 
@@ -596,10 +601,10 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NothingMatched(f"no record has id {record_id!r}.{hint}")
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata
 
     out.show(
-        lambda: render.record_view(record, kb),
+        lambda render: render.record_view(record, kb),
         lambda: jsondata.to_json(jsondata.record_dict(record)),
     )
 
@@ -619,9 +624,9 @@ def stats(ctx: click.Context, out: Output) -> None:
     from softbank_kb.query import stats as count
 
     counts = count(load_kb(ctx))
-    from softbank_kb import jsondata, render
+    from softbank_kb import jsondata
 
-    out.show(lambda: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts)))
+    out.show(lambda render: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts)))
 
 
 @cli.command()

@@ -606,3 +606,30 @@ def test_search_says_how_many_it_found_beyond_its_limit(run_cli: RunCli) -> None
     assert len(json.loads(result.stdout)) == 20 < len(everything)
     assert f"20 of {len(everything)} records shown" in result.stderr
     assert run_cli("search", "softbank", "--limit", "1000").stderr == ""
+
+
+# What a program reads is written without rich: only a terminal's drawing imports it.
+_MACHINE_OUTPUTS = [
+    *([*args, form] for args in LIST_COMMANDS for form in ("--json", "--tsv", "--csv")),
+    ["people", "Masayoshi Son", "--json"],
+    ["company", "arm", "--json"],
+    ["show", "ampere-acquisition", "--json"],
+    ["stats", "--json"],
+    ["ask", "How much did SoftBank pay for Ampere?", "--json"],
+    ["invest", "--year", "1990", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", _MACHINE_OUTPUTS, ids=" ".join)
+def test_output_for_programs_imports_no_rich(args: list[str], tmp_path: Path) -> None:
+    code = (
+        f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('rich' in sys.modules, file=sys.stderr)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.stdout.strip(), result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "False", result.stderr

@@ -9,11 +9,12 @@ import sys
 import pytest
 
 from softbank_kb.jsondata import compact_number, profile_json, record_dict, to_json
+from softbank_kb.listing import RecordList
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import KnowledgeBase, Organization
 from softbank_kb.paths import bundled_data_dir
 from softbank_kb.query import profile
-from softbank_kb.render import RecordList, profile_view
+from softbank_kb.render import profile_view
 
 
 @pytest.fixture(scope="module")

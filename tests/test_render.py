@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from softbank_kb.listing import format_number, format_value
 from softbank_kb.models import Money, Quantity
-from softbank_kb.render import format_number, format_value, safe
+from softbank_kb.printable import safe
 
 from .conftest import LIST_COMMANDS, TESTS, RunCli
 

@@ -176,14 +176,17 @@ def run_once(
     with tempfile.TemporaryFile() as errors:
         # A file, not a pipe: the harness waits without reading, so a pipe could fill.
         started = time.perf_counter()
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=writer if terminal else subprocess.DEVNULL,
-            stderr=errors,
-            env=env,
-            preexec_fn=_trace_me,
-        )
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=writer if terminal else subprocess.DEVNULL,
+                stderr=errors,
+                env=env,
+                preexec_fn=_trace_me,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise SystemExit(f"cannot start and trace {command[0]}: {error}") from None
         if writer is not None:
             os.close(writer)  # the child holds its own copy
         status, peak = _wait_traced(process.pid)
@@ -236,13 +239,30 @@ def edit_comment(path: Path) -> None:
     path.write_text(f"# Edited at {time.time_ns()}.\n{''.join(lines)}", encoding="utf-8")
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, or argparse's usage error."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
+
+
+def _sizes(text: str) -> list[int]:
+    """Sizes separated by commas, each a whole number of at least 1."""
+    return [_positive(size.strip()) for size in text.split(",") if size.strip()]
+
+
 CacheEnv = Callable[[str], tuple[dict[str, str], Callable[[], None]]]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--runs", type=_positive, default=5, help="Rounds after the warm-up.")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default="1000,10000,100000",
+        help="Records in each synthetic KB, comma-separated.",
+    )
     parser.add_argument("--keep", type=Path, help="Keep the synthetic KBs in this directory.")
     args = parser.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="sbkb-bench-"))
@@ -268,7 +288,7 @@ def main() -> None:
     cases += [
         Case(f"bundled: {label} (warm)", [*SBKB, *q], bundled_env) for label, q in queries("")
     ]
-    sizes = [int(s) for s in args.sizes.split(",") if s]
+    sizes: list[int] = args.sizes
     records = {size: records_written(size) for size in sizes}
     small = [size for size in sizes if size <= 10_000]
     # Every case up to 10,000 records in one round-robin, so their ratios are fair;

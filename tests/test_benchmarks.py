@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,3 +97,14 @@ def test_fits_recover_a_constant_and_a_cost_per_record() -> None:
     intercept, slope = fitted["show ID (warm)"]
     assert intercept == pytest.approx(0.3)
     assert slope == pytest.approx(1e-6)
+
+
+@pytest.mark.parametrize("arguments", [["--sizes", "1000,lots"], ["--runs", "0"]])
+def test_bad_arguments_get_a_usage_error_not_a_traceback(arguments: list[str]) -> None:
+    bench = REPO / "benchmarks" / "bench.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), *arguments], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "error: argument" in result.stderr
+    assert "Traceback" not in result.stderr

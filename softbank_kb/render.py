@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -189,6 +190,8 @@ def draw_list(listing: RecordList, width: int) -> Iterator[RenderableType]:
         widths = _widths(listing, rows, columns, width)
     if widths is None:
         yield from _cards(listing, rows, columns, width)
+    elif len(rows) > LONG_LIST:
+        yield from _light_table(listing, rows, columns, widths)
     else:
         yield _list_table(listing, rows, columns, widths)
 
@@ -239,7 +242,8 @@ def _widths(listing: RecordList, rows: _Rows, columns: list[str], width: int) ->
 
 def _list_table(listing: RecordList, rows: _Rows, columns: list[str], widths: list[int]) -> Table:
     table = Table(
-        title=listing.title,
+        # A title is data too (a strategy group, its owners): never markup.
+        title=text(listing.title) if listing.title else None,
         box=box.SIMPLE_HEAD,
         title_justify="left",
         header_style="bold",
@@ -250,6 +254,110 @@ def _list_table(listing: RecordList, rows: _Rows, columns: list[str], widths: li
     for record_id, cells in rows:
         table.add_row(*(_cell(listing, record_id, cells, column) for column in columns))
     return table
+
+
+# Beyond this many rows a table is laid out here, line by line, as rich would draw it
+# but without its general layout: rich's Table costs about 0.6 ms a row at 200 columns
+# (0.65 s for 1,080 deals); this costs a tenth of that (benchmarks/README.md). What it
+# leaves out is the highlighting of matched words inside a cell.
+LONG_LIST = 200
+
+
+def _light_table(
+    listing: RecordList, rows: _Rows, columns: list[str], widths: list[int]
+) -> Iterator[RenderableType]:
+    """A long list as a table's lines: the same columns, widths and wrapping as rich's."""
+    total = sum(widths) + _COLUMN_GAP * (len(widths) - 1) + _EDGE_PADDING
+    lines = []
+    if listing.title:
+        for line in _wrap(safe(listing.title), total):
+            lines.append([(line, "table.title"), (" " * (total - cell_len(line)), "")])
+    lines += _row_lines([[(column, "bold")] for column in columns], widths)
+    lines.append([("─" * total, "")])
+    for record_id, cells in rows:
+        row = [[(cells[c].plain, cells[c].style)] for c in columns]
+        if listing.anchor in columns:
+            # Under the cell's own style, as rich draws a Text's appended span.
+            anchored = row[columns.index(listing.anchor)]
+            anchored.append((safe(record_id), f"{anchored[0][1]} dim".strip()))
+        lines.extend(_row_lines(row, widths))
+    yield _Lines(lines)
+
+
+_Piece = tuple[str, str]
+
+
+def _row_lines(cells: list[list[_Piece]], widths: list[int]) -> list[list[_Piece]]:
+    """One row: each cell's paragraphs wrapped to its width, the cells side by side."""
+    wrapped = [
+        [(line, style) for part, style in cell for line in _wrap(part, width)]
+        for cell, width in zip(cells, widths, strict=True)
+    ]
+    lines = []
+    for at in range(max(len(cell_lines) for cell_lines in wrapped)):
+        pieces: list[_Piece] = [(" ", "")]
+        for index, (cell_lines, width) in enumerate(zip(wrapped, widths, strict=True)):
+            line, style = cell_lines[at] if at < len(cell_lines) else ("", "")
+            pieces.append(("   " if index else "", ""))
+            pieces.append((line, style))
+            pieces.append((" " * (width - cell_len(line)), ""))
+        pieces.append((" ", ""))
+        lines.append(pieces)
+    return lines
+
+
+def _wrap(paragraphs: str, width: int) -> list[str]:
+    """Text wrapped at spaces to `width` cells; a longer word is folded (never in a table,
+    whose columns are as wide as their longest word)."""
+    lines = []
+    for paragraph in paragraphs.split("\n"):
+        words: list[str] = []
+        used = 0
+        for word in paragraph.split():
+            size = cell_len(word)
+            while size > width:
+                if words:
+                    lines.append(" ".join(words))
+                    words, used = [], 0
+                lines.append(word[:width])
+                word = word[width:]
+                size = cell_len(word)
+            if words and used + 1 + size > width:
+                lines.append(" ".join(words))
+                words, used = [], 0
+            used += size + (1 if words else 0)
+            words.append(word)
+        lines.append(" ".join(words))
+    return lines
+
+
+class _Lines:
+    """Lines already laid out, each a run of (text, style) pieces: printed as they are."""
+
+    def __init__(self, lines: list[list[_Piece]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Segment]:
+        styles: dict[str, Any] = {}
+        newline = Segment.line()
+        for pieces in self.lines:
+            # Runs of one style as one segment: rich's cost is per segment.
+            run, run_style = "", ""
+            for piece, style in pieces:
+                if style != run_style and run:
+                    yield Segment(run, self._style(console, styles, run_style))
+                    run = ""
+                run += piece
+                run_style = style
+            if run:
+                yield Segment(run, self._style(console, styles, run_style))
+            yield newline
+
+    @staticmethod
+    def _style(console: Console, styles: dict[str, Any], name: str) -> Any:
+        if name not in styles:
+            styles[name] = console.get_style(name) if name else None
+        return styles[name]
 
 
 def _cards(

@@ -672,14 +672,18 @@ def graph(
     kb = load_kb(ctx)
     found = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
     result = relations_graph(kb, company=found.id if found else None, kinds=kinds, years=years)
-    from softbank_kb import render
+    from softbank_kb import diagrams
 
     if not result.edges:
         if fmt == "json":  # one document always, as --json promises: an empty graph
-            click.echo(render.graph_json(result))
+            click.echo(diagrams.graph_json(result))
         nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
 
-    writers = {"mermaid": render.graph_mermaid, "dot": render.graph_dot, "json": render.graph_json}
+    writers = {
+        "mermaid": diagrams.graph_mermaid,
+        "dot": diagrams.graph_dot,
+        "json": diagrams.graph_json,
+    }
     click.echo(writers[fmt](result), nl=False)
 
 

@@ -617,6 +617,10 @@ _MACHINE_OUTPUTS = [
     ["stats", "--json"],
     ["ask", "How much did SoftBank pay for Ampere?", "--json"],
     ["invest", "--year", "1990", "--json"],
+    *(
+        ["graph", "--company", "softbank-group", "--format", form]
+        for form in ("json", "dot", "mermaid")
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ import pydot
 import pytest
 
 from softbank_kb.cli import GRAPH_KINDS
+from softbank_kb.diagrams import graph_dot, graph_mermaid
 from softbank_kb.graph import EDGE_KINDS, relations_graph
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import (
@@ -25,7 +26,6 @@ from softbank_kb.models import (
 from softbank_kb.paths import bundled_data_dir
 from softbank_kb.printable import safe
 from softbank_kb.query import deal_years
-from softbank_kb.render import graph_dot, graph_mermaid
 
 from .conftest import REPO, RunCli
 

@@ -233,7 +233,7 @@ def lexicon() -> Lexicon:
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
     digest.update(Path(__file__).read_bytes())
     digest.update(data)
-    name = f"lexicon-{digest.hexdigest()}.pickle"
+    name = f"lexicon-{digest.hexdigest()}.json"
     cached = read_cached(name, Lexicon)
     if cached is not None:
         return cached

@@ -562,6 +562,15 @@ class KnowledgeBase:
     def __len__(self) -> int:
         return len(self.by_id)
 
+    def candidates(self, collection: str, **where: Any) -> tuple[Any, ...]:
+        """Records of `collection` among which are all that match `where`, in file order.
+
+        Here every record of it: the filters are the caller's to apply. The cache's
+        StoredKnowledgeBase (store.py) narrows them with its database's indexes first.
+        """
+        found: tuple[Any, ...] = getattr(self, collection)
+        return found
+
 
 def data_file_schema() -> dict[str, Any]:
     """The JSON Schema of one data file: collections mapped to lists of records."""

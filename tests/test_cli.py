@@ -279,7 +279,7 @@ def test_help_imports_no_heavy_module() -> None:
 
 
 def test_a_warm_query_imports_no_validation_module(tmp_path: Path) -> None:
-    """Answered from the cache: the records unpickle without pydantic, YAML or rapidfuzz."""
+    """Answered from the cache: records are rebuilt without pydantic, YAML or rapidfuzz."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
     for name in ("SBKB_NO_CACHE", "SBKB_DATA"):
         env.pop(name, None)
@@ -288,11 +288,11 @@ def test_a_warm_query_imports_no_validation_module(tmp_path: Path) -> None:
         [sys.executable, "-m", "softbank_kb", *args], capture_output=True, text=True, env=env
     )
     assert cold.returncode == 0, cold.stderr
-    assert list((tmp_path / "cache" / "sbkb").glob("kb-*.pickle"))
+    assert list((tmp_path / "cache" / "sbkb").glob("kb-*.sqlite"))
     code = (
         f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pydantic', 'pydantic_core', 'yaml', 'rapidfuzz')"
+        "heavy = [m for m in ('pydantic', 'pydantic_core', 'yaml', 'rapidfuzz', 'sqlite_utils')"
         " if m in sys.modules]\n"
         "print(heavy)"
     )

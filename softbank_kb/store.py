@@ -1,0 +1,298 @@
+"""The cache's database: the export's schema plus each record's JSON, read with indexes.
+
+Built once per content key from a validated knowledge base: the tables of the SQLite
+export (sqlite_export.py), and beside them what the cache needs, each record's whole
+JSON (`record_json`, in file order) and the years each deal counts for (`deal_years`).
+A command opens it read-only and builds records only for what it asks for: a
+`StoredKnowledgeBase` answers `get(id)` with one indexed query and loads a collection
+only when it is read whole. A database is trusted only when its header, application id,
+schema version, tables and content key are all its own; a query that finds it damaged
+after that falls back to the data files (`recover`), so an answer is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Collection, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from softbank_kb.builder import build, plain
+from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase
+
+# 'sbkb' in ASCII: PRAGMA application_id, at offset 68 of the file's header.
+APPLICATION_ID = 0x73626B62
+# PRAGMA user_version, at offset 60: bumped whenever the cache's tables change.
+SCHEMA_VERSION = 1
+HEADER = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+_REQUIRED = ("meta", "record_json", "deal_years", "deals", "deal_partners", "organizations")
+# SQLite's limit on a statement's parameters is 32,766: a longer filter reads it all.
+_MAX_PARAMETERS = 30_000
+# What a damaged database or row raises when it is read.
+DAMAGED = (sqlite3.DatabaseError, ValueError, KeyError, TypeError)
+
+
+# Building -------------------------------------------------------------------------------
+
+
+def build_store(kb: KnowledgeBase, key: str, path: Path) -> None:
+    """Write the database of `kb` under content key `key` into the new file `path`."""
+    from softbank_kb.query import deal_years
+    from softbank_kb.sqlite_export import write_tables
+
+    connection = sqlite3.connect(path)
+    try:
+        write_tables(connection, kb)
+        connection.executescript(
+            """
+            create table meta (name text primary key, value text not null);
+            create table record_json (
+                position integer primary key, id text not null unique,
+                collection text not null, json text not null);
+            create index record_json_collection on record_json (collection, position);
+            create table deal_years (deal text not null, year integer not null);
+            """
+        )
+        connection.execute("insert into meta values ('content_key', ?)", (key,))
+        connection.executemany(
+            "insert into record_json values (?, ?, ?, ?)",
+            (
+                (position, record.id, collection, json.dumps(plain(record)))
+                for position, (collection, record) in enumerate(_with_collections(kb))
+            ),
+        )
+        connection.executemany(
+            "insert into deal_years values (?, ?)",
+            ((deal.id, year) for deal in kb.deals for year in deal_years(kb, deal)),
+        )
+        connection.execute("create index deal_years_year on deal_years (year, deal)")
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _with_collections(kb: KnowledgeBase) -> Iterator[tuple[str, AnyRecord]]:
+    for collection in COLLECTIONS:
+        for record in getattr(kb, collection):
+            yield collection, record
+
+
+# Opening --------------------------------------------------------------------------------
+
+
+def is_our_header(header: bytes) -> bool:
+    """The first 100 bytes of a file are those of a database of this schema's version."""
+    return (
+        len(header) == HEADER_SIZE
+        and header.startswith(HEADER)
+        and int.from_bytes(header[60:64], "big") == SCHEMA_VERSION
+        and int.from_bytes(header[68:72], "big") == APPLICATION_ID
+    )
+
+
+def open_store(path: Path, key: str) -> sqlite3.Connection | None:
+    """A read-only connection to the database at `path` if it is whole and for `key`."""
+    try:
+        # immutable: the file is never changed once renamed into place (a rebuild is a
+        # new file), so SQLite need take no lock nor look for a journal.
+        uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        names = {row[0] for row in connection.execute("select name from sqlite_master")}
+        found = connection.execute("select value from meta where name = 'content_key'")
+        if set(_REQUIRED) <= names and found.fetchone() == (key,):
+            return connection
+    except sqlite3.Error:
+        pass
+    connection.close()
+    return None
+
+
+# Reading --------------------------------------------------------------------------------
+
+
+def _collection_property(name: str) -> property:
+    def loaded(self: StoredKnowledgeBase) -> tuple[AnyRecord, ...]:
+        return self._collection(name)
+
+    loaded.__doc__ = f"Every record of {name}, loaded on first use."
+    return property(loaded)
+
+
+class StoredKnowledgeBase(KnowledgeBase):
+    """A knowledge base whose records are built from the cache's database as they are read.
+
+    It is what a KnowledgeBase is to every reader (the collections, `get`, `by_id`,
+    `records()`); `candidates` narrows a collection with the database's indexes. If the
+    database turns out damaged, `recover` gives the knowledge base from its data files
+    (and rebuilds the database), and every later question is answered from that.
+    """
+
+    def __init__(
+        self, connection: sqlite3.Connection, recover: Callable[[], KnowledgeBase]
+    ) -> None:
+        # Frozen like its parent: attributes are set past its __setattr__.
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_recover", recover)
+        object.__setattr__(self, "_built", {})
+        object.__setattr__(self, "_collections", {})
+        object.__setattr__(self, "_fallback", None)
+
+    sources = _collection_property("sources")
+    organizations = _collection_property("organizations")
+    people = _collection_property("people")
+    deals = _collection_property("deals")
+    quotes = _collection_property("quotes")
+    figures = _collection_property("figures")
+    events = _collection_property("events")
+    strategy = _collection_property("strategy")
+
+    def get(self, record_id: str) -> AnyRecord | None:
+        """The record with this id, or None: one indexed query, or none when already built."""
+        if self._fallback is not None:
+            return self._fallback.get(record_id)
+        if record_id in self._built:
+            return self._built[record_id]  # type: ignore[no-any-return]
+        try:
+            rows = self._rows(
+                "select collection, id, json from record_json where id = ?", (record_id,)
+            )
+            found = self._make(rows)
+        except DAMAGED:
+            return self._recovered().get(record_id)
+        self._built[record_id] = found[0] if found else None
+        return self._built[record_id]  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        if self._fallback is not None:
+            return len(self._fallback)
+        try:
+            return int(self._rows("select count(*) from record_json")[0][0])
+        except DAMAGED:
+            return len(self._recovered())
+
+    def candidates(self, collection: str, **where: Collection[Any] | None) -> tuple[Any, ...]:
+        """The records of `collection` that may match `where`, in file order (see models)."""
+        if self._fallback is not None:
+            return self._fallback.candidates(collection, **where)
+        query = _CANDIDATES.get((collection, tuple(sorted(k for k, v in where.items() if v))))
+        if query is None or collection in self._collections:
+            return super().candidates(collection, **where)
+        sql, parameters = query(where)
+        if len(parameters) > _MAX_PARAMETERS:
+            return super().candidates(collection, **where)
+        try:
+            return tuple(self._make(self._rows(sql, parameters)))
+        except DAMAGED:
+            return self._recovered().candidates(collection, **where)
+
+    def _collection(self, name: str) -> tuple[AnyRecord, ...]:
+        """Every record of a collection: a whole-collection pass built only once."""
+        if self._fallback is not None:
+            return getattr(self._fallback, name)  # type: ignore[no-any-return]
+        found = self._collections.get(name)
+        if found is None:
+            try:
+                rows = self._rows(
+                    "select collection, id, json from record_json"
+                    " where collection = ? order by position",
+                    (name,),
+                )
+                found = self._collections[name] = tuple(self._make(rows))
+            except DAMAGED:
+                return getattr(self._recovered(), name)  # type: ignore[no-any-return]
+        return found
+
+    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._connection.execute(sql, parameters).fetchall()
+
+    def _make(self, rows: list[tuple[Any, ...]]) -> list[AnyRecord]:
+        """The records of (collection, id, json) rows, each built once however often read."""
+        made = []
+        for collection, record_id, data in rows:
+            record = self._built.get(record_id)
+            if record is None:
+                record = self._built[record_id] = build(COLLECTIONS[collection], json.loads(data))
+            made.append(record)
+        return made
+
+    def _recovered(self) -> KnowledgeBase:
+        """The knowledge base from the data files, once the database is found damaged."""
+        if self._fallback is None:
+            object.__setattr__(self, "_fallback", self._recover())
+            self._connection.close()
+        return self._fallback  # type: ignore[return-value]
+
+
+def _in(values: Collection[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+_BY_ID = "select collection, id, json from record_json where id in ({}) order by position"
+
+
+def _deals_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """Deals of any of `years` (deal_years), of `kinds`, involving any of `parties`."""
+    conditions, parameters = [], []
+    if where.get("years"):
+        years = list(where["years"])
+        conditions.append(f"id in (select deal from deal_years where year in ({_in(years)}))")
+        parameters += years
+    if where.get("kinds"):
+        kinds = list(where["kinds"])
+        conditions.append(f"id in (select id from deals where kind in ({_in(kinds)}))")
+        parameters += kinds
+    if where.get("parties"):
+        parties = list(where["parties"])
+        marks = _in(parties)
+        conditions.append(
+            f"id in (select id from deals where investor in ({marks}) union"
+            f" select id from deals where target in ({marks}) union"
+            f" select id from deals where vehicle in ({marks}) union"
+            f" select deal from deal_partners where partner in ({marks}))"
+        )
+        parameters += parties * 4
+    sql = (
+        "select collection, id, json from record_json where collection = 'deals' and "
+        + " and ".join(conditions)
+        + " order by position"
+    )
+    return sql, tuple(parameters)
+
+
+def _quotes_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    speakers = list(where["speakers"])
+    return _BY_ID.format(f"select id from quotes where speaker in ({_in(speakers)})"), tuple(
+        speakers
+    )
+
+
+def _organizations_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    parents = list(where["parents"])
+    return _BY_ID.format(f"select id from organizations where parent in ({_in(parents)})"), tuple(
+        parents
+    )
+
+
+# Which filters of which collection the database answers with an index.
+_CANDIDATES: dict[tuple[str, tuple[str, ...]], Callable[[dict[str, Any]], Any]] = {
+    ("deals", filters): _deals_where
+    for filters in (
+        ("years",),
+        ("kinds",),
+        ("parties",),
+        ("kinds", "years"),
+        ("parties", "years"),
+        ("kinds", "parties"),
+        ("kinds", "parties", "years"),
+    )
+}
+_CANDIDATES[("quotes", ("speakers",))] = _quotes_where
+_CANDIDATES[("organizations", ("parents",))] = _organizations_where

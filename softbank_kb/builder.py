@@ -41,54 +41,57 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 @cache
 def _builder(cls: type) -> Convert:
-    """A function from `cls`'s JSON data to an instance, its converters worked out once."""
+    """A function from `cls`'s JSON data to an instance, its converters worked out once.
+
+    The function is written out field by field and compiled, once per class: a loop over
+    the fields at every record was most of the time a whole collection took to build. Its
+    text is made from the class's own field names and types only, never from data read.
+    """
     hints = typing.get_type_hints(cls)
-    converters = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls)]
-    new = object.__new__
-
-    def make(data: dict[str, Any]) -> Any:
-        if not isinstance(data, dict) or len(data) != len(converters):
-            raise TypeError(f"not the data of a {cls.__name__}")
-        made = new(cls)
-        # Frozen: its fields are set as its own __init__ sets them, bypassing __setattr__.
-        made.__dict__.update(
-            {
-                name: data[name] if convert is None else convert(data[name])
-                for name, convert in converters
-            }
-        )
-        return made
-
+    names = _field_names(cls)
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "count": len(names)}
+    values = [f"{name}={_expression(hints[name], f'data[{name!r}]', cls, scope)}" for name in names]
+    source = (
+        "def make(data):\n"
+        "    if type(data) is not dict or len(data) != count:\n"
+        f"        raise TypeError('not the data of a {cls.__name__}')\n"
+        "    made = new(cls)\n"
+        # Frozen: its fields are set as its own __init__ sets them, past __setattr__.
+        f"    made.__dict__.update({', '.join(values)})\n"
+        "    return made\n"
+    )
+    exec(compile(source, f"<builder of {cls.__name__}>", "exec"), scope)
+    make: Convert = scope["make"]
     return make
 
 
-def _converter(hint: Any) -> Convert | None:
-    """What turns JSON data back into a value of `hint`, or None where it is already one."""
+def _expression(hint: Any, value: str, cls: type, scope: dict[str, Any]) -> str:
+    """Python that turns the JSON data `value` back into a value of `hint`."""
     if hint is float:
-        return float  # 6500000000 in JSON is the float 6.5e9 it was written from
+        return f"float({value})"  # 6500000000 in JSON is the float 6.5e9 written
     if dataclasses.is_dataclass(hint):
-        # Looked up when first used, not now: Money's equivalents are Money themselves.
-        return lambda value: _builder(hint)(value)  # type: ignore[arg-type]
+        if hint is cls:
+            return f"make({value})"  # Money's equivalents are Money themselves
+        scope[f"make_{hint.__name__}"] = _builder(hint)  # type: ignore[arg-type]
+        return f"make_{hint.__name__}({value})"
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is tuple:
-        item = _converter(args[0])
-        if item is None:
-            return tuple
-        return lambda values: tuple(item(value) for value in values)
+        item = _expression(args[0], "item", cls, scope)
+        return f"tuple({value})" if item == "item" else f"tuple([{item} for item in {value}])"
     if origin is typing.Union or origin is types.UnionType:
-        return _union([arg for arg in args if arg is not type(None)])
-    return None
+        options = [arg for arg in args if arg is not type(None)]
+        if len(options) == 1:
+            inner = _expression(options[0], value, cls, scope)
+            return value if inner == value else f"(None if {value} is None else {inner})"
+        if all(dataclasses.is_dataclass(option) for option in options):
+            name = "one_of_" + "_".join(option.__name__ for option in options)
+            scope[name] = _one_of(options)
+            return f"{name}({value})"
+    return value
 
 
-def _union(options: list[Any]) -> Convert | None:
-    """A converter for an optional value, or for one of several dataclasses told by fields."""
-    if len(options) == 1:
-        inner = _converter(options[0])
-        if inner is None:
-            return None
-        return lambda value: None if value is None else inner(value)
-    if not all(dataclasses.is_dataclass(option) for option in options):
-        return None
+def _one_of(options: list[Any]) -> Convert:
+    """A builder for one of several dataclasses, told apart by their fields' names."""
     by_fields = {frozenset(_field_names(option)): option for option in options}
 
     def one_of(value: Any) -> Any:

@@ -20,6 +20,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from softbank_kb.derived import derived
+from softbank_kb.folding import fold, stems
 from softbank_kb.models import (
     AnyRecord,
     Citation,
@@ -33,7 +35,7 @@ from softbank_kb.models import (
     Quote,
     StrategyItem,
 )
-from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, Slot, fold
+from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, Slot
 
 Language = Literal["en", "fr"]
 Wanted = Literal["amount", "date", "person", "quote", "place", "organization", "record"]
@@ -102,10 +104,10 @@ def read_question(kb: KnowledgeBase, text: str) -> Question:
     tokens = _tokens(text)
     if not tokens:
         raise QueryError("the question has no words: ask it in English or French")
-    from softbank_kb.lexicon import lexicon
+    from softbank_kb.lexicon import current_lexicon
     from softbank_kb.search import query_slots
 
-    lexicon_ = lexicon()
+    lexicon_ = current_lexicon()
     words = [word for word, _ in tokens]
     language = _language(text, words, lexicon_)
     years = tuple(dict.fromkeys(int(m.group(1)) for m in _YEAR.finditer(fold(text))))
@@ -171,11 +173,11 @@ def _entities(
     kb: KnowledgeBase, tokens: list[tuple[str, bool]]
 ) -> tuple[list[AnyRecord], list[str]]:
     """The people and organisations a question names, and its other words in order."""
-    from softbank_kb.lexicon import lexicon
+    from softbank_kb.lexicon import current_lexicon
     from softbank_kb.search import _index
 
     index = _index(kb)
-    lexicon_ = lexicon()
+    lexicon_ = current_lexicon()
     stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
     words = [word for word, _ in tokens]
     found: list[AnyRecord] = []
@@ -209,7 +211,7 @@ def _misspelt_or_partial_name(
     A person is named by any word of their name (`Goto`), an organisation by the first
     (`Tempus`), so that `Japan` is not taken for Microsoft Japan.
     """
-    from softbank_kb.search import resolve
+    from softbank_kb.names import resolve
 
     if word in index.words and not capital:
         return None
@@ -240,8 +242,6 @@ def _is_term(word: str, lexicon_: Any) -> bool:
         return True
     if len(word) <= 3 or not word.isalpha():
         return False
-    from softbank_kb.stemming import stems
-
     return any(stem in lexicon_.stems for stem in stems(word))
 
 
@@ -250,9 +250,9 @@ def _known_word(kb: KnowledgeBase, word: str) -> bool:
 
     Not a longer word it begins: `Intel` is not known for `intelligence`.
     """
-    from softbank_kb.search import _PREFIX, _index, _word_matches
+    from softbank_kb.search import _SCORING, _index, _word_matches
 
-    return any(quality != _PREFIX for quality in _word_matches(_index(kb), word).values())
+    return any(quality != _SCORING.prefix for quality in _word_matches(_index(kb), word).values())
 
 
 def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wanted:
@@ -325,12 +325,14 @@ def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
     """What the records of `kb` are about: from memory, from the cache, or worked out."""
     found = _ABOUT.get(kb)
     if found is None:
-        from softbank_kb.cache import load_derived, store_derived
-
-        found = load_derived(kb, "ask", _About)
-        if found is None or found.ids != [record.id for record in records]:
-            found = _About(kb, records)
-            store_derived(kb, "ask", found)
+        ids = [record.id for record in records]
+        found = derived(
+            kb,
+            "ask",
+            _About,
+            build=lambda: _About(kb, records),
+            usable=lambda kept: kept if kept.ids == ids else None,
+        )
         _ABOUT[kb] = found
     return found
 

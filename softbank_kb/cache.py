@@ -27,11 +27,11 @@ import os
 import stat
 import sys
 import time
-import weakref
 from pathlib import Path
 from typing import Any, TypeVar
 
 from softbank_kb import __version__
+from softbank_kb.derived import keep_with
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
@@ -46,9 +46,6 @@ MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024
 _STALE_SECONDS = 600
 # Directories already warned about in this process: one line each, not one per file.
 _WARNED: set[str] = set()
-# The content key of each knowledge base this process loaded, for what derives from it.
-_KEYS: weakref.WeakKeyDictionary[KnowledgeBase, str] = weakref.WeakKeyDictionary()
-
 T = TypeVar("T")
 
 
@@ -80,13 +77,24 @@ def _from_data(data_dir: Path, key: str | None, rebuild: bool) -> KnowledgeBase:
 
 
 def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
-    _KEYS[kb] = key
+    """`kb`, with what search and ask derive from it kept under its content key."""
+    keep_with(kb, _Derived(key))
     return kb
 
 
-def _key_of(kb: KnowledgeBase) -> str | None:
-    """The content key `kb` was loaded under, or None if it did not come through here."""
-    return _KEYS.get(kb)
+class _Derived:
+    """The keeper of what is derived from the knowledge base cached under one key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def load(self, name: str, kind: type[T]) -> T | None:
+        """What was derived and stored under `name`, or None."""
+        return read_cached(f"{name}-{self.key}.json", kind)
+
+    def store(self, name: str, value: object) -> None:
+        """Keep something derived until the data changes; failing to is not an error."""
+        write_cached(f"{name}-{self.key}.json", value)
 
 
 def _key_or_none(data_dir: Path) -> str | None:
@@ -172,19 +180,6 @@ def store(key: str, kb: KnowledgeBase) -> None:
     from softbank_kb.store import build_store
 
     _write(f"kb-{key}.sqlite", lambda path: build_store(kb, key, path), (sqlite3.Error,))
-
-
-def load_derived(kb: KnowledgeBase, name: str, kind: type[T]) -> T | None:
-    """What was derived from `kb` and stored under `name`, or None."""
-    key = _key_of(kb)
-    return None if key is None else read_cached(f"{name}-{key}.json", kind)
-
-
-def store_derived(kb: KnowledgeBase, name: str, value: object) -> None:
-    """Keep something derived from `kb` until its data changes (only for a cached `kb`)."""
-    key = _key_of(kb)
-    if key is not None:
-        write_cached(f"{name}-{key}.json", value)
 
 
 # The first item of every JSON file the cache writes: a file without it is not ours.

@@ -2,123 +2,47 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from softbank_kb import __version__
+from softbank_kb.exits import NothingMatched, NotInSources, OutputUnwritable, Problems, nothing
+from softbank_kb.kinds import DEAL_KINDS, RECORD_TYPES
+from softbank_kb.options import (
+    AmountType,
+    DateType,
+    KindChoice,
+    Output,
+    company_option,
+    complete_names,
+    currency_code,
+    data_dir,
+    list_options,
+    load_kb,
+    load_lexicon,
+    one_record_asked,
+    output_options,
+    resolve_name,
+    say_cut,
+    without_hint,
+    words_argument,
+    year_option,
+)
+from softbank_kb.printable import safe
 
 if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase
 
-ALL_TYPES = ("source", "organization", "person", "deal", "quote", "figure", "event", "strategy")
-
-# Exit codes, as the README documents them.
-EXIT_OK = 0
-EXIT_NO_MATCH = 1
-EXIT_USAGE = 2
-EXIT_LOAD = 3
-EXIT_INTERNAL = 4
-EXIT_UNWRITABLE = 5
-EXIT_INTERRUPTED = 130
-
-
-class KnowledgeBaseUnavailable(click.ClickException):
-    """The data directory could not be loaded."""
-
-    exit_code = EXIT_LOAD
-
-
-# Where a command's --json choice is kept for the errors it raises (ctx.meta is shared
-# by the whole context tree), and the empty document it prints when nothing matched.
-_FORMAT = "sbkb.output_format"
-_EMPTY_JSON = "sbkb.empty_json"
-
-
-class NothingMatched(click.ClickException):
-    """The query was understood but found nothing.
-
-    Under --json, stdout still gets one document, so that `| jq` never reads nothing:
-    `[]` for a list, `null` for one record asked for by name or id.
-    """
-
-    exit_code = EXIT_NO_MATCH
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        ctx = click.get_current_context(silent=True)
-        meta = ctx.meta if ctx is not None else {}
-        wants_json = chosen_format(ctx) == "json"
-        self.json_document: str | None = meta.get(_EMPTY_JSON, "[]") if wants_json else None
-
-    def show(self, file: Any = None) -> None:
-        if self.json_document is not None:
-            click.echo(self.json_document)
-        super().show(file)
-
-
-class NotInSources(NothingMatched):
-    """A question the sources do not answer: said as an answer, not as an error."""
-
-    def show(self, file: Any = None) -> None:
-        if self.json_document is not None:
-            click.echo(self.json_document)
-        click.echo(f"Not in the sources: {self.message}", err=True)
-
-
-class Problems(click.ClickException):
-    """`validate` or `verify` found problems; they are already printed."""
-
-    exit_code = EXIT_NO_MATCH
-
-    def show(self, file: Any = None) -> None:
-        click.echo(self.message, err=True)
-
-
-def load_lexicon() -> None:
-    """Make sure the concept lexicon can be read, or exit 3 saying where it is broken."""
-    from softbank_kb.lexicon import lexicon
-    from softbank_kb.problems import KnowledgeBaseError
-
-    try:
-        lexicon()
-    except KnowledgeBaseError as error:
-        lines = "\n".join(str(e) for e in error.errors[:20])
-        raise KnowledgeBaseUnavailable(
-            f"the concept lexicon could not be loaded:\n{lines}"
-        ) from None
-
-
-def _data_dir(ctx: click.Context) -> Path:
-    from softbank_kb.paths import bundled_data_dir
-
-    chosen = ctx.find_root().params.get("data_dir")
-    return Path(chosen) if chosen else bundled_data_dir()
-
-
-def load_kb(ctx: click.Context) -> KnowledgeBase:
-    """The knowledge base of the chosen data directory, or exit 3 with every reason."""
-    from softbank_kb.cache import knowledge_base
-    from softbank_kb.problems import KnowledgeBaseError, problems_after
-
-    data_dir = _data_dir(ctx)
-    try:
-        return knowledge_base(data_dir)
-    except KnowledgeBaseError as error:
-        # Quoted, so that the hint copied into a shell runs no `$(...)` in the name.
-        hint = f"\nRun `sbkb --data {shlex_quote(str(data_dir))} validate` to see every problem."
-        lines = [str(e) for e in error.errors[:20]]
-        if len(error.errors) > 20:
-            lines.append(f"... and {problems_after(error.errors, 20)} more")
-        raise KnowledgeBaseUnavailable(
-            f"the knowledge base in {data_dir} could not be loaded:\n" + "\n".join(lines) + hint
-        ) from None
+ALL_TYPES = RECORD_TYPES  # the name tests and --type read
+# Spelled out, so that --help imports no graph; tests/test_graph.py checks them against
+# graph.EDGE_KINDS.
+GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
+_ENTITIES = ("organization", "person")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,16 +88,15 @@ def validate(ctx: click.Context, strict: bool) -> None:
     Prints `OK: N records in M files`, or every problem as file:line:column and
     exits 1. With --strict, a warning is a problem too.
     """
+    from softbank_kb.lexicon import check_lexicon
     from softbank_kb.loading import check_data_dir, check_data_dir_strictly
     from softbank_kb.problems import problems_after
 
-    data_dir = _data_dir(ctx)
+    directory = data_dir(ctx)
     if strict:
-        kb, errors, warnings, file_count = check_data_dir_strictly(data_dir)
+        kb, errors, warnings, file_count = check_data_dir_strictly(directory)
     else:
-        (kb, errors, file_count), warnings = check_data_dir(data_dir), []
-    from softbank_kb.lexicon import check_lexicon
-
+        (kb, errors, file_count), warnings = check_data_dir(directory), []
     # The package's lexicon is the curators' too: a broken one is a problem here.
     errors = [*errors, *check_lexicon()[1]]
     if errors or warnings or kb is None:
@@ -183,7 +106,7 @@ def validate(ctx: click.Context, strict: bool) -> None:
         counts = [f"{count} problem{'s' if count != '1' else ''}"]
         if warnings:
             counts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
-        raise Problems("\n".join(lines) + f"\n{' and '.join(counts)} in {data_dir}")
+        raise Problems("\n".join(lines) + f"\n{' and '.join(counts)} in {directory}")
     click.echo(f"OK: {len(kb)} records in {file_count} files" + (", strict" if strict else ""))
 
 
@@ -228,381 +151,34 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
 
 
 @cli.command()
-def schema() -> None:
+@click.option(
+    "--lexicon",
+    "of_lexicon",
+    is_flag=True,
+    help="The schema of a concept lexicon (a data directory's lexicon.yaml) instead.",
+)
+def schema(of_lexicon: bool) -> None:
     """Print the JSON Schema of a data file, for editors that check YAML as you type.
 
     \b
-    Example:
+    Examples:
       sbkb schema > sbkb.schema.json
+      sbkb schema --lexicon > lexicon.schema.json
     """
     import json
 
+    from softbank_kb.lexicon import lexicon_schema
     from softbank_kb.models import data_file_schema
 
-    click.echo(json.dumps(data_file_schema(), indent=2, ensure_ascii=False))
-
-
-# Shared by every query command ------------------------------------------------------------
-
-
-# The forms a query's answer can take. `table` is for people; where stdout is not a
-# terminal, a list is printed as `tsv` unless SBKB_FORMAT or a flag says otherwise.
-OUTPUT_FORMATS = ("table", "tsv", "csv", "json")
-
-
-def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--json, --tsv, --csv, --table, --no-color and --no-pager, as every query takes them."""
-    command = click.option(
-        "--no-pager", is_flag=True, help="Never page long output on a terminal."
-    )(command)
-    command = click.option(
-        "--no-color", is_flag=True, help="No colour, even on a terminal (also: NO_COLOR)."
-    )(command)
-    helps = {
-        "table": "Draw tables even when stdout is not a terminal.",
-        "csv": "A list as CSV with a header line.",
-        "tsv": "A list as tab-separated lines with a header (the default when piped).",
-        "json": "Print one JSON document and nothing else ([] or null when nothing matched).",
-    }
-    for form, help_text in helps.items():
-        command = click.option(
-            f"--{form}",
-            "output_format",
-            flag_value=form,
-            callback=_remember_format,
-            help=help_text,
-        )(command)
-    return command
-
-
-def _remember_format(ctx: click.Context, param: click.Parameter, form: str | None) -> str | None:
-    # Every flag of the four reports, given or not; only a given one has a value.
-    if form:
-        ctx.meta[_FORMAT] = form
-    return ctx.meta.get(_FORMAT)
-
-
-def chosen_format(ctx: click.Context | None = None) -> str:
-    """The form the user asked for: a flag, else SBKB_FORMAT, else by where stdout goes."""
-    given = ctx.meta.get(_FORMAT) if ctx is not None else None
-    if given:
-        return given
-    env = os.environ.get("SBKB_FORMAT", "").strip().lower()
-    if env in OUTPUT_FORMATS:
-        return env
-    return "table" if sys.stdout.isatty() else "tsv"
-
-
-def list_options(*orders: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """--limit and --sort, as every list command takes them; `orders` are its --sort choices.
-
-    Kept in the context, not passed to the command: `_shown` applies them.
-    """
-
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        if orders:
-            command = click.option(
-                "--sort",
-                type=click.Choice(orders),
-                expose_value=False,
-                callback=_remember(_SORT),
-                help="Order by "
-                + ", ".join(f"{order} ({_ORDER_WORDS[order]})" for order in orders)
-                + ".",
-            )(command)
-        return click.option(
-            "--limit",
-            type=click.IntRange(min=1),
-            expose_value=False,
-            callback=_remember(_LIMIT),
-            help="At most this many records; stderr says how many there were.",
-        )(command)
-
-    return decorate
-
-
-_SORT = "sbkb.sort"
-_LIMIT = "sbkb.limit"
-_ORDER_WORDS = {
-    "date": "newest first",
-    "amount": "largest first, within a currency",
-    "name": "A to Z",
-}
-
-
-def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        ctx.meta[key] = value
-        return value
-
-    return keep
-
-
-def _shown(ctx: click.Context, records: Sequence[Any], what: str) -> list[Any]:
-    """The records in the order asked for, cut to --limit, saying so on stderr."""
-    from softbank_kb.query import ordered
-
-    chosen = ordered(records, ctx.meta.get(_SORT))
-    limit = ctx.meta.get(_LIMIT)
-    if limit is not None and len(chosen) > limit:
-        _say_cut(limit, len(chosen), what)
-        chosen = chosen[:limit]
-    return chosen
-
-
-def _say_cut(limit: int, found: int, what: str) -> None:
-    """On stderr, that a list was cut: '20 of 113 records shown (--limit 20).'"""
-    click.echo(f"{limit} of {found} {what} shown (--limit {limit}).", err=True)
-
-
-class KindChoice(click.Choice):
-    """A kind as the data writes it (funding_round) or as a person does (funding-round,
-    "funding round", Funding Round)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        spelled = str(value).strip().lower().replace("-", "_").replace(" ", "_")
-        return super().convert(spelled if spelled in self.choices else value, param, ctx)
-
-
-def _one_record_asked(ctx: click.Context) -> None:
-    """The command answers with one record: under --json, nothing found is `null`."""
-    ctx.meta[_EMPTY_JSON] = "null"
-
-
-@dataclass(frozen=True)
-class Output:
-    """How the user asked to see the answer."""
-
-    output_format: str
-    no_color: bool
-    no_pager: bool
-
-    def show_lists(self, lists: Callable[[], Sequence[Any]], machine: Callable[[], str]) -> None:
-        """A list command whose view is its record lists: tables, cards, TSV or CSV."""
-        self.show(lists, machine, listing=lists)
-
-    def show(
-        self,
-        human: Callable[[], Sequence[Any]],
-        machine: Callable[[], str],
-        listing: Callable[[], Sequence[Any]] | None = None,
-    ) -> None:
-        """Print the JSON document, a list's lines, or the renderables on the console.
-
-        `listing` gives the record lists a list command prints as TSV or CSV; a command
-        without one (a profile, one record, counts) is drawn as for a terminal.
-        """
-        if self.output_format == "json":
-            click.echo(machine())
-            return
-        from softbank_kb import render
-
-        if listing is not None and self.output_format in ("tsv", "csv"):
-            # Not click.echo: it would write UTF-8 whatever the stream's encoding (L2).
-            sys.stdout.write(render.delimited(listing(), self.output_format))
-            return
-        render.emit(render.make_console(no_color=self.no_color), human(), pager=not self.no_pager)
-
-
-def _output(output_format: str | None, no_color: bool, no_pager: bool) -> Output:
-    chosen = chosen_format(click.get_current_context(silent=True))
-    return Output(output_format=chosen, no_color=no_color, no_pager=no_pager)
-
-
-class YearsType(click.ParamType):
-    """A year (2024) or an inclusive range of years (2024..2025)."""
-
-    name = "YEAR"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> range:
-        if isinstance(value, range):
-            return value
-        from softbank_kb.query import parse_years
-
-        try:
-            return parse_years(str(value))
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
-
-
-class DateType(click.ParamType):
-    """A date of any precision: 2024, 2024-11 or 2024-11-05."""
-
-    name = "DATE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from softbank_kb.models import parse_date
-
-        try:
-            return parse_date(str(value))
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD", param, ctx
-            )
-
-
-def _years(values: tuple[range, ...]) -> set[int] | None:
-    return {year for spec in values for year in spec} if values else None
-
-
-def _complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
-    """Shell completion of the names of records of these types."""
-
-    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-        from click.shell_completion import CompletionItem
-
-        from softbank_kb.printable import safe
-
-        try:
-            kb = load_kb(ctx)
-        except click.ClickException:
-            return []
-        prefix = incomplete.lower()
-        names = []
-        for record in kb.records():
-            if record.type not in types:
-                continue
-            for name in (record.id, getattr(record, "name", ""), *getattr(record, "aliases", ())):
-                if name and name.lower().startswith(prefix):
-                    # The shell prints candidates when it lists them: no raw controls.
-                    names.append(CompletionItem(safe(name), help=safe(record.id)))
-        return names
-
-    return complete
-
-
-def _resolve(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:
-    """The record a name means, or exit 1 suggesting the closest names."""
-    from softbank_kb.search import resolve
-
-    resolution = resolve(kb, name, types)
-    if resolution.record is not None:
-        return resolution.record
-    if resolution.candidates:
-        names = ", ".join(f"{c.label} ({c.id})" for c in resolution.candidates)
-        raise NothingMatched(f"{name!r} matches more than one {what}: {names}. Be more precise.")
-    near = ""
-    if resolution.nearest:
-        near = (
-            " Names spelled close to it: "
-            + ", ".join(f"{c.label} ({c.id})" for c in resolution.nearest)
-            + "."
-        )
-    raise NothingMatched(
-        f"no {what} matches {name!r}.{near} Try `sbkb search {shlex_quote(name)}`."
-    )
-
-
-def shlex_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
-
-
-def _joined(ctx: click.Context, param: click.Parameter, words: tuple[str, ...]) -> str | None:
-    """Several words typed without quotes are one name: `sbkb quote jensen huang`."""
-    return " ".join(words) if words else None
-
-
-def _nothing(what: str, hint: str = "") -> NoReturn:
-    raise NothingMatched(f"no {what} matched" + (f"; {hint}" if hint else "."))
-
-
-def _without(ctx: click.Context, *names: str) -> str:
-    """'try without --about or --year', naming only the filters the user gave."""
-    shown = {param.name: param for param in ctx.command.params}
-    given = [
-        shown[name].opts[0] if isinstance(shown[name], click.Option) else name.upper()
-        for name in names
-        # A value too: click 8.2.0 says COMMANDLINE for an empty nargs=-1 argument.
-        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
-        and ctx.params.get(name) not in (None, (), "")
-    ]
-    return f"try without {' or '.join(given)}." if given else ""
+    found = lexicon_schema() if of_lexicon else data_file_schema()
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False))
 
 
 # Query commands ---------------------------------------------------------------------------
 
 
-# Spelled out here, not read from the Deal model, so that `--help` needs no pydantic;
-# tests/test_cli.py checks that the two lists agree.
-def _currency(code: str) -> str:
-    """An ISO 4217 code, in capitals, or a usage error."""
-    from softbank_kb.currencies import ISO_4217
-
-    if code.upper() not in ISO_4217:
-        raise click.BadParameter(f"{code!r} is not an ISO 4217 code such as USD, EUR or JPY")
-    return code.upper()
-
-
-class AmountType(click.ParamType):
-    """An amount with or without its currency: 1e9, 10e9USD, '10bn USD'."""
-
-    name = "AMOUNT"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        from softbank_kb.query import parse_money_filter
-
-        try:
-            return parse_money_filter(str(value))
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
-
-
-def _minimum_and_currency(
-    min_amount: tuple[float, str | None] | None, currency: str | None
-) -> tuple[float | None, str | None]:
-    """--min-amount and --currency as one amount in one currency, or a usage error."""
-    if min_amount is None:
-        if currency:
-            raise click.UsageError("--currency goes with --min-amount.")
-        return None, None
-    amount, stated = min_amount
-    if stated and currency and stated != currency:
-        raise click.UsageError(f"--min-amount is in {stated} but --currency says {currency}.")
-    if not (stated or currency):
-        raise click.UsageError(
-            "--min-amount needs a currency, as amounts are never compared across"
-            " currencies: --min-amount 10e9USD, --min-amount '10bn USD', or add --currency USD."
-        )
-    return amount, stated or currency
-
-
-def _say_conversions(deals: Sequence[Any], currency: str) -> None:
-    """Name on stderr each deal that reached the minimum through a stated conversion."""
-    from softbank_kb.query import through_conversion
-    from softbank_kb.render import format_value
-
-    for deal in deals:
-        converted = through_conversion(deal, currency)
-        if converted is not None:
-            click.echo(
-                f"{deal.id}: counted in {currency} by the article's own conversion,"
-                f" {format_value(converted)}.",
-                err=True,
-            )
-
-
-DEAL_KINDS = (
-    "investment",
-    "funding_round",
-    "acquisition",
-    "stake_purchase",
-    "divestment",
-    "joint_venture",
-    "partnership",
-    "budget",
-)
-
-
 @cli.command()
-@click.option(
-    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
-)
+@year_option
 @click.option(
     "--kind",
     "kinds",
@@ -610,10 +186,8 @@ DEAL_KINDS = (
     multiple=True,
     help="Kind of deal (funding_round, funding-round or 'funding round'); repeatable.",
 )
-@click.option(
-    "--company",
-    help="Investor, target, partner or fund, or a company of its group; by name, alias or typo.",
-    shell_complete=_complete_names(("organization", "person")),
+@company_option(
+    "Investor, target, partner or fund, or a company of its group; by name, alias or typo."
 )
 @click.option(
     "--min-amount",
@@ -622,7 +196,7 @@ DEAL_KINDS = (
 )
 @click.option(
     "--currency",
-    callback=lambda _ctx, _param, value: _currency(value) if value else None,
+    callback=currency_code,
     help="Currency of --min-amount. A deal counts in its own currency, or through a"
     " conversion the article states; never across currencies.",
 )
@@ -631,12 +205,12 @@ DEAL_KINDS = (
 @click.pass_context
 def invest(
     ctx: click.Context,
-    years: tuple[range, ...],
+    years: set[int] | None,
     kinds: tuple[str, ...],
     company: str | None,
     min_amount: tuple[float, str | None] | None,
     currency: str | None,
-    **output: Any,
+    out: Output,
 ) -> None:
     """Deals: investments, rounds, acquisitions, joint ventures, stake sales.
 
@@ -648,49 +222,53 @@ def invest(
 
     Newest first. Amounts keep the article's qualifier and its stated conversions.
     """
-    from softbank_kb.query import find_deals
+    from softbank_kb.query import FilterError, dated_deal_years, find_deals, minimum_in_currency
 
-    if min_amount is not None and min_amount != min_amount:
-        # FloatRange(min=0) lets NaN through: every comparison with it is false.
-        raise click.BadParameter("nan is not a number", param_hint="--min-amount")
     kb = load_kb(ctx)
-    company_id = (
-        _resolve(kb, company, ("organization", "person"), "organisation") if company else None
-    )
-    minimum, currency = _minimum_and_currency(min_amount, currency)
+    party = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
+    try:
+        minimum, currency = minimum_in_currency(min_amount, currency)
+    except FilterError as error:
+        raise click.UsageError(str(error)) from None
     deals = find_deals(
         kb,
-        years=_years(years),
+        years=years,
         kinds=kinds,
-        company=company_id.id if company_id else None,
+        company=party.id if party else None,
         min_amount=minimum,
         currency=currency or "",
     )
     if not deals:
-        dated = sorted({d.date.year for d in kb.deals if d.date is not None})
-        hint = _without(ctx, "years", "kinds", "company", "min_amount")
-        _nothing("deal", f"deals are dated {', '.join(map(str, dated))}; {hint}".rstrip("; "))
-    deals = _shown(ctx, deals, "deals")
+        dated = ", ".join(map(str, dated_deal_years(kb)))
+        hint = without_hint(ctx, "years", "kinds", "company", "min_amount")
+        nothing("deal", f"deals are dated {dated}; {hint}".rstrip("; "))
+    deals = out.cut(deals, "deals")
     if currency:
         _say_conversions(deals, currency)
-    from softbank_kb import render
+    from softbank_kb import jsondata, listing
 
-    _output(**output).show_lists(
-        lambda: [render.deals_table(deals, kb)], lambda: render.records_json(deals)
-    )
+    out.show_lists(lambda: [listing.deals_table(deals, kb)], lambda: jsondata.records_json(deals))
+
+
+def _say_conversions(deals: Sequence[Any], currency: str) -> None:
+    """Name on stderr each deal that reached the minimum through a stated conversion."""
+    from softbank_kb.listing import format_value
+    from softbank_kb.query import through_conversion
+
+    for deal in deals:
+        converted = through_conversion(deal, currency)
+        if converted is not None:
+            click.echo(
+                f"{deal.id}: counted in {currency} by the article's own conversion,"
+                f" {format_value(converted)}.",
+                err=True,
+            )
 
 
 @cli.command()
-@click.argument(
-    "speaker",
-    nargs=-1,
-    callback=_joined,
-    shell_complete=_complete_names(("person", "organization")),
-)
+@words_argument("speaker", ("person", "organization"))
 @click.option("--about", help="Keep quotes that mention this entity or contain these words.")
-@click.option(
-    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
-)
+@year_option
 @click.option("--lang", type=click.Choice(["fr", "en", "both"]), default="both", show_default=True)
 @list_options("date", "name")
 @output_options
@@ -699,9 +277,9 @@ def quote(
     ctx: click.Context,
     speaker: str | None,
     about: str | None,
-    years: tuple[range, ...],
+    years: set[int] | None,
     lang: str,
-    **output: Any,
+    out: Output,
 ) -> None:
     """Quotes, the French original and an English translation, with their source.
 
@@ -716,67 +294,26 @@ def quote(
     from softbank_kb.query import find_quotes
 
     kb = load_kb(ctx)
-    speaker_record = (
-        _resolve(kb, speaker, ("person", "organization"), "speaker") if speaker else None
-    )
-    about_ids: list[str] = []
-    if about:
-        from softbank_kb.search import resolve
-
-        about_record = resolve(kb, about, ("person", "organization", "strategy")).record
-        about_ids = [about_record.id] if about_record else []
-    quotes = find_quotes(
-        kb,
-        speaker=speaker_record.id if speaker_record else None,
-        about_ids=about_ids,
-        about_words=about,
-        years=_years(years),
-    )
+    said_by = resolve_name(kb, speaker, ("person", "organization"), "speaker") if speaker else None
+    quotes = find_quotes(kb, speaker=said_by.id if said_by else None, about=about, years=years)
     if not quotes:
-        _nothing("quote", _without(ctx, "about", "years", "speaker"))
-    quotes = _shown(ctx, quotes, "quotes")
-    from softbank_kb import render
+        nothing("quote", without_hint(ctx, "about", "years", "speaker"))
+    quotes = out.cut(quotes, "quotes")
+    from softbank_kb import jsondata, listing
 
-    _output(**output).show(
-        lambda: [render.quote_panel(q, kb, lang) for q in quotes],
-        lambda: render.records_json(quotes),
-        listing=lambda: [render.quotes_list(quotes, kb)],
+    out.show(
+        lambda render: [render.quote_panel(q, kb, lang) for q in quotes],
+        lambda: jsondata.records_json(quotes),
+        listing=lambda: [listing.quotes_list(quotes, kb)],
     )
-
-
-def _directory_command(record_type: str, what: str) -> Callable[..., None]:
-    """`people` and `company`: a table of all, or one profile by name."""
-
-    def command(ctx: click.Context, name: str | None, **output: Any) -> None:
-        from softbank_kb import render
-        from softbank_kb.query import profile
-
-        kb = load_kb(ctx)
-        out = _output(**output)
-        if name:
-            _one_record_asked(ctx)
-            found = profile(kb, _resolve(kb, name, (record_type,), what))
-            out.show(lambda: render.profile_view(found, kb), lambda: render.profile_json(found))
-            return
-        records = kb.people if record_type == "person" else kb.organizations
-        table = render.people_table if record_type == "person" else render.organizations_table
-        if not records:
-            _nothing(what)
-        records = _shown(ctx, records, "people" if record_type == "person" else "organisations")
-        out.show_lists(
-            lambda: [table(records, kb)],  # type: ignore[arg-type]
-            lambda: render.records_json(records),
-        )
-
-    return command
 
 
 @cli.command()
-@click.argument("name", nargs=-1, callback=_joined, shell_complete=_complete_names(("person",)))
+@words_argument("name", ("person",))
 @list_options("name")
 @output_options
 @click.pass_context
-def people(ctx: click.Context, name: str | None, **output: Any) -> None:
+def people(ctx: click.Context, name: str | None, out: Output) -> None:
     """People, or one person's profile: roles, aliases, and all that names them.
 
     \b
@@ -785,17 +322,15 @@ def people(ctx: click.Context, name: str | None, **output: Any) -> None:
       sbkb people Masa
       sbkb people "anand joshi" --json
     """
-    _directory_command("person", "person")(ctx, name, **output)
+    _list_or_profile(ctx, out, name, "person")
 
 
 @cli.command()
-@click.argument(
-    "name", nargs=-1, callback=_joined, shell_complete=_complete_names(("organization",))
-)
+@words_argument("name", ("organization",))
 @list_options("name")
 @output_options
 @click.pass_context
-def company(ctx: click.Context, name: str | None, **output: Any) -> None:
+def company(ctx: click.Context, name: str | None, out: Output) -> None:
     """Organisations, or one organisation's profile: deals, figures, quotes, events.
 
     \b
@@ -804,23 +339,40 @@ def company(ctx: click.Context, name: str | None, **output: Any) -> None:
       sbkb company graphcore
       sbkb company "vision fund 2" --json
     """
-    _directory_command("organization", "organisation")(ctx, name, **output)
+    _list_or_profile(ctx, out, name, "organization")
+
+
+def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_type: str) -> None:
+    """`people` and `company`: a list of all, or one profile by name."""
+    from softbank_kb import jsondata, listing
+    from softbank_kb.query import profile
+
+    kb = load_kb(ctx)
+    person = record_type == "person"
+    what = "person" if person else "organisation"
+    if name:
+        one_record_asked(ctx)
+        found = profile(kb, resolve_name(kb, name, (record_type,), what))
+        out.show(
+            lambda render: render.profile_view(found, kb), lambda: jsondata.profile_json(found)
+        )
+        return
+    records: Sequence[Any] = kb.people if person else kb.organizations
+    if not records:
+        nothing(what)
+    table: Callable[..., Any] = listing.people_table if person else listing.organizations_table
+    records = out.cut(records, "people" if person else "organisations")
+    out.show_lists(lambda: [table(records, kb)], lambda: jsondata.records_json(records))
 
 
 @cli.command()
-@click.option(
-    "--company",
-    help="The entity, by name, alias or typo.",
-    shell_complete=_complete_names(("organization", "person")),
-)
+@company_option("The entity, by name, alias or typo.")
 @click.option(
     "--metric",
     help="Part of a metric name, in English or the article's French: revenue, loss,"
     ' "revenu d\'exploitation".',
 )
-@click.option(
-    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
-)
+@year_option
 @list_options("date", "amount", "name")
 @output_options
 @click.pass_context
@@ -828,8 +380,8 @@ def financials(
     ctx: click.Context,
     company: str | None,
     metric: str | None,
-    years: tuple[range, ...],
-    **output: Any,
+    years: set[int] | None,
+    out: Output,
 ) -> None:
     """Figures: revenue, losses, targets, shares, with a chart for a series.
 
@@ -841,45 +393,39 @@ def financials(
 
     Targets are charted apart from actuals and forecasts.
     """
-    from softbank_kb.query import find_figures, series_of
+    from softbank_kb.query import find_figures, metrics_like, series_of
 
     kb = load_kb(ctx)
-    entity = _resolve(kb, company, ("organization", "person"), "organisation") if company else None
-    figures = find_figures(
-        kb, entity=entity.id if entity else None, metric=metric, years=_years(years)
-    )
+    entity = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
+    figures = find_figures(kb, entity=entity.id if entity else None, metric=metric, years=years)
     if not figures:
-        from softbank_kb.query import metrics_like
-
         close = metrics_like(kb, metric) if metric else []
         if close:
-            _nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
-        _nothing("figure", "try `sbkb financials` without filters.")
-    figures = _shown(ctx, figures, "figures")
-    from softbank_kb import render
+            nothing("figure", f"metrics sharing a word with {metric!r}: {', '.join(close)}.")
+        nothing("figure", "try `sbkb financials` without filters.")
+    figures = out.cut(figures, "figures")
+    from softbank_kb import jsondata, listing
 
-    def human() -> list[Any]:
+    def human(render: ModuleType) -> list[Any]:
         charts = [render.series_chart(s, kb) for s in series_of(figures)]
-        return [render.figures_table(figures, kb), *charts]
+        return [listing.figures_table(figures, kb), *charts]
 
-    _output(**output).show(
+    out.show(
         human,
-        lambda: render.records_json(figures),
-        listing=lambda: [render.figures_table(figures, kb)],
+        lambda: jsondata.records_json(figures),
+        listing=lambda: [listing.figures_table(figures, kb)],
     )
 
 
 @cli.command(name="timeline")
 @click.option("--from", "start", type=DateType(), help="First date: 2024, 2024-11 or 2024-11-05.")
 @click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
-@click.option(
-    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
-)
+@year_option
 @list_options("date", "name")
 @output_options
 @click.pass_context
 def timeline_command(
-    ctx: click.Context, start: Any, end: Any, years: tuple[range, ...], **output: Any
+    ctx: click.Context, start: Any, end: Any, years: set[int] | None, out: Output
 ) -> None:
     """Everything dated, oldest first; a year sorts before its months.
 
@@ -891,21 +437,21 @@ def timeline_command(
     from softbank_kb.query import timeline
 
     kb = load_kb(ctx)
-    records = timeline(kb, start, end, years=_years(years))
+    records = timeline(kb, start, end, years=years)
     if not records:
-        _nothing("dated record", "widen --from/--to or --year.")
-    records = _shown(ctx, records, "records")
-    from softbank_kb import render
+        nothing("dated record", "widen --from/--to or --year.")
+    records = out.cut(records, "records")
+    from softbank_kb import jsondata, listing
 
-    _output(**output).show_lists(
-        lambda: [render.timeline_table(records, kb)], lambda: render.records_json(records)
+    out.show_lists(
+        lambda: [listing.timeline_table(records, kb)], lambda: jsondata.records_json(records)
     )
 
 
 @cli.command()
 @output_options
 @click.pass_context
-def strategy(ctx: click.Context, **output: Any) -> None:
+def strategy(ctx: click.Context, out: Output) -> None:
     """The strategy items, grouped: ASI dimensions, AI layers, stated aims.
 
     \b
@@ -917,17 +463,17 @@ def strategy(ctx: click.Context, **output: Any) -> None:
     kb = load_kb(ctx)
     groups = strategy_groups(kb)
     if not groups:
-        _nothing("strategy item")
-    from softbank_kb import render
+        nothing("strategy item")
+    from softbank_kb import jsondata, listing
 
     items = [item for items in groups.values() for item in items]
-    _output(**output).show_lists(
-        lambda: render.strategy_tables(groups, kb), lambda: render.records_json(items)
+    out.show_lists(
+        lambda: listing.strategy_tables(groups, kb), lambda: jsondata.records_json(items)
     )
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True, callback=_joined)
+@words_argument("query", required=True)
 @click.option(
     "--type",
     "types",
@@ -944,9 +490,7 @@ def strategy(ctx: click.Context, **output: Any) -> None:
 )
 @output_options
 @click.pass_context
-def search(
-    ctx: click.Context, query: str, types: tuple[str, ...], limit: int, **output: Any
-) -> None:
+def search(ctx: click.Context, query: str, types: tuple[str, ...], limit: int, out: Output) -> None:
     """Search every record, however it is asked: typos, accents, aliases, French or English.
 
     \b
@@ -965,22 +509,22 @@ def search(
     from softbank_kb.search import search as find
 
     kb = load_kb(ctx)
-    load_lexicon()
+    load_lexicon(ctx)
     try:
         hits = find(kb, query, types=types or None, limit=limit)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUERY") from None
     if not hits:
-        _nothing("record", "check the spelling, or try fewer words.")
+        nothing("record", "check the spelling, or try fewer words.")
     if hits.found > len(hits):
-        _say_cut(limit, hits.found, "records")
-    from softbank_kb import render
+        say_cut(limit, hits.found, "records")
+    from softbank_kb import jsondata, listing
 
-    _output(**output).show_lists(lambda: [render.hits_table(hits)], lambda: render.hits_json(hits))
+    out.show_lists(lambda: [listing.hits_table(hits)], lambda: jsondata.hits_json(hits))
 
 
 @cli.command()
-@click.argument("question", nargs=-1, required=True, callback=_joined)
+@words_argument("question", required=True)
 @click.option(
     "--limit",
     type=click.IntRange(min=1, max=20),
@@ -990,7 +534,7 @@ def search(
 )
 @output_options
 @click.pass_context
-def ask(ctx: click.Context, question: str, limit: int, **output: Any) -> None:
+def ask(ctx: click.Context, question: str, limit: int, out: Output) -> None:
     """Ask a question in English or French; get the records that answer it, with their proof.
 
     \b
@@ -1011,23 +555,26 @@ def ask(ctx: click.Context, question: str, limit: int, **output: Any) -> None:
     from softbank_kb.search import QueryError
 
     kb = load_kb(ctx)
-    load_lexicon()
+    load_lexicon(ctx)
     try:
         reply = answer(kb, question, limit=limit)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUESTION") from None
-    from softbank_kb import render
+    from softbank_kb import jsondata
 
-    shown = _output(**output)
     if reply.answered:
-        shown.show(lambda: render.reply_view(reply, kb), lambda: render.answers_json(reply))
+        out.show(lambda render: render.reply_view(reply, kb), lambda: jsondata.answers_json(reply))
         return
     # Under --json the exception below prints the empty document.
-    if reply.known and shown.output_format != "json":
-        shown.show(lambda: render.known_view(reply, kb), lambda: "[]")
-    unknown = reply.question.unknown
-    if unknown:
-        words = ", ".join(repr(word) for word in unknown)
+    if reply.known and out.output_format != "json":
+        out.show(lambda render: render.known_view(reply, kb), lambda: "[]")
+    _not_answered(reply)
+
+
+def _not_answered(reply: Any) -> NoReturn:
+    """Exit 1, saying why the sources do not answer: an unknown name, or no such fact."""
+    if reply.question.unknown:
+        words = ", ".join(repr(word) for word in reply.question.unknown)
         raise NotInSources(f"no record mentions {words}.")
     if reply.known:
         raise NotInSources("no record states the answer.")
@@ -1035,36 +582,37 @@ def ask(ctx: click.Context, question: str, limit: int, **output: Any) -> None:
 
 
 @cli.command()
-@click.argument("record_id", metavar="ID", shell_complete=_complete_names(tuple(ALL_TYPES)))
+@click.argument("record_id", metavar="ID", shell_complete=complete_names(ALL_TYPES))
 @output_options
 @click.pass_context
-def show(ctx: click.Context, record_id: str, **output: Any) -> None:
+def show(ctx: click.Context, record_id: str, out: Output) -> None:
     """One record in full, every field, with its citations.
 
     \b
     Example:
       sbkb show ampere-acquisition
     """
-    _one_record_asked(ctx)
+    one_record_asked(ctx)
     kb = load_kb(ctx)
     record = kb.get(record_id)
     if record is None:
-        from softbank_kb.search import closest_ids
+        from softbank_kb.names import closest_ids
 
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NothingMatched(f"no record has id {record_id!r}.{hint}")
-    from softbank_kb import render
+    from softbank_kb import jsondata
 
-    _output(**output).show(
-        lambda: render.record_view(record, kb), lambda: render.to_json(render.record_dict(record))
+    out.show(
+        lambda render: render.record_view(record, kb),
+        lambda: jsondata.to_json(jsondata.record_dict(record)),
     )
 
 
 @cli.command()
 @output_options
 @click.pass_context
-def stats(ctx: click.Context, **output: Any) -> None:
+def stats(ctx: click.Context, out: Output) -> None:
     """Counts of records by type, by year and by source.
 
     \b
@@ -1076,23 +624,13 @@ def stats(ctx: click.Context, **output: Any) -> None:
     from softbank_kb.query import stats as count
 
     counts = count(load_kb(ctx))
-    from softbank_kb import render
+    from softbank_kb import jsondata
 
-    _output(**output).show(
-        lambda: render.stats_tables(counts), lambda: render.to_json(asdict(counts))
-    )
-
-
-# Spelled out, as DEAL_KINDS is; tests/test_graph.py checks them against graph.EDGE_KINDS.
-GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
+    out.show(lambda render: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts)))
 
 
 @cli.command()
-@click.option(
-    "--company",
-    help="Relations of this organisation or person, and of its subsidiaries.",
-    shell_complete=_complete_names(("organization", "person")),
-)
+@company_option("Relations of this organisation or person, and of its subsidiaries.")
 @click.option(
     "--kind",
     "kinds",
@@ -1100,9 +638,7 @@ GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
     multiple=True,
     help="A deal kind, owns or works_for; repeatable.",
 )
-@click.option(
-    "--year", "years", type=YearsType(), multiple=True, help="A year or 2024..2025; repeatable."
-)
+@year_option
 @click.option(
     "--format",
     "fmt",
@@ -1116,7 +652,7 @@ def graph(
     ctx: click.Context,
     company: str | None,
     kinds: tuple[str, ...],
-    years: tuple[range, ...],
+    years: set[int] | None,
     fmt: str,
 ) -> None:
     """Who invested in, bought, partnered with, sold, owns or works for whom.
@@ -1134,16 +670,14 @@ def graph(
     from softbank_kb.graph import relations_graph
 
     kb = load_kb(ctx)
-    found = _resolve(kb, company, ("organization", "person"), "organisation") if company else None
-    result = relations_graph(
-        kb, company=found.id if found else None, kinds=kinds, years=_years(years)
-    )
+    found = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
+    result = relations_graph(kb, company=found.id if found else None, kinds=kinds, years=years)
     from softbank_kb import render
 
     if not result.edges:
         if fmt == "json":  # one document always, as --json promises: an empty graph
             click.echo(render.graph_json(result))
-        _nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
+        nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
 
     writers = {"mermaid": render.graph_mermaid, "dot": render.graph_dot, "json": render.graph_json}
     click.echo(writers[fmt](result), nl=False)
@@ -1209,15 +743,14 @@ def export(
         target = _export_target(ctx, target)
     if fmt == "sqlite":
         assert target is not None
-        metadata = metadata_path or target.with_name("metadata.json")
-        _export_sqlite(ctx, kb, target, metadata)
+        _export_sqlite(ctx, kb, target, metadata_path or target.with_name("metadata.json"))
         return
-    if fmt == "json":
-        document = exporting.export_json(kb)
-    elif fmt == "csv":
-        document = exporting.export_csv(kb, raw=raw)
-    else:
-        document = exporting.export_markdown(kb, raw=raw)
+    writers = {
+        "json": lambda: exporting.export_json(kb),
+        "csv": lambda: exporting.export_csv(kb, raw=raw),
+        "markdown": lambda: exporting.export_markdown(kb, raw=raw),
+    }
+    document = writers[fmt]()
     if not document.endswith("\n"):
         document += "\n"
     if target is None:
@@ -1226,7 +759,8 @@ def export(
         sys.stdout.write(document)
         return
     _write_export(target, lambda path: path.write_text(document, encoding="utf-8", newline=""))
-    click.echo(_printable(f"Wrote {len(kb)} records to {output}"), err=True)
+    # A file name with control characters is shown escaped.
+    click.echo(safe(f"Wrote {len(kb)} records to {output}"), err=True)
 
 
 def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, target: Path, metadata: Path) -> None:
@@ -1247,15 +781,8 @@ def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, target: Path, metadata
         _write_export(target, lambda path: exporting.export_sqlite(kb, path, counted))
     _write_export(metadata, lambda path: write_metadata(kb, target, path))
     click.echo(
-        _printable(f"Wrote {len(kb)} records to {target}, Datasette metadata to {metadata}"),
-        err=True,
+        safe(f"Wrote {len(kb)} records to {target}, Datasette metadata to {metadata}"), err=True
     )
-
-
-class OutputUnwritable(click.ClickException):
-    """The answer could not be written: a full disk, an unwritable -o, a closed stdout."""
-
-    exit_code = EXIT_UNWRITABLE
 
 
 def _export_target(ctx: click.Context, target: Path, param_hint: str = "--output") -> Path:
@@ -1263,16 +790,16 @@ def _export_target(ctx: click.Context, target: Path, param_hint: str = "--output
     from softbank_kb.export import OutputRefused, check_target
     from softbank_kb.paths import data_files, maybe_inside
 
-    data_dir = _data_dir(ctx)
+    directory = data_dir(ctx)
     try:
-        checked = check_target(target, data_files(data_dir))
+        checked = check_target(target, data_files(directory))
     except OutputRefused as error:
         raise click.BadParameter(str(error), param_hint=param_hint) from None
     except OSError as error:
         raise OutputUnwritable(f"cannot write {str(target)!r}: {error.strerror}") from None
     # After the checks that say what is wrong with the path itself: this one, when the
     # file system cannot tell, only knows to refuse.
-    if maybe_inside(target, data_dir):
+    if maybe_inside(target, directory):
         raise click.BadParameter(
             "sbkb never writes into a data directory (nor where it cannot tell it is outside)",
             param_hint=param_hint,
@@ -1293,106 +820,8 @@ def _write_export(target: Path, write: Callable[[Path], None]) -> None:
         raise OutputUnwritable(f"cannot write {str(target)!r}: {reason}") from None
 
 
-def _printable(message: str) -> str:
-    """A message with any control or bidi character from the data made visible."""
-    # File names and keys of a hostile data directory end up in error messages.
-    from softbank_kb.printable import safe
-
-    return safe(message)
-
-
-def _silence_stdout(stdout: Any) -> None:
-    """Point stdout at /dev/null, so that the flush at exit cannot fail on a closed pipe."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
-class _ClosedStream:
-    """What sys.stdout is when sbkb was started with it closed (`sbkb stats >&-`)."""
-
-    def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-
-def _tolerant_streams() -> None:
-    """stdout and stderr that write what they can: an unencodable character is escaped."""
-    if sys.stdout is None:
-        sys.stdout = _ClosedStream()  # type: ignore[assignment]
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
-            # PYTHONIOENCODING=ascii, latin-1, cp1252 or the C locale without UTF-8 mode.
-            reconfigure(errors="backslashreplace")
-
-
 def main() -> NoReturn:
-    """Run the CLI; a closed pipe or Ctrl-C ends it quietly."""
-    _tolerant_streams()
-    stdout = sys.stdout
-    try:
-        cli.main(prog_name="sbkb", standalone_mode=False)
-        # A reader that went away is found here, not in the flush at exit.
-        sys.stdout.flush()
-    except click.ClickException as error:
-        error.message = _printable(error.message)
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.Abort:
-        # Click turns Ctrl-C into Abort, after a new line that ends the terminal's ^C.
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (`sbkb timeline | head -1`): stop without a traceback,
-        # and keep Python from complaining again when it flushes stdout at exit.
-        _silence_stdout(stdout)
-        sys.exit(EXIT_OK)
-    except SystemExit as done:
-        # Click and rich end a closed pipe themselves, with exit code 1 ("nothing
-        # matched" here): click after wrapping stdout so that its flush is quiet, rich
-        # from inside its `except BrokenPipeError`. Neither is a failure.
-        if sys.stdout is not stdout or isinstance(done.__context__, BrokenPipeError):
-            _silence_stdout(stdout)
-            sys.exit(EXIT_OK)
-        raise
-    except OSError as error:
-        if error.errno not in _OUTPUT_ERRORS or os.environ.get("SBKB_DEBUG"):
-            _internal_error(error)
-        # /dev/full, a full disk, stdout closed: the answer could not be written.
-        _silence_stdout(stdout)
-        click.echo(f"sbkb: cannot write the output: {error.strerror}", err=True)
-        sys.exit(EXIT_UNWRITABLE)
-    except Exception as error:
-        _internal_error(error)
-    sys.exit(EXIT_OK)
+    """Run the CLI; every failure is a message and an exit code, never a traceback."""
+    from softbank_kb.exits import run
 
-
-# What a write to stdout can meet that is no bug of sbkb's.
-_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG})
-
-
-def _internal_error(error: Exception) -> NoReturn:
-    """Report a bug in one line and exit 4; SBKB_DEBUG=1 shows the traceback instead."""
-    if os.environ.get("SBKB_DEBUG"):
-        raise error
-    click.echo(
-        _printable(f"sbkb: internal error: {type(error).__name__}: {error}")
-        + "\nThis is a bug; run again with SBKB_DEBUG=1 for the details.",
-        err=True,
-    )
-    sys.exit(EXIT_INTERNAL)
+    run(cli)

@@ -55,11 +55,6 @@ class Described:
         return json_schema
 
 
-def compact_number(value: float) -> int | float:
-    """Writes whole amounts without a decimal point: 6500000000, not 6500000000.0."""
-    return int(value) if value.is_integer() else value
-
-
 class StrictAmount:
     """A finite number of at least zero, given as a number: "6.5 billion" or `true` is refused."""
 
@@ -69,6 +64,10 @@ class StrictAmount:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
         from pydantic_core import core_schema
+
+        # Imported here, as pydantic_core is: jsondata imports the models, which import
+        # this module, and only a schema being built needs it.
+        from softbank_kb.jsondata import compact_number
 
         return core_schema.float_schema(
             ge=0,

@@ -1,12 +1,14 @@
-"""A curator's checks of valid data: what a reader's query would miss or see twice."""
+"""A curator's checks of valid data: what a reader would miss, see twice, or read short."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
-from softbank_kb.models import AnyRecord, Deal, Figure, KnowledgeBase, Quote
+from softbank_kb.models import AnyRecord, Deal, Figure, KnowledgeBase, Money, Quantity, Quote
+from softbank_kb.numbers import as_decimal, english_numbers, french_numbers, shown
 from softbank_kb.verify import ELLIPSIS, normalize
 
 _MONTHS = [
@@ -46,8 +48,13 @@ class CuratorWarning:
 
 def curator_warnings(kb: KnowledgeBase) -> list[CuratorWarning]:
     """Every undated record whose citation states a date, event repeating a deal or quote,
-    and quote text given twice."""
-    return [*_undated_but_stated(kb), *_events_repeating(kb), *_quotes_sharing_text(kb)]
+    quote text given twice, and record whose English drops what its French states."""
+    return [
+        *_undated_but_stated(kb),
+        *_events_repeating(kb),
+        *_quotes_sharing_text(kb),
+        *_not_rendered(kb),
+    ]
 
 
 def stated_date(excerpt: str) -> str | None:
@@ -127,3 +134,120 @@ def _quotes_sharing_text(kb: KnowledgeBase) -> Iterator[CuratorWarning]:
             )
         else:
             first[text] = quote.id
+
+
+# A name, as opposed to a description an alias may hold ("LLM japonais"): every word
+# starts with a capital or a figure. Only names are written the same in both languages.
+_NAME_WORD = re.compile(r"[A-Z0-9]")
+
+
+def _is_name(form: str) -> bool:
+    return all(_NAME_WORD.match(word) for word in form.split())
+
+
+def _name_patterns(kb: KnowledgeBase) -> dict[str, list[re.Pattern[str]]]:
+    """For each organisation and person, its names as whole words, capitals kept.
+
+    Case matters: the alias "Son" is a name, « son principal défi » is not.
+    """
+    return {
+        record.id: [
+            re.compile(r"(?<!\w)" + re.escape(normalize(form)) + r"(?!\w)")
+            for form in (record.name, *record.aliases)
+            if _is_name(form)
+        ]
+        for record in (*kb.organizations, *kb.people)
+    }
+
+
+def _named(text: str, patterns: list[re.Pattern[str]]) -> bool:
+    folded = normalize(text)
+    return any(pattern.search(folded) for pattern in patterns)
+
+
+def _not_rendered(kb: KnowledgeBase) -> Iterator[CuratorWarning]:
+    """Quotes whose English drops a figure or name of the French; deals and figures whose
+    summary drops their own amount, or their own counterparty, where an excerpt states it."""
+    names = _name_patterns(kb)
+    for quote in kb.quotes:
+        yield from _quote_not_rendered(quote, names)
+    for record in (*kb.deals, *kb.figures):
+        yield from _summary_not_rendering(record, names)
+
+
+def _quote_not_rendered(
+    quote: Quote, names: dict[str, list[re.Pattern[str]]]
+) -> Iterator[CuratorWarning]:
+    # text_en translates text, and only text: whatever text names, text_en names.
+    dropped = sorted(french_numbers(quote.text) - english_numbers(quote.text_en))
+    if dropped:
+        yield CuratorWarning(
+            quote.id,
+            ("text_en",),
+            f"the French states {', '.join(shown(n) for n in dropped)}, which text_en does"
+            " not: translate the whole text",
+        )
+    unnamed = [
+        entity
+        for entity, patterns in names.items()
+        if _named(quote.text, patterns) and not _named(quote.text_en, patterns)
+    ]
+    if unnamed:
+        yield CuratorWarning(
+            quote.id,
+            ("text_en",),
+            f"the French names {', '.join(unnamed)}, which text_en does not: translate the"
+            " whole text",
+        )
+
+
+def _own_amounts(record: Deal | Figure) -> set[Decimal]:
+    """The numbers a deal or figure holds: amounts, their stated conversions, a stake."""
+    held: list[Money | Quantity | None] = (
+        [record.amount, record.co_investment, record.stake]
+        if isinstance(record, Deal)
+        else [record.value]
+    )
+    amounts: set[Decimal] = set()
+    for value in held:
+        if value is None:
+            continue
+        amounts.add(as_decimal(value.amount))
+        if isinstance(value, Money):
+            amounts |= {as_decimal(other.amount) for other in value.equivalents}
+    return amounts
+
+
+def _own_entities(record: Deal | Figure) -> list[str]:
+    """Who a deal is between, or what a figure is about."""
+    if isinstance(record, Figure):
+        return [record.entity]
+    ends = [record.investor, record.target, record.vehicle, *record.partners]
+    return list(dict.fromkeys(entity for entity in ends if entity is not None))
+
+
+def _summary_not_rendering(
+    record: Deal | Figure, names: dict[str, list[re.Pattern[str]]]
+) -> Iterator[CuratorWarning]:
+    # An excerpt may state more than this record (the other figures of its sentence), so
+    # only what the record itself holds is asked of its summary: an amount it holds and an
+    # excerpt states in figures, an entity it links to and an excerpt names.
+    amounts = _own_amounts(record)
+    rendered = english_numbers(record.summary)
+    for index, citation in enumerate(record.citations):
+        dropped = sorted((amounts & french_numbers(citation.excerpt)) - rendered)
+        unnamed = [
+            entity
+            for entity in _own_entities(record)
+            if _named(citation.excerpt, names.get(entity, []))
+            and not _named(record.summary, names.get(entity, []))
+        ]
+        missing = [*(shown(n) for n in dropped), *unnamed]
+        if missing:
+            yield CuratorWarning(
+                record.id,
+                ("citations", index, "excerpt"),
+                f"its citation states {', '.join(missing)}, which the {record.type}'s summary"
+                " does not: the summary renders what the record holds",
+            )
+            break

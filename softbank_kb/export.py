@@ -12,14 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from softbank_kb.jsondata import record_dict, records_json
 from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase
 from softbank_kb.printable import safe
-from softbank_kb.render import record_dict, to_json
 
 if TYPE_CHECKING:
     from softbank_kb.sqlite_export import Progress
 
-FORMATS = ("json", "csv", "sqlite", "markdown")
 # Columns every CSV row starts with; the other fields follow in a stable order.
 _LEADING = ("id", "type", "label", "date")
 # A spreadsheet takes a cell starting with one of these for a formula (OWASP, "CSV
@@ -29,7 +28,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def export_json(kb: KnowledgeBase) -> str:
     """An array of every record, each with its `id` and `type`."""
-    return to_json([record_dict(record) for record in kb.records()])
+    return records_json(kb.records())
 
 
 def export_csv(kb: KnowledgeBase, raw: bool = False) -> str:

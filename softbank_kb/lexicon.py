@@ -1,29 +1,62 @@
 """The concept lexicon: the words questions and searches are asked with, and what they point to.
 
-It lives in the package (`lexicon.yaml`), not in a data directory: it holds words of two
-languages, not facts of one knowledge base, so every data directory is searched with the
-same words and a data file keeps its one schema. It is validated like the records (strict
-YAML, pydantic, `file:line:column` messages), by `sbkb validate` too, and kept in the cache
-so that a warm start parses no YAML.
+The package's (`lexicon.yaml` beside this file) holds the words of two languages, not the
+facts of one knowledge base, so every data directory is read with it. A data directory may
+add words of its own in a `lexicon.yaml` at its top, of the same schema: a concept of a new
+id is added, and one with the id of a package concept extends it (its terms, metrics,
+kinds and roles are added; its kind stays). Both are validated like the records (strict
+YAML, pydantic, `file:line:column` messages), by `sbkb validate` too, and kept in the
+cache so that a warm start parses no YAML. A command reads its data directory's lexicon
+with `lexicon_for` and makes it the one in use with `using`; searches and questions read
+it with `current_lexicon`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from softbank_kb.constraints import Chars, Checked, MinItems
+from softbank_kb.paths import DATA_LEXICON, maybe_inside
 from softbank_kb.problems import KnowledgeBaseError, LoadError
+
+if TYPE_CHECKING:
+    from softbank_kb.models import KnowledgeBase
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
 
 _CONFIG: dict[str, Any] = {"extra": "forbid"}
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Term = Annotated[str, Chars(min_length=1, max_length=80)]
+# search.py reads a query for phrases of at most this many words (its _LONGEST_TERM): a
+# longer term would never be found, so it is refused rather than silently unused.
+MAX_TERM_WORDS = 4
+
+
+def _searchable(value: str) -> str:
+    """`value` if it folds into one to MAX_TERM_WORDS words, else ValueError saying why."""
+    from softbank_kb.folding import fold
+
+    words = fold(value).split()
+    if not words:
+        raise ValueError(f"{value!r} has no word to search for")
+    if len(words) > MAX_TERM_WORDS:
+        raise ValueError(
+            f"{value!r} is {len(words)} words; a term is at most {MAX_TERM_WORDS}, "
+            "the longest phrase a question is read for"
+        )
+    return value
+
+
+Text = Annotated[str, Chars(min_length=1, max_length=80)]
+Term = Annotated[str, Chars(min_length=1, max_length=80), Checked(_searchable)]
 # What a question word asks for.
 Answer = Literal["amount", "date", "person", "quote", "place", "organization"]
 
@@ -64,7 +97,7 @@ class Concept:
     metrics: tuple[Annotated[str, Chars(pattern=r"^[a-z0-9_]+$")], ...] = ()
     deal_kinds: tuple[Annotated[str, Checked(_deal_kind)], ...] = ()
     event_kinds: tuple[Annotated[str, Checked(_event_kind)], ...] = ()
-    roles: tuple[Term, ...] = ()
+    roles: tuple[Text, ...] = ()
     answer: Answer | None = None
 
     @property
@@ -79,8 +112,8 @@ class Stopwords:
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _CONFIG
 
-    en: tuple[Term, ...] = ()
-    fr: tuple[Term, ...] = ()
+    en: tuple[Text, ...] = ()
+    fr: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +133,7 @@ class Lexicon:
     @cached_property
     def phrases(self) -> dict[tuple[str, ...], tuple[Concept, ...]]:
         """Each term folded into its words, and the concepts it is a term of."""
-        from softbank_kb.search import fold
+        from softbank_kb.folding import fold
 
         found: dict[tuple[str, ...], list[Concept]] = {}
         for concept in self.concepts:
@@ -113,7 +146,7 @@ class Lexicon:
     @cached_property
     def stems(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """For a one-word term's stem in either language, the terms it stems from."""
-        from softbank_kb.stemming import stems
+        from softbank_kb.folding import stems
 
         found: dict[str, list[tuple[str, ...]]] = {}
         for words in self.phrases:
@@ -130,18 +163,59 @@ class Lexicon:
         self.__dict__.update(state)
 
 
+# What each field of a concept means, for an editor that shows it as you type.
+_FIELD_HELP = {
+    "id": "A lowercase slug; the id of a package concept extends that concept.",
+    "kind": "What the concept is: a metric, deal kind, role, event, thing or question word.",
+    "en": "Its English terms, each one word or a phrase; case and accents do not matter.",
+    "fr": "Its French terms, each one word or a phrase; case and accents do not matter.",
+    "metrics": "The figure metrics (figures.yaml `metric`) it names.",
+    "deal_kinds": "The deal kinds (a deal's `kind`) it names.",
+    "event_kinds": "The event kinds (an event's `kind`) it names.",
+    "roles": "Role titles it names, in English, as people.yaml writes them.",
+    "answer": "For a question word: the kind of answer it asks for.",
+}
+
+
+def lexicon_schema() -> dict[str, Any]:
+    """The JSON Schema of a lexicon file, the package's or a data directory's `lexicon.yaml`."""
+    import typing
+
+    from pydantic import TypeAdapter
+
+    from softbank_kb import models
+
+    schema = TypeAdapter(Lexicon).json_schema()
+    concept = schema["$defs"]["Concept"]["properties"]
+    for name, help_text in _FIELD_HELP.items():
+        concept[name]["description"] = help_text
+    # Checked in Python, so pydantic cannot tell an editor: the kinds records have.
+    for name, model in (("deal_kinds", models.Deal), ("event_kinds", models.Event)):
+        kinds = typing.get_args(typing.get_type_hints(model)["kind"])
+        concept[name]["items"]["enum"] = list(kinds)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sbkb concept lexicon"
+    return schema
+
+
 def check_lexicon(path: Path | None = None) -> tuple[Lexicon | None, list[LoadError]]:
     """The lexicon in `path` (the package's), or None and every problem with its file and line."""
+    found, _, problems = _checked(LEXICON_FILE if path is None else path)
+    return found, problems
+
+
+def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any, list[LoadError]]:
+    """The lexicon in `path` and its node tree, or None, None and every problem."""
     from softbank_kb import loading
 
-    path = LEXICON_FILE if path is None else path
-    parsed = _parse(path)
+    parsed = loading.parse_yaml(path, data)
     if isinstance(parsed, LoadError):
-        return None, [parsed]
+        return None, None, [parsed]
     node, document = parsed
     if not isinstance(document, dict):
         where = loading._line_column(node.start_mark)
-        return None, [LoadError(str(path), "the lexicon must be a mapping with `concepts`", *where)]
+        message = "the lexicon must be a mapping with `concepts`"
+        return None, None, [LoadError(str(path), message, *where)]
     from pydantic import TypeAdapter, ValidationError
 
     try:
@@ -163,53 +237,145 @@ def check_lexicon(path: Path | None = None) -> tuple[Lexicon | None, list[LoadEr
             mark = loading._mark_of(node, data_path, key=unknown)
             text = f"{shown}: {message}" if shown else message
             problems.append(LoadError(str(path), text, *loading._line_column(mark)))
-        return None, problems
+        return None, None, problems
     duplicates = _repeated_ids(lexicon)
     if duplicates:
         problems = [
-            LoadError(
-                str(path),
-                f"concepts[{at}].id: {lexicon.concepts[at].id!r} is the id of another concept",
-                *loading._line_column(loading._mark_of(node, ("concepts", at, "id"))),
+            _error_at(
+                path,
+                node,
+                ("concepts", at, "id"),
+                f"{lexicon.concepts[at].id!r} is the id of another concept",
             )
             for at in duplicates
         ]
-        return None, problems
-    return lexicon, []
+        return None, None, problems
+    return lexicon, node, []
 
 
-def _parse(path: Path) -> tuple[Any, Any] | LoadError:
-    """The node tree and plain values of a strict-YAML file, or why it cannot be read."""
-    import yaml
-
+def _error_at(path: Path, node: Any, where: tuple[str | int, ...], message: str) -> LoadError:
+    """A problem of the value at `where` (`concepts[2].kind`), placed at its line and column."""
     from softbank_kb import loading
 
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        return LoadError(str(path), f"cannot be read: {error.strerror}")
-    except UnicodeDecodeError:
-        return LoadError(str(path), "not UTF-8")
-    problem = loading._too_deep(text) or loading._find_anchor(text)
-    if problem:
-        return LoadError(str(path), problem.message, *loading._line_column(problem.mark))
-    loader = loading._StrictLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        reason = error.problem or error.context or "invalid YAML"
-        return LoadError(str(path), f"invalid YAML: {reason}", *loading._line_column(mark))
-    except yaml.YAMLError as error:
-        return LoadError(str(path), f"invalid YAML: {error}")
-    finally:
-        loader.dispose()
-    if node is None:
-        return LoadError(str(path), "file is empty")
-    try:
-        return node, loading._to_python(node, 0, set())
-    except loading._YamlProblem as problem:
-        return LoadError(str(path), problem.message, *loading._line_column(problem.mark))
+    shown = loading._dotted(where)
+    mark = loading._mark_of(node, where)
+    return LoadError(str(path), f"{shown}: {message}", *loading._line_column(mark))
+
+
+def check_data_lexicon(
+    path: Path, base: Lexicon, data: bytes | None = None
+) -> tuple[Lexicon | None, list[LoadError]]:
+    """`base` with the data directory's lexicon in `path` merged in, or None and every problem.
+
+    A concept of a new id is added after the package's. One with the id of a concept of
+    `base` extends it: its terms, metrics, kinds and roles are added to that concept's,
+    so a curator can give `buy` a word of their own without repeating what it points to;
+    its kind must be the same, and so must its answer if it gives one, since a concept
+    that changed what it is would change every search that uses the package's words.
+    """
+    extra, node, problems = _checked(path, data)
+    if extra is None:
+        return None, problems
+    concepts = dict(base.by_id)
+    for at, concept in enumerate(extra.concepts):
+        known = concepts.get(concept.id)
+        if known is None:
+            concepts[concept.id] = concept
+            continue
+        conflict = _conflict(known, concept)
+        if conflict is not None:
+            name, message = conflict
+            problems.append(_error_at(path, node, ("concepts", at, name), message))
+            continue
+        concepts[concept.id] = _extended(known, concept)
+    if problems:
+        return None, problems
+    stopwords = Stopwords(
+        en=_union(base.stopwords.en, extra.stopwords.en),
+        fr=_union(base.stopwords.fr, extra.stopwords.fr),
+    )
+    return Lexicon(concepts=tuple(concepts.values()), stopwords=stopwords), []
+
+
+def data_lexicon_problems(path: Path) -> list[LoadError]:
+    """What is wrong with a data directory's lexicon: in itself, and merged into the package's.
+
+    Read afresh, never from the cache, as `validate` reads everything. When the package's
+    lexicon is itself broken, only `path` is checked: the package's problems are its own.
+    """
+    base, _ = check_lexicon()
+    if base is None:
+        return check_lexicon(path)[1]
+    return check_data_lexicon(path, base)[1]
+
+
+def terms_naming_records(path: Path, kb: KnowledgeBase) -> list[LoadError]:
+    """Each term of a data directory's lexicon that is the name of one of its records.
+
+    A name is found without the lexicon, and a term that is one is read as a word (`ask`
+    takes a one-word term for a concept before a name), so it would hide the record.
+    Terms the package's lexicon has already are its own concern.
+    """
+    from softbank_kb.folding import fold
+
+    found, node, _ = _checked(path)
+    if found is None:
+        return []  # its own problems are reported elsewhere
+    names = {
+        fold(name): record
+        for record in kb.records()
+        for name in (getattr(record, "name", ""), *getattr(record, "aliases", ()))
+        if name
+    }
+    base, _ = check_lexicon()  # afresh, as `validate` reads everything
+    package = {fold(term) for concept in base.concepts for term in concept.terms} if base else set()
+    problems = []
+    for at, concept in enumerate(found.concepts):
+        for language in ("en", "fr"):
+            for index, term in enumerate(getattr(concept, language)):
+                record = names.get(fold(term))
+                if record is None or fold(term) in package:
+                    continue
+                message = (
+                    f"{term!r} is the name of {record.type} {record.id!r}; the lexicon holds "
+                    "words, not names: a name is found without it"
+                )
+                problems.append(_error_at(path, node, ("concepts", at, language, index), message))
+    return problems
+
+
+def _conflict(known: Concept, extension: Concept) -> tuple[str, str] | None:
+    """The field and the reason a concept may not extend the package concept of its id."""
+    if extension.kind != known.kind:
+        return "kind", (
+            f"{known.id!r} is a {known.kind} concept in the package's lexicon; "
+            "a concept that extends it keeps its kind (or give it an id of its own)"
+        )
+    if extension.answer is not None and extension.answer != known.answer:
+        asked = f"asks for {known.answer}" if known.answer else "asks for no answer"
+        return "answer", (
+            f"{known.id!r} {asked} in the package's lexicon; "
+            "a concept that extends it keeps its answer (or give it an id of its own)"
+        )
+    return None
+
+
+def _extended(known: Concept, extension: Concept) -> Concept:
+    """The package concept with the extension's terms, metrics, kinds and roles after its own."""
+    return replace(
+        known,
+        en=_union(known.en, extension.en),
+        fr=_union(known.fr, extension.fr),
+        metrics=_union(known.metrics, extension.metrics),
+        deal_kinds=_union(known.deal_kinds, extension.deal_kinds),
+        event_kinds=_union(known.event_kinds, extension.event_kinds),
+        roles=_union(known.roles, extension.roles),
+    )
+
+
+def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    """`first` as it is, then the words of `second` it lacks, each once."""
+    return (*first, *(word for word in dict.fromkeys(second) if word not in first))
 
 
 def _repeated_ids(lexicon: Lexicon) -> list[int]:
@@ -226,19 +392,97 @@ def _repeated_ids(lexicon: Lexicon) -> list[int]:
 @cache
 def lexicon() -> Lexicon:
     """The package's lexicon, from the cache when the file is unchanged."""
-    from softbank_kb import __version__
-    from softbank_kb.cache import read_cached, write_cached
-
-    data = LEXICON_FILE.read_bytes()
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
-    digest.update(Path(__file__).read_bytes())
-    digest.update(data)
-    name = f"lexicon-{digest.hexdigest()}.json"
-    cached = read_cached(name, Lexicon)
-    if cached is not None:
-        return cached
+    name = f"lexicon-{_key(LEXICON_FILE.read_bytes())}.json"
+    found = _from_cache(name)
+    if found is not None:
+        return found
     found, problems = check_lexicon(LEXICON_FILE)
     if found is None:
         raise KnowledgeBaseError(problems)
-    write_cached(name, found)
+    _to_cache(name, found)
     return found
+
+
+def lexicon_for(data_dir: Path) -> Lexicon:
+    """The lexicon `data_dir` is read with: the package's, and the directory's own merged in.
+
+    From the cache when neither file changed; KnowledgeBaseError where either is broken.
+    A directory without a `lexicon.yaml` is read with the package's lexicon itself.
+    """
+    from softbank_kb import loading
+
+    base = lexicon()
+    path = data_dir / DATA_LEXICON
+    if not os.path.lexists(path):
+        return base
+    data = loading.read_data_file(path)
+    if isinstance(data, LoadError):
+        raise KnowledgeBaseError([data])
+    # Both files are in the key: an edit of either is seen.
+    name = f"lexicon-{_key(LEXICON_FILE.read_bytes(), data)}.json"
+    found = _from_cache(name, data_dir)
+    if found is not None:
+        return found
+    found, problems = check_data_lexicon(path, base, data)
+    if found is None:
+        raise KnowledgeBaseError(problems)
+    _to_cache(name, found, data_dir)
+    return found
+
+
+def _key(*files: bytes) -> str:
+    """A sha256 over the version, this module's code and the lexicon files' bytes."""
+    from softbank_kb import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    digest.update(Path(__file__).read_bytes())
+    for data in files:
+        # Each file's length first, so that no two lists of files hash alike.
+        digest.update(f"{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _from_cache(name: str, data_dir: Path | None = None) -> Lexicon | None:
+    """The lexicon cached under `name`, or None."""
+    from softbank_kb.cache import read_cached
+
+    return read_cached(name, Lexicon) if _may_cache(data_dir) else None
+
+
+def _to_cache(name: str, found: Lexicon, data_dir: Path | None = None) -> None:
+    """Keep `found` under `name`, unless the cache would be written into `data_dir`."""
+    from softbank_kb.cache import write_cached
+
+    if _may_cache(data_dir):
+        write_cached(name, found)
+
+
+def _may_cache(data_dir: Path | None) -> bool:
+    """Whether the cache may be used: never when it lies inside the data directory."""
+    from softbank_kb.cache import cache_dir
+
+    directory = cache_dir()
+    return data_dir is None or directory is None or not maybe_inside(directory, data_dir)
+
+
+# The lexicon the running command reads searches and questions with; None: the package's.
+_IN_USE: ContextVar[Lexicon | None] = ContextVar("sbkb_lexicon_in_use", default=None)
+
+
+def current_lexicon() -> Lexicon:
+    """The lexicon searches and questions are read with: `using`'s choice, else the package's."""
+    chosen = _IN_USE.get()
+    return lexicon() if chosen is None else chosen
+
+
+@contextmanager
+def using(chosen: Lexicon) -> Iterator[None]:
+    """Read searches and questions with `chosen` until the block ends."""
+    # A context variable, reset at the end, so that one command's data directory never
+    # leaks into the next one run in the same process (the tests run many).
+    token = _IN_USE.set(chosen)
+    try:
+        yield
+    finally:
+        _IN_USE.reset(token)

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
-from softbank_kb.paths import MAX_FILE_BYTES, data_files, yaml_names
+from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, yaml_names
 from softbank_kb.problems import KnowledgeBaseError, LoadError
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "check_data_dir", "load_knowledge_base"]
@@ -177,10 +177,19 @@ def _check_data_dir(
         broken = _not_files(data_dir, files)
     except OSError as error:
         return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0, {}
+    words = [path for path in files if path.name == DATA_LEXICON]
+    files = [path for path in files if path.name != DATA_LEXICON]
     if not files and not broken:
-        return None, [LoadError(str(data_dir), "holds no .yaml files")], 0, {}
+        what = "no .yaml files of records" if words else "no .yaml files"
+        return None, [LoadError(str(data_dir), f"holds {what}")], 0, {}
 
     errors = _Problems(broken)
+    if words:
+        # Words, not records: checked as the package's lexicon is, and merged into it.
+        from softbank_kb.lexicon import data_lexicon_problems
+
+        for problem in data_lexicon_problems(words[0]):
+            errors.append(problem)
     collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
     origins: dict[str, tuple[_ParsedFile, Path_]] = {}
     for path in files:
@@ -211,13 +220,18 @@ def _check_data_dir(
         parsed_file.release()
 
     kb = KnowledgeBase(**{name: tuple(records) for name, records in collections.items()})
+    if words and not errors:
+        from softbank_kb.lexicon import terms_naming_records
+
+        for problem in terms_naming_records(words[0], kb):
+            errors.append(problem)
     if not errors.full:
         for problem in itertools.chain(_dangling_references(kb, origins), _deal_rules(kb, origins)):
             errors.append(problem)
             if errors.full:
                 break
     listed = errors.listed()
-    return (None if listed else kb), listed, len(files), origins
+    return (None if listed else kb), listed, len(files) + len(words), origins
 
 
 def _deal_rules(
@@ -298,15 +312,44 @@ _KINDS = {
 
 def _parse_file(path: Path) -> _ParsedFile | LoadError:
     """Read and parse one file into records, or say in one line why it cannot be."""
+    parsed = parse_yaml(path)
+    if isinstance(parsed, LoadError):
+        return parsed
+    node, document = parsed
+    parsed_file = _ParsedFile(path, node)
+    layout = _check_layout(document, parsed_file)
+    if layout:
+        return layout
+    return parsed_file
+
+
+def read_data_file(path: Path) -> bytes | LoadError:
+    """The bytes of a regular file within the size limit, or in one line why not."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # Opening a FIFO would wait for a writer: what is not a file is never read.
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            return LoadError(str(path), f"is {kind}, not a regular file; it is not read")
+        if info.st_size > MAX_FILE_BYTES:
             return LoadError(
-                str(path), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
+                str(path), f"file is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         return LoadError(str(path), f"cannot be read: {error.strerror}")
+
+
+def parse_yaml(path: Path, data: bytes | None = None) -> tuple[Any, Any] | LoadError:
+    """The node tree and plain values of a strict-YAML file, or in one line why it has none.
+
+    `data` is the file's bytes when the caller has read them already.
+    """
+    if data is None:
+        read = read_data_file(path)
+        if isinstance(read, LoadError):
+            return read
+        data = read
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -316,7 +359,17 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
         )
     if not text.strip():
         return LoadError(str(path), "file is empty")
+    node = _node_tree(path, text)
+    if isinstance(node, LoadError):
+        return node
+    try:
+        return node, _to_python(node, 0, set())
+    except _YamlProblem as problem:
+        return LoadError(str(path), problem.message, *_line_column(problem.mark))
 
+
+def _node_tree(path: Path, text: str) -> Any:
+    """The YAML node tree of a text, or a LoadError placed where it goes wrong."""
     items = _items(text)
     if items > MAX_ITEMS_PER_FILE:
         return LoadError(
@@ -355,16 +408,7 @@ def _parse_file(path: Path) -> _ParsedFile | LoadError:
         loader.dispose()
     if node is None:
         return LoadError(str(path), "file is empty")
-
-    parsed = _ParsedFile(path, node)
-    try:
-        document = _to_python(node, 0, set())
-    except _YamlProblem as problem:
-        return LoadError(str(path), problem.message, *_line_column(problem.mark))
-    layout = _check_layout(document, parsed)
-    if layout:
-        return layout
-    return parsed
+    return node
 
 
 def _items(text: str) -> int:
@@ -528,10 +572,13 @@ def _check_layout(document: Any, parsed: _ParsedFile) -> LoadError | None:
         )
     for collection, records in document.items():
         if collection not in COLLECTIONS:
+            # A lexicon's keys in a file of another name: say where a lexicon goes.
+            hint = f"; a concept lexicon goes in {DATA_LEXICON}" if collection == "concepts" else ""
             return _error_at(
                 parsed,
                 (collection,),
-                f"unknown collection {collection!r}; expected one of {', '.join(COLLECTIONS)}",
+                f"unknown collection {collection!r}; expected one of {', '.join(COLLECTIONS)}"
+                + hint,
                 key=True,
             )
         if not isinstance(records, list):

@@ -19,6 +19,7 @@ from softbank_kb.constraints import (
     TaggedBy,
 )
 from softbank_kb.currencies import ISO_4217
+from softbank_kb.kinds import DEAL_KINDS
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -317,16 +318,9 @@ class Deal(_Cited):
     """An investment, acquisition, joint venture, partnership, sale of a stake, or budget."""
 
     type: Literal["deal"] = "deal"
-    kind: Literal[
-        "investment",
-        "funding_round",
-        "acquisition",
-        "stake_purchase",
-        "divestment",
-        "joint_venture",
-        "partnership",
-        "budget",
-    ] = _described("What sort of deal it is; 'budget' is money set aside with no counterparty.")
+    kind: Literal[DEAL_KINDS] = _described(
+        "What sort of deal it is; 'budget' is money set aside with no counterparty."
+    )
     status: Literal["completed", "announced", "planned"] = _described(
         "Whether it was done, announced, or only planned.", default="completed"
     )

@@ -9,6 +9,9 @@ _PACKAGE = Path(__file__).resolve().parent
 # Larger data files are refused before parsing: curated YAML is kilobytes, a generated
 # file of 2,000 records about 2 MB, and a parse of 50 MB would hold the terminal for 15 s.
 MAX_FILE_BYTES = 16 * 1024 * 1024
+# A data directory's own concept lexicon: words merged into the package's (lexicon.py),
+# not records. One fixed name, so that the loader knows it without opening it.
+DATA_LEXICON = "lexicon.yaml"
 
 
 def bundled_data_dir() -> Path:

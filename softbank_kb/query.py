@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from softbank_kb.models import (
@@ -161,6 +161,34 @@ def find_deals(
     return _newest_first(found)  # type: ignore[return-value]
 
 
+def dated_deal_years(kb: KnowledgeBase) -> list[int]:
+    """The years deals are dated in, oldest first: what to tell a user whose filter found none."""
+    return sorted({deal.date.year for deal in kb.deals if deal.date is not None})
+
+
+class FilterError(ValueError):
+    """Filters that cannot go together, said as the user gave them."""
+
+
+def minimum_in_currency(
+    min_amount: tuple[float, str | None] | None, currency: str | None
+) -> tuple[float | None, str | None]:
+    """--min-amount and --currency as one amount in one currency, or FilterError."""
+    if min_amount is None:
+        if currency:
+            raise FilterError("--currency goes with --min-amount.")
+        return None, None
+    amount, stated = min_amount
+    if stated and currency and stated != currency:
+        raise FilterError(f"--min-amount is in {stated} but --currency says {currency}.")
+    if not (stated or currency):
+        raise FilterError(
+            "--min-amount needs a currency, as amounts are never compared across"
+            " currencies: --min-amount 10e9USD, --min-amount '10bn USD', or add --currency USD."
+        )
+    return amount, stated or currency
+
+
 def company_group(kb: KnowledgeBase, company: str) -> set[str]:
     """`company` and every organisation of its group, as `--company` counts them."""
     return _with_subsidiaries(kb, company)
@@ -195,14 +223,15 @@ def _at_least(money: Money | None, minimum: float, currency: str) -> bool:
 def find_quotes(
     kb: KnowledgeBase,
     speaker: str | None = None,
-    about_ids: Collection[str] = (),
-    about_words: str | None = None,
+    about: str | None = None,
     years: Collection[int] | None = None,
 ) -> list[Quote]:
-    """Quotes by a speaker, about an entity or containing words, in date order."""
-    from softbank_kb.search import fold
+    """Quotes by a speaker, in the years given, in date order; with `about`, those that
+    mention the person, organisation or strategy item it names or contain its words."""
+    from softbank_kb.folding import fold
 
-    words = _WORD.findall(fold(about_words)) if about_words else []
+    about_ids = _named_by(kb, about) if about else set()
+    words = _WORD.findall(fold(about)) if about else []
     found = []
     speakers = [speaker] if speaker is not None else None
     for quote in kb.candidates("quotes", speakers=speakers):
@@ -211,12 +240,20 @@ def find_quotes(
         if not _in_years(quote.date, years):
             continue
         if about_ids or words:
-            mentions = bool(set(about_ids) & set(quote.mentions))
+            mentions = bool(about_ids & set(quote.mentions))
             text = fold(f"{quote.text} {quote.text_en} {quote.context or ''}")
             if not mentions and not (words and _has_words(text, words)):
                 continue
         found.append(quote)
     return list(_oldest_first(found))
+
+
+def _named_by(kb: KnowledgeBase, name: str) -> set[str]:
+    """The id of the person, organisation or strategy item `name` names, if one."""
+    from softbank_kb.names import resolve
+
+    record = resolve(kb, name, ("person", "organization", "strategy")).record
+    return {record.id} if record is not None else set()
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -227,7 +264,7 @@ _STEMMED_FROM = 4
 def _has_words(text: str, words: list[str]) -> bool:
     """Whether every word stands in the folded text as a whole word or a form of one:
     `ASI` is not in "occasion", `AI` not in "aide"; `robots` is in "robot"."""
-    from softbank_kb.stemming import stems_of_words
+    from softbank_kb.folding import stems_of_words
 
     tokens = set(_WORD.findall(text))
     if all(word in tokens for word in words):
@@ -268,7 +305,7 @@ def find_figures(
 
 def _metric_matches(asked: str, figure: Figure) -> bool:
     """`asked` is part of the metric's English name or of the article's French term."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     if asked.lower().replace(" ", "_") in figure.metric:
         return True
@@ -281,7 +318,7 @@ def _metric_matches(asked: str, figure: Figure) -> bool:
 def metrics_like(kb: KnowledgeBase, asked: str) -> list[str]:
     """Metrics (with their French term) sharing a word with `asked`: 'operating income'
     finds operating revenue, the article's « revenu d'exploitation »."""
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     words = set(fold(asked.replace("_", " ")).split())
     found: dict[str, str] = {}
@@ -365,19 +402,36 @@ def strategy_groups(kb: KnowledgeBase) -> dict[str, list[StrategyItem]]:
     }
 
 
+def _section(title: str) -> Any:
+    """A field of Profile that is one of its sections, shown under this title."""
+    return field(default=(), metadata={"title": title})
+
+
 @dataclass(frozen=True)
 class Profile:
-    """A person or organisation and everything the knowledge base links to them."""
+    """A person or organisation and everything the knowledge base links to them.
+
+    Each field after `record` is a section, in the order profiles show them: the text
+    view and the JSON's `linked` object both walk `sections()`.
+    """
 
     record: Person | Organization
-    people: tuple[Person, ...] = ()
-    deals: tuple[Deal, ...] = ()
-    figures: tuple[Figure, ...] = ()
-    quotes_by: tuple[Quote, ...] = ()
-    quotes_about: tuple[Quote, ...] = ()
-    events: tuple[Event, ...] = ()
-    strategy: tuple[StrategyItem, ...] = ()
-    subsidiaries: tuple[Organization, ...] = ()
+    people: tuple[Person, ...] = _section("People")
+    subsidiaries: tuple[Organization, ...] = _section("Subsidiaries and units")
+    deals: tuple[Deal, ...] = _section("Deals")
+    figures: tuple[Figure, ...] = _section("Figures")
+    quotes_by: tuple[Quote, ...] = _section("Quotes by them")
+    quotes_about: tuple[Quote, ...] = _section("Quotes about them")
+    events: tuple[Event, ...] = _section("Events")
+    strategy: tuple[StrategyItem, ...] = _section("Strategy")
+
+    def sections(self) -> list[tuple[str, str, tuple[AnyRecord, ...]]]:
+        """Each section's field name, title and records, in the order they are shown."""
+        return [
+            (f.name, f.metadata["title"], getattr(self, f.name))
+            for f in fields(self)
+            if "title" in f.metadata
+        ]
 
 
 def profile(kb: KnowledgeBase, record: Person | Organization) -> Profile:

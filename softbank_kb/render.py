@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from softbank_kb.constraints import compact_number
+from softbank_kb.jsondata import json_data, record_dict, to_json
+from softbank_kb.listing import (
+    Cell,
+    RecordList,
+    dated_list,
+    format_value,
+    label_of,
+)
 from softbank_kb.models import (
     AnyRecord,
-    Deal,
     Figure,
     KnowledgeBase,
     Money,
@@ -30,28 +35,14 @@ from softbank_kb.models import (
     Person,
     Quantity,
     Quote,
-    StrategyItem,
-    field_names,
 )
-from softbank_kb.printable import UNSAFE_IN_JSON, safe
+from softbank_kb.printable import safe
 
 if TYPE_CHECKING:
     from softbank_kb.ask import Answer, Reply
     from softbank_kb.graph import Edge, Graph
     from softbank_kb.query import Profile, Series, Stats
-    from softbank_kb.search import Hit
     from softbank_kb.verify import VerifyReport
-
-_QUALIFIER_WORDS = {
-    "about": "about",
-    "nearly": "nearly",
-    "up_to": "up to",
-    "more_than": "more than",
-    "slightly_more_than": "slightly more than",
-    "at_least": "at least",
-}
-_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
-
 
 # Text that is safe to print -------------------------------------------------------------
 
@@ -149,79 +140,6 @@ class DelayedProgress:
             self._bar.stop()
 
 
-def to_json(value: Any) -> str:
-    """One JSON document; control and bidi characters escaped as JSON escapes them."""
-    dumped = json.dumps(value, ensure_ascii=False, indent=2)
-    # json.dumps with ensure_ascii writes a tag character as its surrogate pair.
-    return UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group())[1:-1], dumped)
-
-
-def record_dict(record: AnyRecord) -> dict[str, Any]:
-    """A record as JSON-ready data: `id` and `type` first, then every field."""
-    data = _json_data(record)
-    return {"id": data.pop("id"), "type": data.pop("type"), **data}
-
-
-def _json_data(value: Any) -> Any:
-    """A record or value as JSON data: fields in order, tuples as lists, 6.5e9 as 6500000000."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        return compact_number(value)
-    if isinstance(value, tuple):
-        return [_json_data(item) for item in value]
-    return {name: _json_data(getattr(value, name)) for name in field_names(type(value))}
-
-
-def records_json(records: Iterable[AnyRecord]) -> str:
-    """An array of record objects."""
-    return to_json([record_dict(record) for record in records])
-
-
-# Values ---------------------------------------------------------------------------------
-
-
-def format_number(amount: float) -> str:
-    """6500000000 as '6.5 billion', 581000000 as '581 million', 5 as '5'."""
-    for size, word in _SCALES:
-        if amount >= size:
-            return f"{_trim(amount / size)} {word}"
-    return _trim(amount)
-
-
-def _trim(number: float) -> str:
-    return f"{number:,.3f}".rstrip("0").rstrip(".")
-
-
-def format_value(value: Money | Quantity | None) -> str:
-    """An amount with its qualifier and the article's stated conversions."""
-    if value is None:
-        return ""
-    qualifier = _QUALIFIER_WORDS[value.qualifier] + " " if value.qualifier else ""
-    if isinstance(value, Quantity):
-        number = format_number(value.amount)
-        unit = value.unit if value.unit == "%" else f" {value.unit}"
-        return f"{qualifier}{number}{unit}"
-    shown = f"{qualifier}{format_number(value.amount)} {value.currency}"
-    if value.equivalents:
-        shown += " (" + "; ".join(format_value(e) for e in value.equivalents) + ")"
-    return shown
-
-
-def format_date(date: PartialDate | None) -> str:
-    """'2024-11', or '2025-04-01 (inferred)' when the article only implies the year."""
-    if date is None:
-        return ""
-    return f"{date.value} (inferred)" if date.year_inferred else date.value
-
-
-def _name(kb: KnowledgeBase, record_id: str | None) -> str:
-    if record_id is None:
-        return ""
-    record = kb.get(record_id)
-    return record.label if record is not None else record_id
-
-
 def _table(*columns: str, title: str | None = None, expand: bool = True) -> Table:
     """A table of counts or values that no id or name depends on (`stats`)."""
     table = Table(
@@ -253,139 +171,214 @@ _CARD_LABELS = {"Via": "via", "Aliases": "also", "Country": "country", "Score": 
 _FACT_SEPARATOR = " · "
 
 
-class RecordList:
-    """Records as the rows of a table, or as cards where a table would break a word.
-
-    The layout is chosen when the list is drawn, for the width it is drawn at. A table
-    is drawn only if every column can be as wide as its longest word, ids included (an
-    id stands under its row's `anchor` cell), so that no id or name is split inside a
-    word. Otherwise each record is a card: its id on a line of its own, then its facts,
-    each kept whole on one line where it fits. The
-    `prose` column takes the width that is left; with `drop_prose` it is left out
-    below WIDE_SCREEN columns or where it would be narrower than _PROSE_MIN (`sbkb
-    show` has it in full). A column empty in every row is left out.
-    """
-
-    def __init__(
-        self,
-        columns: Sequence[str],
-        anchor: str,
-        prose: str | None = None,
-        *,
-        drop_prose: bool = False,
-        title: str | None = None,
-    ) -> None:
-        self.columns = list(columns)
-        self.anchor = anchor
-        self.prose = prose
-        self.drop_prose = drop_prose
-        self.title = title
-        self.rows: list[tuple[str, dict[str, Text]]] = []
-
-    def add(self, record_id: str, cells: dict[str, Text]) -> None:
-        self.rows.append((record_id, cells))
-
-    def __rich_console__(self, console: Console, options: Any) -> Iterator[RenderableType]:
-        width = options.max_width
-        columns = [c for c in self.columns if any(cells[c].plain for _, cells in self.rows)]
-        if self.drop_prose and width < WIDE_SCREEN and self.prose in columns:
-            columns.remove(self.prose)
-        widths = self._widths(columns, width)
-        if widths is None and self.drop_prose and self.prose in columns:
-            columns.remove(self.prose)
-            widths = self._widths(columns, width)
-        if widths is None:
-            yield from self._cards(columns, width)
-        else:
-            yield self._table(columns, widths)
-
-    def _cell(self, record_id: str, cells: dict[str, Text], column: str) -> Text:
-        cell = cells[column].copy()
-        if column == self.anchor:
-            cell.append("\n")
-            cell.append(text(record_id, "dim"))
-        return cell
-
-    def _widths(self, columns: list[str], width: int) -> list[int] | None:
-        """Each column's width, none narrower than it may be; None where they cannot fit."""
-        narrowest, widest = [], []
-        for column in columns:
-            cells = [text(column), *(self._cell(i, cells, column) for i, cells in self.rows)]
-            narrowest.append(max(_longest_word(cell) for cell in cells))
-            widest.append(max(_longest_line(cell) for cell in cells))
-        if self.drop_prose and self.prose in columns:
-            at = columns.index(self.prose)
-            narrowest[at] = max(narrowest[at], min(widest[at], _PROSE_MIN))
-        room = width - _COLUMN_GAP * (len(columns) - 1) - _EDGE_PADDING
-        if sum(narrowest) > room:
-            return None
-        return _share_out(
-            narrowest,
-            widest,
-            room - sum(narrowest),
-            columns.index(self.prose) if self.prose in columns else None,
-        )
-
-    def _table(self, columns: list[str], widths: list[int]) -> Table:
-        table = Table(
-            title=self.title,
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            header_style="bold",
-            show_edge=False,
-        )
-        for column, column_width in zip(columns, widths, strict=True):
-            table.add_column(column, width=column_width, overflow="fold")
-        for record_id, cells in self.rows:
-            table.add_row(*(self._cell(record_id, cells, column) for column in columns))
-        return table
-
-    def _cards(self, columns: list[str], width: int) -> Iterator[RenderableType]:
-        if self.title:
-            yield text(self.title, "bold")
-        room = width - len(_CARD_INDENT)
-        for record_id, cells in self.rows:
-            yield text(record_id, "bold")
-            facts = [
-                Text(_CARD_LABELS[column] + " ") + part if column in _CARD_LABELS else part
-                for column in columns
-                if column != self.prose
-                for part in cells[column].split("\n")
-                if part.plain
-            ]
-            for line in _packed(facts, room):
-                yield Text(_CARD_INDENT) + line
-            if self.prose in columns and cells[self.prose].plain:
-                yield Padding(cells[self.prose], (0, 0, 0, len(_CARD_INDENT)), expand=False)
+def draw_list(listing: RecordList, width: int) -> Iterator[RenderableType]:
+    """A list drawn for `width` columns: a table if every column can be as wide as its
+    longest word, ids included (an id stands under its row's `anchor` cell), so that no
+    id or name is split inside a word; otherwise a card per record: its id on a line of
+    its own, then its facts, each kept whole on one line where it fits. The `prose`
+    column takes the width that is left; with `drop_prose` it is left out below
+    WIDE_SCREEN columns or where it would be narrower than _PROSE_MIN (`sbkb show` has
+    it in full). A column empty in every row is left out."""
+    rows = [(record_id, _texts(cells)) for record_id, cells in listing.rows]
+    columns = [c for c in listing.columns if any(cells[c].plain for _, cells in rows)]
+    prose = listing.prose
+    if listing.drop_prose and width < WIDE_SCREEN and prose in columns:
+        columns.remove(prose)
+    widths = _widths(listing, rows, columns, width)
+    if widths is None and listing.drop_prose and prose in columns:
+        columns.remove(prose)
+        widths = _widths(listing, rows, columns, width)
+    if widths is None:
+        yield from _cards(listing, rows, columns, width)
+    elif len(rows) > LONG_LIST:
+        yield from _light_table(listing, rows, columns, widths)
+    else:
+        yield _list_table(listing, rows, columns, widths)
 
 
-def delimited(listings: Sequence[RecordList], form: str) -> str:
-    """Lists as TSV or CSV for programs: a header, then one line per record, every column.
-
-    The columns are `id`, then `group` where the lists have titles (`strategy`),
-    then the list's own columns, empty cells kept. In TSV a tab or line break inside a
-    cell becomes a space, so each line has the same number of fields.
-    """
-    grouped = any(listing.title for listing in listings)
-    columns = listings[0].columns if listings else []
-    header = ["id", *(["group"] if grouped else []), *(_field_name(c) for c in columns)]
-    rows = [header]
-    for listing in listings:
-        for record_id, cells in listing.rows:
-            group = [safe(listing.title or "")] if grouped else []
-            rows.append([record_id, *group, *(cells[column].plain for column in columns)])
-    if form == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        return buffer.getvalue()
-    return "".join("\t".join(_TSV_SPACE.sub(" ", cell) for cell in row) + "\n" for row in rows)
+_Rows = list[tuple[str, dict[str, Text]]]
 
 
-_TSV_SPACE = re.compile(r"[\t\r\n]+")
+def _texts(cells: dict[str, Cell]) -> dict[str, Text]:
+    """Cells as rich Text, their styles and styled spans applied."""
+    texts = {}
+    for column, value in cells.items():
+        shown = Text(value.plain, style=value.style)
+        for start, end, style in value.spans:
+            shown.stylize(style, start, end)
+        texts[column] = shown
+    return texts
 
 
-def _field_name(column: str) -> str:
-    return "number" if column == "#" else column.lower().replace(" ", "_")
+def _cell(listing: RecordList, record_id: str, cells: dict[str, Text], column: str) -> Text:
+    cell = cells[column].copy()
+    if column == listing.anchor:
+        cell.append("\n")
+        cell.append(text(record_id, "dim"))
+    return cell
+
+
+def _widths(listing: RecordList, rows: _Rows, columns: list[str], width: int) -> list[int] | None:
+    """Each column's width, none narrower than it may be; None where they cannot fit."""
+    narrowest, widest = [], []
+    for column in columns:
+        cells = [text(column), *(_cell(listing, i, cells, column) for i, cells in rows)]
+        narrowest.append(max(_longest_word(cell) for cell in cells))
+        widest.append(max(_longest_line(cell) for cell in cells))
+    prose = listing.prose
+    if listing.drop_prose and prose in columns:
+        at = columns.index(prose)
+        narrowest[at] = max(narrowest[at], min(widest[at], _PROSE_MIN))
+    room = width - _COLUMN_GAP * (len(columns) - 1) - _EDGE_PADDING
+    if sum(narrowest) > room:
+        return None
+    return _share_out(
+        narrowest,
+        widest,
+        room - sum(narrowest),
+        columns.index(prose) if prose in columns else None,
+    )
+
+
+def _list_table(listing: RecordList, rows: _Rows, columns: list[str], widths: list[int]) -> Table:
+    table = Table(
+        # A title is data too (a strategy group, its owners): never markup.
+        title=text(listing.title) if listing.title else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        header_style="bold",
+        show_edge=False,
+    )
+    for column, column_width in zip(columns, widths, strict=True):
+        table.add_column(column, width=column_width, overflow="fold")
+    for record_id, cells in rows:
+        table.add_row(*(_cell(listing, record_id, cells, column) for column in columns))
+    return table
+
+
+# Beyond this many rows a table is laid out here, line by line, as rich would draw it
+# but without its general layout: rich's Table costs about 0.6 ms a row at 200 columns
+# (0.65 s for 1,080 deals); this costs a tenth of that (benchmarks/README.md). What it
+# leaves out is the highlighting of matched words inside a cell.
+LONG_LIST = 200
+
+
+def _light_table(
+    listing: RecordList, rows: _Rows, columns: list[str], widths: list[int]
+) -> Iterator[RenderableType]:
+    """A long list as a table's lines: the same columns, widths and wrapping as rich's."""
+    total = sum(widths) + _COLUMN_GAP * (len(widths) - 1) + _EDGE_PADDING
+    lines = []
+    if listing.title:
+        for line in _wrap(safe(listing.title), total):
+            lines.append([(line, "table.title"), (" " * (total - cell_len(line)), "")])
+    lines += _row_lines([[(column, "bold")] for column in columns], widths)
+    lines.append([("─" * total, "")])
+    for record_id, cells in rows:
+        row = [[(cells[c].plain, cells[c].style)] for c in columns]
+        if listing.anchor in columns:
+            # Under the cell's own style, as rich draws a Text's appended span.
+            anchored = row[columns.index(listing.anchor)]
+            anchored.append((safe(record_id), f"{anchored[0][1]} dim".strip()))
+        lines.extend(_row_lines(row, widths))
+    yield _Lines(lines)
+
+
+_Piece = tuple[str, str]
+
+
+def _row_lines(cells: list[list[_Piece]], widths: list[int]) -> list[list[_Piece]]:
+    """One row: each cell's paragraphs wrapped to its width, the cells side by side."""
+    wrapped = [
+        [(line, style) for part, style in cell for line in _wrap(part, width)]
+        for cell, width in zip(cells, widths, strict=True)
+    ]
+    lines = []
+    for at in range(max(len(cell_lines) for cell_lines in wrapped)):
+        pieces: list[_Piece] = [(" ", "")]
+        for index, (cell_lines, width) in enumerate(zip(wrapped, widths, strict=True)):
+            line, style = cell_lines[at] if at < len(cell_lines) else ("", "")
+            pieces.append(("   " if index else "", ""))
+            pieces.append((line, style))
+            pieces.append((" " * (width - cell_len(line)), ""))
+        pieces.append((" ", ""))
+        lines.append(pieces)
+    return lines
+
+
+def _wrap(paragraphs: str, width: int) -> list[str]:
+    """Text wrapped at spaces to `width` cells; a longer word is folded (never in a table,
+    whose columns are as wide as their longest word)."""
+    lines = []
+    for paragraph in paragraphs.split("\n"):
+        words: list[str] = []
+        used = 0
+        for word in paragraph.split():
+            size = cell_len(word)
+            while size > width:
+                if words:
+                    lines.append(" ".join(words))
+                    words, used = [], 0
+                lines.append(word[:width])
+                word = word[width:]
+                size = cell_len(word)
+            if words and used + 1 + size > width:
+                lines.append(" ".join(words))
+                words, used = [], 0
+            used += size + (1 if words else 0)
+            words.append(word)
+        lines.append(" ".join(words))
+    return lines
+
+
+class _Lines:
+    """Lines already laid out, each a run of (text, style) pieces: printed as they are."""
+
+    def __init__(self, lines: list[list[_Piece]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Segment]:
+        styles: dict[str, Any] = {}
+        newline = Segment.line()
+        for pieces in self.lines:
+            # Runs of one style as one segment: rich's cost is per segment.
+            run, run_style = "", ""
+            for piece, style in pieces:
+                if style != run_style and run:
+                    yield Segment(run, self._style(console, styles, run_style))
+                    run = ""
+                run += piece
+                run_style = style
+            if run:
+                yield Segment(run, self._style(console, styles, run_style))
+            yield newline
+
+    @staticmethod
+    def _style(console: Console, styles: dict[str, Any], name: str) -> Any:
+        if name not in styles:
+            styles[name] = console.get_style(name) if name else None
+        return styles[name]
+
+
+def _cards(
+    listing: RecordList, rows: _Rows, columns: list[str], width: int
+) -> Iterator[RenderableType]:
+    if listing.title:
+        yield text(listing.title, "bold")
+    room = width - len(_CARD_INDENT)
+    for record_id, cells in rows:
+        yield text(record_id, "bold")
+        facts = [
+            Text(_CARD_LABELS[column] + " ") + part if column in _CARD_LABELS else part
+            for column in columns
+            if column != listing.prose
+            for part in cells[column].split("\n")
+            if part.plain
+        ]
+        for line in _packed(facts, room):
+            yield Text(_CARD_INDENT) + line
+        if listing.prose in columns and cells[listing.prose].plain:
+            yield Padding(cells[listing.prose], (0, 0, 0, len(_CARD_INDENT)), expand=False)
 
 
 def _share_out(narrowest: list[int], widest: list[int], spare: int, prose: int | None) -> list[int]:
@@ -448,60 +441,16 @@ def _with_id(prose: str, record_id: str, style: str = "") -> Text:
 # Records --------------------------------------------------------------------------------
 
 
-def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> RecordList:
-    """Deals: date, kind, target, amount with conversions, vehicle, summary, id."""
-    rows = []
-    for deal in deals:
-        kind = deal.kind.replace("_", " ")
-        if deal.status != "completed":
-            kind += f" ({deal.status})"
-        target = _name(kb, deal.target)
-        if deal.investor != "softbank-group":
-            target = f"{target} ← {_name(kb, deal.investor)}"
-        amount = format_value(deal.amount) + (" (total)" if deal.cumulative else "")
-        if deal.co_investment is not None:
-            amount += f"\n+ {format_value(deal.co_investment)} (co-investors)"
-        cells = {
-            "Date": text(format_date(deal.date)),
-            "Kind": text(kind),
-            "Target": text(target, "bold"),
-            "Amount": text(amount),
-            "Via": text(_name(kb, deal.vehicle)),
-            "Summary": text(_with_context(deal.summary, deal.context)),
-        }
-        rows.append((deal.id, cells))
-    return _record_list(rows, prose="Summary", anchor="Target")
-
-
-def _with_context(summary: str, context: str | None) -> str:
-    """A summary, then what a reader should know about it."""
-    return f"{summary}\nNote: {context}" if context else summary
-
-
-def _record_list(
-    rows: Sequence[tuple[str, dict[str, Text]]],
-    prose: str,
-    anchor: str,
-    title: str | None = None,
-) -> RecordList:
-    """Records as rows; the prose column is left out on a narrow screen."""
-    columns = list(rows[0][1]) if rows else []
-    listing = RecordList(columns, anchor, prose, drop_prose=True, title=title)
-    for record_id, cells in rows:
-        listing.add(record_id, cells)
-    return listing
-
-
 def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
     """One quote: speaker and role, when and where, French and English, its source."""
     speaker = kb.get(quote.speaker)
     title = text(speaker.label if speaker else quote.speaker, "bold")
     if isinstance(speaker, Person) and speaker.roles:
         role = speaker.roles[0]
-        title.append(text(f", {role.title}, {_name(kb, role.organization)}"))
+        title.append(text(f", {role.title}, {label_of(kb, role.organization)}"))
     when = " · ".join(
         part
-        for part in (format_date(quote.date), quote.venue or "", quote.kind.replace("_", " "))
+        for part in (str(quote.date or ""), quote.venue or "", quote.kind.replace("_", " "))
         if part
     )
     body = Text()
@@ -521,84 +470,13 @@ def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
     return Panel(body, title=title, title_align="left", box=box.ROUNDED, expand=True)
 
 
-def quotes_list(quotes: Sequence[Quote], kb: KnowledgeBase) -> RecordList:
-    """Quotes as a list for programs: when, who, the French and the English."""
-    listing = RecordList(["Date", "Speaker", "Kind", "Text", "English"], anchor="Speaker")
-    for quote in quotes:
-        listing.add(
-            quote.id,
-            {
-                "Date": text(format_date(quote.date)),
-                "Speaker": text(_name(kb, quote.speaker)),
-                "Kind": text(quote.kind.replace("_", " ")),
-                "Text": text(quote.text),
-                "English": text(quote.text_en),
-            },
-        )
-    return listing
-
-
 def _quoted(quote: Quote) -> str:
     return f"« {quote.text} »" if quote.kind == "direct" else quote.text
 
 
 def _sources(record: AnyRecord, kb: KnowledgeBase) -> str:
     ids = dict.fromkeys(c.source for c in getattr(record, "citations", ()))
-    return ", ".join(_name(kb, source_id) for source_id in ids)
-
-
-def people_table(people: Sequence[Person], kb: KnowledgeBase) -> RecordList:
-    """People: name, roles, aliases, id."""
-    listing = RecordList(["Name", "Roles", "Aliases"], anchor="Name", prose="Roles")
-    for person in people:
-        roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in person.roles)
-        listing.add(
-            person.id,
-            {
-                "Name": text(person.name, "bold"),
-                "Roles": text(roles),
-                "Aliases": text(", ".join(person.aliases)),
-            },
-        )
-    return listing
-
-
-def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase) -> RecordList:
-    """Organisations: name, kind, country, description, id."""
-    listing = RecordList(
-        ["Name", "Kind", "Country", "Description"], anchor="Name", prose="Description"
-    )
-    for org in organizations:
-        listing.add(
-            org.id,
-            {
-                "Name": text(org.name, "bold"),
-                "Kind": text(org.kind.replace("_", " ")),
-                "Country": text(org.country or ""),
-                "Description": text(org.description),
-            },
-        )
-    return listing
-
-
-def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> RecordList:
-    """Figures: entity, metric, period, value with conversions, status, summary, id."""
-    rows = []
-    for figure in figures:
-        inferred = figure.date is not None and figure.date.year_inferred
-        cells = {
-            "Entity": text(_name(kb, figure.entity), "bold"),
-            "Metric": text(
-                figure.metric.replace("_", " ")
-                + (f" ({figure.metric_fr})" if figure.metric_fr else "")
-            ),
-            "Period": text(figure.period + (" (year inferred)" if inferred else "")),
-            "Value": text(format_value(figure.value)),
-            "Status": text(figure.status),
-            "Summary": text(_with_context(figure.summary, figure.context)),
-        }
-        rows.append((figure.id, cells))
-    return _record_list(rows, prose="Summary", anchor="Metric")
+    return ", ".join(label_of(kb, source_id) for source_id in ids)
 
 
 def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
@@ -613,62 +491,8 @@ def series_chart(series: Series, kb: KnowledgeBase, width: int = 40) -> Panel:
         body.append(bar, style="cyan")
         status = "" if figure.status == "actual" else f" ({figure.status})"
         body.append(text(f" {format_value(figure.value)}{status}"))
-    title = f"{_name(kb, series.entity)}: {series.metric.replace('_', ' ')} ({series.unit})"
+    title = f"{label_of(kb, series.entity)}: {series.metric.replace('_', ' ')} ({series.unit})"
     return Panel(body, title=text(title, "bold"), title_align="left", box=box.ROUNDED, expand=False)
-
-
-def timeline_table(records: Sequence[AnyRecord], kb: KnowledgeBase) -> RecordList:
-    """Dated records in order: date, type, what happened, id."""
-    return _dated_list(records, kb)
-
-
-def _dated_list(
-    records: Sequence[AnyRecord], kb: KnowledgeBase, title: str | None = None
-) -> RecordList:
-    """Records by date, type and what they say: the timeline, a profile's sections."""
-    listing = RecordList(["Date", "Type", "What"], anchor="What", prose="What", title=title)
-    for record in records:
-        listing.add(
-            record.id,
-            {
-                "Date": text(format_date(getattr(record, "date", None))),
-                "Type": text(record.type),
-                "What": text(_what(record, kb)),
-            },
-        )
-    return listing
-
-
-def _what(record: AnyRecord, kb: KnowledgeBase) -> str:
-    if isinstance(record, Quote):
-        return f"{_name(kb, record.speaker)}: {record.text_en}"
-    return record.label
-
-
-def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) -> list[RecordList]:
-    """One list per strategy group, in the article's order."""
-    listings = []
-    for group, items in groups.items():
-        owners = ", ".join(dict.fromkeys(_name(kb, item.owner) for item in items))
-        listing = RecordList(
-            ["#", "Item", "French", "Summary"],
-            anchor="Item",
-            prose="Summary",
-            title=f"{group} ({owners})",
-            drop_prose=True,
-        )
-        for item in items:
-            listing.add(
-                item.id,
-                {
-                    "#": text(item.order or ""),
-                    "Item": text(item.title, "bold"),
-                    "French": text(item.title_fr or ""),
-                    "Summary": text(item.summary),
-                },
-            )
-        listings.append(listing)
-    return listings
 
 
 def stats_tables(counts: Stats) -> list[Table]:
@@ -720,9 +544,9 @@ def _field_text(key: str, value: Any, record: AnyRecord, kb: KnowledgeBase) -> s
     if isinstance(attribute, (Money, Quantity)):
         return format_value(attribute)
     if isinstance(attribute, PartialDate):
-        return format_date(attribute)
+        return str(attribute)
     if isinstance(value, str) and kb.get(value) is not None and key != "id":
-        return f"{_name(kb, value)} ({value})"
+        return f"{label_of(kb, value)} ({value})"
     if isinstance(value, list):
         return "\n".join(_item_text(item, kb) for item in value)
     if isinstance(value, dict):
@@ -732,99 +556,19 @@ def _field_text(key: str, value: Any, record: AnyRecord, kb: KnowledgeBase) -> s
 
 def _item_text(item: Any, kb: KnowledgeBase) -> str:
     if isinstance(item, str) and kb.get(item) is not None:
-        return f"{_name(kb, item)} ({item})"
+        return f"{label_of(kb, item)} ({item})"
     if isinstance(item, dict) and "organization" in item:
-        return f"{item['title']}, {_name(kb, item['organization'])}"
+        return f"{item['title']}, {label_of(kb, item['organization'])}"
     return item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
 
 
 def profile_view(found: Profile, kb: KnowledgeBase) -> list[RenderableType]:
     """A person's or organisation's record, then everything linked to it."""
     shown = record_view(found.record, kb)
-    sections: list[tuple[str, Sequence[AnyRecord]]] = [
-        ("People", found.people),
-        ("Subsidiaries and units", found.subsidiaries),
-        ("Deals", found.deals),
-        ("Figures", found.figures),
-        ("Quotes by them", found.quotes_by),
-        ("Quotes about them", found.quotes_about),
-        ("Events", found.events),
-        ("Strategy", found.strategy),
-    ]
-    for title, records in sections:
-        if not records:
-            continue
-        shown.append(_dated_list(records, kb, title=f"{title} ({len(records)})"))
+    for _, title, records in found.sections():
+        if records:
+            shown.append(dated_list(records, kb, title=f"{title} ({len(records)})"))
     return shown
-
-
-def profile_json(found: Profile) -> str:
-    """The profile as one object: the record, and the linked records in full."""
-    data = record_dict(found.record)
-    data["linked"] = {
-        name: [record_dict(r) for r in getattr(found, name)]
-        for name in (
-            "people",
-            "subsidiaries",
-            "deals",
-            "figures",
-            "quotes_by",
-            "quotes_about",
-            "events",
-            "strategy",
-        )
-    }
-    return to_json(data)
-
-
-def group(renderables: Sequence[RenderableType]) -> Group:
-    """Several renderables as one."""
-    return Group(*renderables)
-
-
-def hits_table(hits: Sequence[Hit]) -> RecordList:
-    """Search hits: score, type, the record's title and id, the matched field highlighted."""
-    listing = RecordList(["Score", "Type", "Record", "Matched"], anchor="Record", prose="Matched")
-    for hit in hits:
-        listing.add(
-            hit.record.id,
-            {
-                "Score": text(f"{hit.score:.0f}"),
-                "Type": text(hit.record.type),
-                "Record": text(hit.record.label, "bold"),
-                "Matched": _highlighted(hit),
-            },
-        )
-    return listing
-
-
-def _highlighted(hit: Hit) -> Text:
-    """The matched field's name, then its text with the matches in reverse video."""
-    cell = text(f"{hit.field}: ", "dim")
-    shown = text(hit.text)
-    # Escaping a control character lengthens the text; highlight only when it did not.
-    if len(shown) == len(hit.text):
-        for start, end in hit.spans:
-            shown.stylize("reverse", start, end)
-    cell.append(shown)
-    return cell
-
-
-def hits_json(hits: Sequence[Hit]) -> str:
-    """An array of hits, each with its score, tier, matched field and the full record."""
-    return to_json(
-        [
-            {
-                "score": round(hit.score, 2),
-                "tier": hit.tier,
-                "field": hit.field,
-                "matched": hit.text,
-                "spans": [list(span) for span in hit.spans],
-                "record": record_dict(hit.record),
-            }
-            for hit in hits
-        ]
-    )
 
 
 # Answers --------------------------------------------------------------------------------
@@ -840,12 +584,12 @@ def answer_text(answer: Answer, kb: KnowledgeBase) -> str:
             shown += f" ({answer.record.period}{status})"
         return shown
     if isinstance(value, PartialDate):
-        return format_date(value)
+        return str(value)
     if isinstance(value, Person):
-        roles = "; ".join(f"{r.title}, {_name(kb, r.organization)}" for r in value.roles)
+        roles = "; ".join(f"{r.title}, {label_of(kb, r.organization)}" for r in value.roles)
         return f"{value.name} ({roles})" if roles else value.name
     if isinstance(value, Quote):
-        speaker = _name(kb, value.speaker)
+        speaker = label_of(kb, value.speaker)
         return f"{speaker}: {_quoted(value)}"
     if isinstance(value, (Organization,)):
         return value.name
@@ -886,44 +630,6 @@ def known_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
     for record in reply.known:
         grid.add_row(text(record.type), _with_id(record.label, record.id))
     return [heading, grid]
-
-
-def answers_json(reply: Reply) -> str:
-    """An array of answers: the value, why it was chosen, its score and the full record."""
-    return to_json(
-        [
-            {
-                "answer": _answer_value(answer),
-                "kind": answer.kind,
-                "why": {
-                    "entities": list(answer.entities),
-                    "concepts": list(answer.concepts),
-                    "years": list(answer.years),
-                    "language": reply.question.language,
-                },
-                "score": answer.score,
-                "excerpt": _json_data(answer.citation),
-                "record": record_dict(answer.record),
-            }
-            for answer in reply.answers
-        ]
-    )
-
-
-def _answer_value(answer: Answer) -> Any:
-    """An answer's value as JSON: money and dates as the records write them, else an id."""
-    value = answer.value
-    if isinstance(value, (Money, Quantity)):
-        return _json_data(value)
-    if isinstance(value, PartialDate):
-        return value.value
-    if isinstance(value, Person):
-        return {"person": value.id, "name": value.name, "roles": _json_data(value.roles)}
-    if isinstance(value, Quote):
-        return {"speaker": value.speaker, "text": value.text, "text_en": value.text_en}
-    if isinstance(value, Organization):
-        return {"organization": value.id, "name": value.name}
-    return value
 
 
 # Reports --------------------------------------------------------------------------------
@@ -1027,9 +733,9 @@ def graph_json(graph: Graph) -> str:
     """One JSON document: the nodes, and the edges with their record ids."""
     return to_json(
         {
-            "nodes": [_json_data(node) for node in graph.nodes],
+            "nodes": [json_data(node) for node in graph.nodes],
             "edges": [
-                {**_json_data(edge), "label": " · ".join(edge_label_parts(edge))}
+                {**json_data(edge), "label": " · ".join(edge_label_parts(edge))}
                 for edge in graph.edges
             ],
         }

@@ -1,7 +1,8 @@
-"""Text folding, name resolution and ranked search over every text field of the knowledge base.
+"""The search index and ranked search over every text field of the knowledge base.
 
-Text is compared folded (`fold`): case, accents, typographic marks, hyphens and other
-punctuation do not matter, so `Ampère` = `ampere` and `AI-RAN` = `ai ran`.
+Text is compared folded (`folding.fold`): case, accents, typographic marks, hyphens and
+other punctuation do not matter, so `Ampère` = `ampere` and `AI-RAN` = `ai ran`. What a
+name means (`resolve`, did-you-mean) is in `names.py`, on this index and ranking.
 
 A query word matches a word of a record
 
@@ -46,6 +47,8 @@ Within a tier the score says how well: how much of the name the query covers; wh
 the words are exact or word forms; whether they all stand in one field, in order; how
 important and how short that field is. Ties go by record type (organisations and
 people first), then id, so the order is stable.
+
+Every number the ranking uses is in `_SCORING`, each with what it means and why.
 """
 
 from __future__ import annotations
@@ -53,53 +56,21 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import re
-import unicodedata
 import weakref
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from softbank_kb.cache import load_derived, store_derived
+from softbank_kb.derived import derived
+from softbank_kb.folding import _fold_with_offsets, fold, stems, stems_of_words
 from softbank_kb.models import AnyRecord, KnowledgeBase, field_names
 
 MAX_QUERY_LENGTH = 1000
 
-# Words this short match only exactly: a fuzzy `5G` or `AI` would match half the KB.
-_SHORT = 3
-_FUZZY_MIN = 5
-# A shorter word is no compound: `goto` is not `go to`.
-_COMPOUND_MIN = 6
-# Quality of a word match: 1 is exact; anything below _WORD_MIN is a typo match.
-_EXACT, _STEM, _SUFFIXED, _PREFIX = 1.0, 0.9, 0.85, 0.8
-# A word the lexicon gives for the query's: `takeover` ~ `acquisition`, `ventes` ~ `sales`.
-_CONCEPT = 0.88
-_WORD_MIN = 0.75
-
-_TIERS = ("exact", "name_word", "text_word", "fuzzy", "partial")
-# From this many words on, a record that misses a third of them is still found.
-_PARTIAL_MIN_WORDS = 3
-# Organisations and people are what most searches are for; sources are rarely wanted.
-_TYPE_ORDER = ("organization", "person", "strategy", "deal", "event", "figure", "quote", "source")
-
-# Letters NFKD does not take apart.
-_LIGATURES = {"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "þ": "th"}
-
 
 class QueryError(ValueError):
     """A query that cannot be searched: empty, only punctuation, too long."""
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """What a name means: one record when it is clearly best; or the records it could
-    mean, several of them matching it equally; or, when it names none, the few whose
-    names are spelled close to it."""
-
-    record: AnyRecord | None
-    candidates: tuple[AnyRecord, ...] = ()
-    nearest: tuple[AnyRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,82 +85,127 @@ class Hit:
     spans: tuple[tuple[int, int], ...]
 
 
-# Folding ----------------------------------------------------------------------------------
+# Scoring ----------------------------------------------------------------------------------
 
 
-def _fold_char(char: str) -> str:
-    """One character folded: lowercase letters and digits, a space, or nothing."""
-    if char.isspace():
-        return " "
-    if unicodedata.category(char)[0] == "C":
-        return ""  # control and format characters, surrogates, unassigned code points
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
-    out = []
-    for part in decomposed:
-        if unicodedata.category(part)[0] == "M":
-            continue  # the accent of a decomposed letter, or a lone combining mark
-        part = _LIGATURES.get(part, part)
-        out.append(part if part.isalnum() else " ")
-    return "".join(out)
+class _Tier(NamedTuple):
+    """A tier of hits: every hit of a tier ranks above every hit of the next."""
+
+    name: str  # as a hit shows it
+    floor: float  # the lowest score in the tier
+    span: float  # how far above its floor the best record of the tier scores
 
 
-class _FoldTable(dict[int, str]):
-    """A `str.translate` table that folds each character the first time it is seen."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        self[code] = folded
-        return folded
+# The tiers by position, as `_Found.tier` holds them.
+_EXACT_TIER, _NAME_TIER, _TEXT_TIER, _FUZZY_TIER, _PARTIAL_TIER = range(5)
 
 
-_FOLD = _FoldTable()
+class _Scoring(NamedTuple):
+    """Every number the ranking goes by: what it means, and why it has its value.
+
+    A match of a query word has a quality from 0 to 1; a tier's score is its floor plus
+    its span times a quality mixed from the shares below, each mix summing to 1.
+    """
+
+    # The tiers, best first; their score bands do not overlap, so a tier always wins.
+    tiers: tuple[_Tier, ...] = (
+        _Tier("exact", 97.0, 3.0),  # the whole query is a name, an alias or the id
+        _Tier("name_word", 70.0, 19.0),  # every word in a name
+        _Tier("text_word", 40.0, 29.0),  # every word somewhere in the record
+        _Tier("fuzzy", 10.0, 29.0),  # every word, one at least only as a typo
+        _Tier("partial", 0.0, 9.0),  # two thirds of the words or more
+    )
+    # The exact tier: a name or alias as typed beats the id, which beats either typed
+    # with its spaces left out (`softbank` for `Soft Bank`).
+    exact_name: float = 100.0
+    exact_id: float = 99.0
+    exact_spaceless: float = 97.0
+
+    # Words this short match only exactly: a fuzzy `5G` or `AI` would match half the KB.
+    short: int = 3
+    # Typos are looked for from this many letters on: a 4-letter word has too many neighbours.
+    fuzzy_min: int = 5
+    # From this many letters on a typo may be two edits (`grafcore` ~ `graphcore`), else one.
+    two_typos_from: int = 8
+    # A shorter word is no compound: `goto` is not `go to`.
+    compound_min: int = 6
+    # A short prefix such as `inte` begins hundreds of words; the closest few are enough.
+    max_completions: int = 40
+
+    # Quality of a word match, from what says most to least that it is the word meant:
+    exact: float = 1.0  # the word as typed
+    stem: float = 0.9  # another form of it, by its Snowball stem
+    concept: float = 0.88  # a term the lexicon gives for it (`takeover` ~ `acquisition`)
+    suffixed: float = 0.85  # the record's word plus one or two letters (`humanoides`)
+    prefix: float = 0.8  # a longer word it begins (`nvid` ~ `nvidia`)
+    # Below this a match is a typo: a record matched only so is in the fuzzy tier at best.
+    word_min: float = 0.75
+    # A typo's quality: this, less `per_typo` for each edit (0.6 one, 0.5 two).
+    typo: float = 0.7
+    per_typo: float = 0.1
+
+    # Every text field, and how much a match in it says about the record; the order is
+    # the order fields are read in. Names and titles say most, the id and the period least.
+    fields: dict[str, float] = {  # noqa: RUF012 - a default read, never written
+        "name": 1.0,
+        "aliases": 1.0,
+        "title": 1.0,
+        "title_fr": 1.0,
+        "description": 0.9,
+        "summary": 0.9,
+        "text_en": 0.9,
+        "text": 0.85,
+        "roles": 0.8,
+        "metric": 0.8,
+        "metric_fr": 0.8,
+        "venue": 0.75,
+        "context": 0.75,
+        "citations": 0.7,
+        "period": 0.6,
+        # our English slug: `nvidia-stake-sale-2019` says "sale" where the text says "sold"
+        "id": 0.6,
+    }
+
+    # The name_word tier: how much of the name the query covers counts most, then how
+    # exact its words are (`Masayoshi Son` beats `Son` for a query of both words).
+    name_coverage: float = 0.6
+    name_exactness: float = 0.4
+
+    # The text_word tier: the words standing together in one weighty field count most;
+    # then exact words, the query as typed in that field, words also in a name, and a
+    # short field (a description of `short_field` words or fewer is as short as any).
+    text_concentration: float = 0.35
+    text_exactness: float = 0.2
+    text_phrase: float = 0.2
+    text_named: float = 0.15
+    text_shortness: float = 0.1
+    # The query as typed, elsewhere in the record, when the lexicon read it as fewer slots.
+    phrase_elsewhere: float = 0.6
+    short_field: int = 12
+
+    # The fuzzy tier: how exact the words are counts most, then whether they are in a name.
+    fuzzy_exactness: float = 0.5
+    fuzzy_named: float = 0.3
+    fuzzy_concentration: float = 0.2
+    # A name close to the whole query typed without spaces (rapidfuzz ratio, 0-100) is
+    # found from this similarity on, the closest `close_names` of them.
+    close_name_min: int = 80
+    close_names: int = 20
+    # Its quality: the similarity counts, and being a name at all gives the rest.
+    close_similarity: float = 0.6
+    close_base: float = 0.4
+
+    # The partial tier: from this many words on a record that misses a third is found,
+    # scored by the share of words it has, half of it for having them at all and half
+    # by how well they match (their judged score over `partial_judged`).
+    partial_min_words: int = 3
+    partial_base: float = 0.5
+    partial_judged: float = 200.0
 
 
-def _ascii_table() -> tuple[bytes, bytes]:
-    """What `_fold_char` does to each ASCII byte, as a `bytes.translate` table and deletions."""
-    table = bytes(ord(_fold_char(chr(b)) or " ") if b < 128 else b for b in range(256))
-    deleted = bytes(b for b in range(128) if not _fold_char(chr(b)))
-    return table, deleted
-
-
-_ASCII_TABLE, _ASCII_DELETED = _ascii_table()
-# The accents of decomposed Latin letters: the bulk of what folding removes from French.
-_ACCENTS = re.compile(r"[\u0300-\u036f]+")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _fold_match(match: re.Match[str]) -> str:
-    """One non-ASCII character folded, for `re.sub`."""
-    return _FOLD[ord(match.group())]
-
-
-def fold(text: str) -> str:
-    """Text as search compares it: casefolded, unaccented, punctuation as single spaces."""
-    # `_fold_char` applied to every character, made fast: it is local to each character,
-    # so the string can first be decomposed and stripped of its accents in one pass, and
-    # what is left of ASCII goes through a byte table rather than a dict per character.
-    if not text.isascii():
-        text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
-        text = _NON_ASCII.sub(_fold_match, text)
-        if not text.isascii():
-            return " ".join(text.translate(_FOLD).split())
-    return " ".join(text.encode().translate(_ASCII_TABLE, _ASCII_DELETED).decode().split())
-
-
-def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """`fold(text)`, and for each of its characters the index it came from in `text`."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        for part in _FOLD[ord(char)]:
-            if part == " " and (not chars or chars[-1] == " "):
-                continue
-            chars.append(part)
-            offsets.append(index)
-    if chars and chars[-1] == " ":
-        chars.pop()
-        offsets.pop()
-    return "".join(chars), offsets
+_SCORING = _Scoring()
+# Organisations and people are what most searches are for; sources are rarely wanted.
+_TYPE_ORDER = ("organization", "person", "strategy", "deal", "event", "figure", "quote", "source")
 
 
 # The index --------------------------------------------------------------------------------
@@ -218,25 +234,6 @@ class _Entry(NamedTuple):
     order: tuple[int, str]
 
 
-# Every text field, and how much a match in it says about the record.
-_WEIGHTS = {
-    "name": 1.0,
-    "aliases": 1.0,
-    "title": 1.0,
-    "title_fr": 1.0,
-    "description": 0.9,
-    "summary": 0.9,
-    "text_en": 0.9,
-    "text": 0.85,
-    "roles": 0.8,
-    "metric": 0.8,
-    "metric_fr": 0.8,
-    "venue": 0.75,
-    "context": 0.75,
-    "citations": 0.7,
-    "period": 0.6,
-    "id": 0.6,  # our English slug: `nvidia-stake-sale-2019` says "sale" where the text says "sold"
-}
 # A source's title is a headline, not its name: "Son" is not about the article.
 _NAME_FIELDS = {
     "organization": ("name", "aliases"),
@@ -249,7 +246,7 @@ _NAME_FIELDS = {
 def _text_fields(record: AnyRecord) -> Iterator[tuple[str, str]]:
     """Every text field of a record as (dotted path, text)."""
     present = field_names(type(record))
-    for name in _WEIGHTS:
+    for name in _SCORING.fields:
         if name not in present:
             continue
         value = getattr(record, name)
@@ -277,7 +274,7 @@ def _make_entry(record: AnyRecord) -> _Entry:
             base = path.split("[", 1)[0]
             is_name = base in name_fields
             length = folded.count(" ") + 1
-            fields.append(_Field(path, text, f" {folded} ", length, is_name, _WEIGHTS[base]))
+            fields.append(_Field(path, text, f" {folded} ", length, is_name, _SCORING.fields[base]))
     # A line break between fields, so that no phrase is found across two of them.
     haystack = "\n".join(field.padded for field in fields)
     names = "\n".join(field.padded for field in fields if field.is_name)
@@ -359,7 +356,7 @@ class _Index:
     @cached_property
     def typo_vocabulary(self) -> list[str]:
         """The words a typo may be of: letters only, so `fy2024` is no typo of `fy2025`."""
-        return [word for word in self.vocabulary if word.isalpha() and len(word) > _SHORT]
+        return [word for word in self.vocabulary if word.isalpha() and len(word) > _SCORING.short]
 
     @cached_property
     def single_names(self) -> tuple[list[str], list[list[tuple[int, int, bool]]]]:
@@ -370,9 +367,8 @@ class _Index:
 
 def _stem_table(words: set[str]) -> dict[str, tuple[str, ...]]:
     """Each English and French stem of the words, and the words it is the stem of."""
-    from softbank_kb.stemming import stems_of_words
 
-    stemmable = sorted(word for word in words if word.isalpha() and len(word) > _SHORT)
+    stemmable = sorted(word for word in words if word.isalpha() and len(word) > _SCORING.short)
     english, french = stems_of_words(stemmable)
     table: dict[str, list[str]] = {}
     for word, en, fr in zip(stemmable, english, french, strict=True):
@@ -386,27 +382,17 @@ _INDEXES: weakref.WeakKeyDictionary[KnowledgeBase, _Index] = weakref.WeakKeyDict
 
 
 def _index(kb: KnowledgeBase) -> _Index:
-    """The index of `kb`, built on first use."""
+    """The index of `kb`, built on first use, or the one kept for it when it is `kb`'s."""
     index = _INDEXES.get(kb)
     if index is None:
-        index = _stored_index(kb)
-        if index is None:
-            index = _Index(kb)
-            store_derived(kb, "search", index)
+        index = derived(
+            kb, "search", _Index, build=lambda: _Index(kb), usable=lambda kept: kept.bound_to(kb)
+        )
         _INDEXES[kb] = index
     return index
 
 
-def _stored_index(kb: KnowledgeBase) -> _Index | None:
-    """The index kept in the cache beside `kb`, when `kb` came from the cache too."""
-    stored = load_derived(kb, "search", _Index)
-    return stored.bound_to(kb) if stored is not None else None
-
-
 # Matching words ---------------------------------------------------------------------------
-
-# A short prefix such as `inte` begins hundreds of words; the closest few are enough.
-_MAX_COMPLETIONS = 40
 
 
 def _word_matches(index: _Index, word: str, typos: bool = True) -> dict[str, float]:
@@ -414,30 +400,28 @@ def _word_matches(index: _Index, word: str, typos: bool = True) -> dict[str, flo
     words = index.words
     matches: dict[str, float] = {}
     if word in words:
-        matches[word] = _EXACT
-    for cut in range(2, len(word) - 1) if len(word) >= _COMPOUND_MIN else ():
+        matches[word] = _SCORING.exact
+    for cut in range(2, len(word) - 1) if len(word) >= _SCORING.compound_min else ():
         # `healthcare` is also found as `health care`.
         if word[:cut] in words and word[cut:] in words:
-            matches.setdefault(f"{word[:cut]} {word[cut:]}", _EXACT)
-    if len(word) <= _SHORT:
+            matches.setdefault(f"{word[:cut]} {word[cut:]}", _SCORING.exact)
+    if len(word) <= _SCORING.short:
         return matches
     if word.isalpha():
-        from softbank_kb.stemming import stems
-
         # A form in the same language's stem: `robot` ~ `robots`, `pertes` ~ `perte`.
         for stem in stems(word):
             for form in index.stems.get(stem, ()):
-                matches.setdefault(form, _STEM)
-    for end in range(max(_SHORT + 1, len(word) - 2), len(word)):
+                matches.setdefault(form, _SCORING.stem)
+    for end in range(max(_SCORING.short + 1, len(word) - 2), len(word)):
         if word[:end] in words:
-            matches.setdefault(word[:end], _SUFFIXED)
+            matches.setdefault(word[:end], _SCORING.suffixed)
     vocabulary = index.vocabulary
     at = bisect.bisect_right(vocabulary, word)
-    for other in itertools.islice(vocabulary, at, at + _MAX_COMPLETIONS):
+    for other in itertools.islice(vocabulary, at, at + _SCORING.max_completions):
         if not other.startswith(word):
             break
-        matches.setdefault(other, _PREFIX)
-    if typos and word.isalpha() and len(word) >= _FUZZY_MIN:
+        matches.setdefault(other, _SCORING.prefix)
+    if typos and word.isalpha() and len(word) >= _SCORING.fuzzy_min:
         # Even a word found as typed may be a misspelling of another: `centers`, `centres`.
         for other, quality in _typo_matches(index, word).items():
             matches.setdefault(other, quality)
@@ -449,11 +433,11 @@ def _typo_matches(index: _Index, word: str) -> dict[str, float]:
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    edits = 1 if len(word) < 8 else 2
+    edits = 1 if len(word) < _SCORING.two_typos_from else 2
     found = process.extract(
         word, index.typo_vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
     )
-    return {other: 0.7 - 0.1 * distance for other, distance, _ in found}
+    return {other: _SCORING.typo - _SCORING.per_typo * distance for other, distance, _ in found}
 
 
 def _query_matches(index: _Index, words: list[str]) -> list[dict[str, float]]:
@@ -488,9 +472,9 @@ def query_slots(words: list[str], keep_stopwords: bool = False) -> list[Slot]:
 
     A stop word or question word is left out only when something else is left.
     """
-    from softbank_kb.lexicon import lexicon
+    from softbank_kb.lexicon import current_lexicon
 
-    found = lexicon()
+    found = current_lexicon()
     phrases, stemmed = found.phrases, found.stems
     slots: list[Slot] = []
     at = 0
@@ -521,9 +505,8 @@ def _stemmed_concepts(
     stemmed: dict[str, tuple[tuple[str, ...], ...]],
 ) -> tuple[Any, ...]:
     """The concepts a word is a form of a one-word term of: `acquires` ~ `acquire`."""
-    if len(word) <= _SHORT or not word.isalpha():
+    if len(word) <= _SCORING.short or not word.isalpha():
         return ()
-    from softbank_kb.stemming import stems
 
     concepts: list[Any] = []
     for stem in stems(word):
@@ -539,18 +522,18 @@ def _slot_matches(index: _Index, slot: Slot) -> dict[str, float]:
     if len(slot.words) == 1:
         matches = _word_matches(index, slot.words[0])
     else:
-        matches = {" ".join(slot.words): _EXACT}
+        matches = {" ".join(slot.words): _SCORING.exact}
     for concept in slot.concepts:
         for expansion in _expansions(concept):
             # A term of the slot's own length may name a record (`data centres` for
             # `data centers`); a word for a phrase only says what it is about.
             kind = float if expansion.count(" ") + 1 == len(slot.words) else _Lexical
             if " " in expansion:
-                matches.setdefault(expansion, kind(_CONCEPT))
+                matches.setdefault(expansion, kind(_SCORING.concept))
                 continue
             for other, quality in _word_matches(index, expansion, typos=False).items():
-                if matches.get(other, 0.0) < min(quality, _CONCEPT):
-                    matches[other] = kind(min(quality, _CONCEPT))
+                if matches.get(other, 0.0) < min(quality, _SCORING.concept):
+                    matches[other] = kind(min(quality, _SCORING.concept))
     return matches
 
 
@@ -622,7 +605,7 @@ def _rank(
             text = texts[e]
             if e not in found and all(any(m in text for m in alts) for alts in wanted):
                 found[e] = _judge(index.entry(e), padded, folded, names_only)
-    if not names_only and len(wanted) >= _PARTIAL_MIN_WORDS:
+    if not names_only and len(wanted) >= _SCORING.partial_min_words:
         _partial_matches(index, padded, folded, candidates, found)
     _close_names(index, folded, allowed, found)
     ranked = sorted(found.values(), key=_rank_order)
@@ -647,8 +630,14 @@ def _partial_matches(
         if len(present) < need:
             continue
         judged = _judge(index.entry(e), present, folded, False)
-        score = 9 * len(present) / count * (0.5 + judged.score / 200)
-        found[e] = _Found(judged.entry, 4, score, judged.field, False)
+        partial, scoring = _SCORING.tiers[_PARTIAL_TIER], _SCORING
+        score = (
+            partial.span
+            * len(present)
+            / count
+            * (scoring.partial_base + judged.score / scoring.partial_judged)
+        )
+        found[e] = _Found(judged.entry, _PARTIAL_TIER, score, judged.field, False)
 
 
 def _rank_order(found: _Found) -> tuple[int, float, tuple[int, str]]:
@@ -663,8 +652,11 @@ def _exact_names(index: _Index, folded: str, allowed: set[int]) -> dict[int, _Fo
         for e, f, joined in index.names.get(key, ()):
             if e in found or e not in allowed:
                 continue
-            score = 97.0 if spaceless or joined else (100.0 if f >= 0 else 99.0)
-            found[e] = _Found(index.entry(e), 0, score, f, True)
+            if spaceless or joined:
+                score = _SCORING.exact_spaceless
+            else:
+                score = _SCORING.exact_name if f >= 0 else _SCORING.exact_id
+            found[e] = _Found(index.entry(e), _EXACT_TIER, score, f, True)
     return found
 
 
@@ -695,36 +687,46 @@ def _field_rows(
 
 def _judge(entry: _Entry, padded: list[dict[str, float]], folded: str, names_only: bool) -> _Found:
     """The tier and score of a record every query word matched somewhere."""
+    scoring = _SCORING
     name_rows = _field_rows(entry, padded, True)
     rows = name_rows if names_only else _field_rows(entry, padded, False)
     fields = entry.fields
     count = len(padded)
     if not rows:  # only the lexicon found it, in a name
-        return _Found(entry, 3, 10.0, 0, False)
+        return _Found(entry, _FUZZY_TIER, scoring.tiers[_FUZZY_TIER].floor, 0, False)
     in_names = [max((row[i] for row in name_rows.values()), default=0.0) for i in range(count)]
     anywhere = [max(row[i] for row in rows.values()) for i in range(count)]
     exactness = sum(anywhere) / count
-    if all(q >= _WORD_MIN for q in in_names):
+    if all(q >= scoring.word_min for q in in_names):
         best = max(name_rows, key=lambda f: (_coverage(fields[f], name_rows[f]), -f))
-        quality = 0.6 * _coverage(fields[best], name_rows[best]) + 0.4 * exactness
-        return _Found(entry, 1, 70 + 19 * quality, best, False)
+        quality = scoring.name_coverage * _coverage(fields[best], name_rows[best])
+        quality += scoring.name_exactness * exactness
+        return _scored(entry, _NAME_TIER, quality, best)
 
     best = max(rows, key=lambda f: (sum(rows[f]) * fields[f].weight, -fields[f].length, -f))
     field = fields[best]
     concentration = sum(rows[best]) / count * field.weight
-    if all(q >= _WORD_MIN for q in anywhere):
+    if all(q >= scoring.word_min for q in anywhere):
         # The query as typed, in the best field or elsewhere, beats the lexicon's words for it.
         phrase = 1.0 if f" {folded} " in field.padded else 0.0
         if not phrase and len(padded) < folded.count(" ") + 1 and f" {folded} " in entry.haystack:
-            phrase = 0.6
-        named = sum(q >= _WORD_MIN for q in in_names) / count
-        shortness = min(1.0, 12 / field.length)
-        quality = 0.35 * concentration + 0.2 * exactness + 0.2 * phrase
-        quality += 0.15 * named + 0.1 * shortness
-        return _Found(entry, 2, 40 + 29 * quality, best, False)
+            phrase = scoring.phrase_elsewhere
+        named = sum(q >= scoring.word_min for q in in_names) / count
+        shortness = min(1.0, scoring.short_field / field.length)
+        quality = scoring.text_concentration * concentration + scoring.text_exactness * exactness
+        quality += scoring.text_phrase * phrase
+        quality += scoring.text_named * named + scoring.text_shortness * shortness
+        return _scored(entry, _TEXT_TIER, quality, best)
     named = sum(q > 0 for q in in_names) / count
-    quality = 0.5 * exactness + 0.3 * named + 0.2 * concentration
-    return _Found(entry, 3, 10 + 29 * quality, best, False)
+    quality = scoring.fuzzy_exactness * exactness + scoring.fuzzy_named * named
+    quality += scoring.fuzzy_concentration * concentration
+    return _scored(entry, _FUZZY_TIER, quality, best)
+
+
+def _scored(entry: _Entry, tier: int, quality: float, field: int) -> _Found:
+    """A record in `tier`, scored by a quality from 0 to 1."""
+    band = _SCORING.tiers[tier]
+    return _Found(entry, tier, band.floor + band.span * quality, field, False)
 
 
 def _coverage(field: _Field, row: list[float]) -> float:
@@ -735,21 +737,28 @@ def _coverage(field: _Field, row: list[float]) -> float:
 def _close_names(index: _Index, folded: str, allowed: set[int], found: dict[int, _Found]) -> None:
     """Records whose name is close to the whole query, typed without spaces."""
     key = folded.replace(" ", "")
-    if len(key) < _FUZZY_MIN - 1:
+    scoring = _SCORING
+    if len(key) < scoring.fuzzy_min - 1:
         return
     from rapidfuzz import fuzz, process
 
     names, owners = index.single_names
+    fuzzy = scoring.tiers[_FUZZY_TIER]
     for _, similarity, at in process.extract(
-        key, names, scorer=fuzz.ratio, score_cutoff=80, limit=20
+        key,
+        names,
+        scorer=fuzz.ratio,
+        score_cutoff=scoring.close_name_min,
+        limit=scoring.close_names,
     ):
         for e, f, _ in owners[at]:
             if e not in allowed:
                 continue
-            score = 10 + 29 * (0.6 * similarity / 100 + 0.4)
+            quality = scoring.close_similarity * similarity / 100 + scoring.close_base
+            score = fuzzy.floor + fuzzy.span * quality
             current = found.get(e)
-            if current is None or (current.tier == 3 and current.score < score):
-                found[e] = _Found(index.entry(e), 3, score, f, True)
+            if current is None or (current.tier == _FUZZY_TIER and current.score < score):
+                found[e] = _Found(index.entry(e), _FUZZY_TIER, score, f, True)
 
 
 # Public API -------------------------------------------------------------------------------
@@ -786,7 +795,7 @@ def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[
 def _hit(found: _Found, matched_words: set[str]) -> Hit:
     """A ranked record as a Hit, with the matched words of its field located."""
     record = found.entry.record
-    score, tier = round(found.score, 1), _TIERS[found.tier]
+    score, tier = round(found.score, 1), _SCORING.tiers[found.tier].name
     if found.field < 0:
         return Hit(record, score, tier, "id", record.id, ((0, len(record.id)),))
     field = found.entry.fields[found.field]
@@ -817,160 +826,3 @@ def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
         else:
             merged.append((start, end))
     return tuple(merged)
-
-
-def resolve(
-    kb: KnowledgeBase, name: str, types: Collection[str] = ("person", "organization")
-) -> Resolution:
-    """The record a name means, or the closest candidates when it is not clear."""
-    try:
-        folded = _validated(name)
-    except QueryError:
-        return Resolution(None, ())
-    index = _index(kb)
-    allowed = {e for e, record in enumerate(index.records) if record.type in types}
-    # A name, alias or id given in full is decided among the records so named alone:
-    # ranking every other record (and the typo search it takes) could not change it.
-    exact = sorted(_exact_names(index, folded, allowed).values(), key=_rank_order)
-    chosen = _chosen(exact)
-    if chosen is not None:
-        return Resolution(chosen.entry.record, ())
-    ranked, _ = _rank(index, folded, types, names_only=True)
-    # The ranking finds a word inside a longer one (`intel` in `intelligence`); a name
-    # is meant only where each word of it is a word of the name, a form or a typo of one,
-    # or where the name starts with it (`Amp` for Ampere).
-    ranked = [f for f in ranked if _names_it(folded, f.entry.names)]
-    if not ranked:
-        ranked = _name_starts(index, folded, allowed)
-    if not ranked:
-        return Resolution(None, nearest=_nearest_names(index, folded, types))
-    chosen = _chosen(ranked)
-    if chosen is not None:
-        return Resolution(chosen.entry.record, ())
-    return Resolution(None, tuple(f.entry.record for f in ranked[:5]))
-
-
-# How alike (rapidfuzz's ratio, 0-100) a name must be to be suggested for one that
-# matched nothing: `Grafcor` is 75 from `Graphcore`; `Apple` is 73 from `appels`.
-_NEAR_NAME = 75
-# A name typed this short is taken only as the start of a name: `Amp`, never `Am`.
-_NAME_START_MIN = 3
-
-
-def _names_it(folded: str, names: str) -> bool:
-    """Whether one of a record's names (folded, one a line) is what `folded` names."""
-    return any(_names_one(folded, name.strip()) for name in names.split("\n") if name.strip())
-
-
-def _names_one(folded: str, name: str) -> bool:
-    if len(folded) >= _NAME_START_MIN and name.startswith(folded):
-        return True
-    words = name.split()
-    if folded.replace(" ", "") in (name.replace(" ", ""), *words):
-        return True  # `open ai` for OpenAI, `openai` for Open AI
-    return all(_is_name_word(word, words) for word in folded.split())
-
-
-def _is_name_word(word: str, words: list[str]) -> bool:
-    """A word of the name, the same word in another form, or a typo of one."""
-    if word in words:
-        return True
-    if len(word) <= _SHORT or not word.isalpha():
-        return False
-    from rapidfuzz.distance import OSA
-
-    from softbank_kb.stemming import stems
-
-    own = set(stems(word))
-    edits = 1 if len(word) < 8 else 2
-    return any(
-        own & set(stems(other)) or OSA.distance(word, other, score_cutoff=edits) <= edits
-        for other in words
-        if other.isalpha()
-    )
-
-
-def _name_starts(index: _Index, folded: str, allowed: set[int]) -> list[_Found]:
-    """Records a name or alias of which starts with `folded`, shortest name first."""
-    if len(folded) < _NAME_START_MIN:
-        return []
-    found = []
-    for e in sorted(allowed):
-        names = [n.strip() for n in index.name_texts[e].split("\n")]
-        starting = [n for n in names if n.startswith(folded)]
-        if starting:
-            # Scored so that `_chosen` tells one record from several.
-            found.append(_Found(index.entry(e), 1, 50.0 - min(map(len, starting)) / 100, -1, True))
-    return sorted(found, key=_rank_order)
-
-
-def _chosen(ranked: list[_Found]) -> _Found | None:
-    """The record clearly meant, best first in `ranked`, or None if none stands out."""
-    if not ranked:
-        return None
-    top = ranked[0]
-    # Within two points of the best, a second record is a real alternative.
-    close = [f for f in ranked if f.tier == top.tier and top.score - f.score < 2]
-    return close[0] if len(close) == 1 else _common_parent(close)
-
-
-def _common_parent(close: list[_Found]) -> _Found | None:
-    """The one record the others all belong to: `SoftBank` is the group, not its units."""
-    ids = {f.entry.record.id for f in close}
-    for found in close:
-        others = ids - {found.entry.record.id}
-        children = {
-            f.entry.record.id
-            for f in close
-            if getattr(f.entry.record, "parent", None) == found.entry.record.id
-        }
-        if others and children == others:
-            return found
-    return None
-
-
-def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[AnyRecord, ...]:
-    """The few records with a name, or a word of a name, loosely like the query."""
-    names: list[str] = []
-    owners: list[int] = []
-    for e, record in enumerate(index.records):
-        if record.type not in types:
-            continue
-        for name in index.name_texts[e].split("\n"):
-            # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
-            for candidate in {name.strip(), *name.split()}:
-                if len(candidate) > _SHORT:
-                    names.append(candidate)
-                    owners.append(e)
-    from rapidfuzz import fuzz, process
-
-    nearest: dict[str, AnyRecord] = {}
-    for _, _, at in process.extract(
-        folded, names, scorer=fuzz.ratio, score_cutoff=_NEAR_NAME, limit=25
-    ):
-        record = index.records[owners[at]]
-        nearest.setdefault(record.id, record)
-    return tuple(nearest.values())[:3]
-
-
-def resolve_person(kb: KnowledgeBase, name: str) -> Resolution:
-    """The person a name means."""
-    return resolve(kb, name, ("person",))
-
-
-def resolve_organization(kb: KnowledgeBase, name: str) -> Resolution:
-    """The organisation a name means."""
-    return resolve(kb, name, ("organization",))
-
-
-def closest_ids(kb: KnowledgeBase, text: str, limit: int = 5) -> list[str]:
-    """The ids most like `text`, for "did you mean" after an unknown id."""
-    folded = fold(text[:MAX_QUERY_LENGTH])
-    if not folded or limit < 1:
-        return []
-    from rapidfuzz import fuzz, process
-
-    ids = [record.id for record in kb.records()]
-    folded_ids = [fold(record_id) for record_id in ids]
-    found = process.extract(folded, folded_ids, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)
-    return [ids[at] for _, _, at in found]

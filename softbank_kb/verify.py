@@ -12,7 +12,7 @@ from softbank_kb.models import KnowledgeBase, Quote, Source
 
 ELLIPSIS = "…"
 # Folds typographic quotation marks and apostrophes to ASCII, as the seeds' README says.
-_FOLD = str.maketrans(
+_ASCII_QUOTES = str.maketrans(
     {
         "\u2018": "'",
         "\u2019": "'",
@@ -43,7 +43,7 @@ def _normalize_keeping_lines(text: str) -> str:
 
     Both forms have the same length, so offsets in one are offsets in the other.
     """
-    folded = unicodedata.normalize("NFC", text).translate(_FOLD).strip()
+    folded = unicodedata.normalize("NFC", text).translate(_ASCII_QUOTES).strip()
     return _SPACE.sub(lambda run: "\n" if "\n" in run.group() else " ", folded)
 
 

@@ -34,6 +34,30 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 RunCli = Callable[..., Result]
 
+# Every command of sbkb, once. Tests that go over every command read it, and
+# test_cli.py checks it against the click group, so a new command cannot be missed.
+COMMANDS = (
+    "ask",
+    "company",
+    "export",
+    "financials",
+    "graph",
+    "invest",
+    "people",
+    "quote",
+    "schema",
+    "search",
+    "show",
+    "stats",
+    "strategy",
+    "timeline",
+    "validate",
+    "verify",
+)
+# The commands that read no argument a user could get wrong but a data directory:
+# the argument fuzz (test_arguments.py) leaves them to test_loading and test_verify.
+NOT_FUZZED = ("schema", "validate", "verify")
+
 # Every command that answers with a list of records, with arguments that list many.
 LIST_COMMANDS = [
     ["invest"],

@@ -15,7 +15,7 @@ from click.testing import Result
 
 from softbank_kb.cli import cli
 
-from .conftest import LIST_COMMANDS, RunCli
+from .conftest import COMMANDS, LIST_COMMANDS, RunCli
 
 QUERY_COMMANDS = [
     pytest.param(["invest"], list, id="invest"),
@@ -31,6 +31,17 @@ QUERY_COMMANDS = [
     pytest.param(["show", "article-asi-ambition"], dict, id="show"),
     pytest.param(["stats"], dict, id="stats"),
 ]
+
+
+def test_the_list_of_commands_is_the_click_group() -> None:
+    assert sorted(cli.commands) == sorted(COMMANDS)
+    listed = {args[0] for args in LIST_COMMANDS}
+    shows_records = {
+        name
+        for name, command in cli.commands.items()
+        if any(param.name == "output_format" for param in command.params)
+    }
+    assert listed <= shows_records
 
 
 def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
@@ -580,7 +591,7 @@ def test_a_name_resolves_only_to_what_it_spells(run_cli: RunCli, args, code, exp
     [pytest.param("ASI", "asi", id="ASI-not-occasion"), pytest.param("AI", "ai", id="AI-not-aide")],
 )
 def test_quote_about_matches_whole_words(run_cli: RunCli, about: str, word: str) -> None:
-    from softbank_kb.search import fold
+    from softbank_kb.folding import fold
 
     quotes = json.loads(run_cli("quote", "--about", about, "--json").stdout)
     assert quotes
@@ -595,3 +606,30 @@ def test_search_says_how_many_it_found_beyond_its_limit(run_cli: RunCli) -> None
     assert len(json.loads(result.stdout)) == 20 < len(everything)
     assert f"20 of {len(everything)} records shown" in result.stderr
     assert run_cli("search", "softbank", "--limit", "1000").stderr == ""
+
+
+# What a program reads is written without rich: only a terminal's drawing imports it.
+_MACHINE_OUTPUTS = [
+    *([*args, form] for args in LIST_COMMANDS for form in ("--json", "--tsv", "--csv")),
+    ["people", "Masayoshi Son", "--json"],
+    ["company", "arm", "--json"],
+    ["show", "ampere-acquisition", "--json"],
+    ["stats", "--json"],
+    ["ask", "How much did SoftBank pay for Ampere?", "--json"],
+    ["invest", "--year", "1990", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", _MACHINE_OUTPUTS, ids=" ".join)
+def test_output_for_programs_imports_no_rich(args: list[str], tmp_path: Path) -> None:
+    code = (
+        f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('rich' in sys.modules, file=sys.stderr)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.stdout.strip(), result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "False", result.stderr

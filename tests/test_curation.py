@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from softbank_kb.curation import stated_date
+from softbank_kb.numbers import english_numbers, french_numbers
 
 from .conftest import HOSTILE, RunCli
 
@@ -24,26 +25,31 @@ def _data(tmp_path: Path, **files: str) -> Path:
     return tmp_path
 
 
-def _deal(date: str = "") -> str:
+def _deal(date: str = "", summary: str = "Acme invested in Acme Robotique.", more: str = "") -> str:
     return (
         "deals:\n"
         "  - id: acme-deal\n"
         "    kind: investment\n"
         "    investor: acme\n"
-        "    target: acme\n" + (f"    date: {date}\n" if date else "") + "    summary: A deal.\n"
+        "    target: acme\n"
+        + (f"    date: {date}\n" if date else "")
+        + more
+        + f"    summary: {summary}\n"
         "    citations:\n"
         "      - source: article\n"
         f'        excerpt: "{_SENTENCE}"\n'
     )
 
 
-def _quote(quote_id: str, text: str, mentions: str = "[]") -> str:
+def _quote(
+    quote_id: str, text: str, mentions: str = "[]", text_en: str = "Acme said words."
+) -> str:
     return (
         f"  - id: {quote_id}\n"
         "    speaker: acme\n"
         "    kind: paraphrase\n"
         f'    text: "{text}"\n'
-        "    text_en: Words.\n"
+        f"    text_en: {text_en}\n"
         f"    mentions: {mentions}\n"
         "    citations:\n"
         "      - source: article\n"
@@ -111,6 +117,92 @@ def test_two_quotes_sharing_a_text(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli("--data", str(data), "validate", "--strict")
     assert result.exit_code == 1
     assert f"{data / 'quotes.yaml'}:14:11: the same text as quote acme-first" in result.stderr
+
+
+_SAID = "Acme a levé 1 000 milliards de yens, soit 6,5 % de plus."
+
+
+@pytest.mark.parametrize(
+    ("text_en", "warning"),
+    [
+        pytest.param("Acme raised 1,000 billion yen, 6.5 % more.", None, id="rendered"),
+        pytest.param("Acme raised 1 trillion yen, 6.5 % more.", None, id="another-scale-word"),
+        pytest.param(
+            "Acme raised 1,000 billion yen.",
+            "the French states 6.5, which text_en does not",
+            id="drops-a-clause",
+        ),
+        pytest.param(
+            "It raised 1,000 billion yen, 6.5 % more.",
+            "the French names acme, which text_en does not",
+            id="drops-a-name",
+        ),
+    ],
+)
+def test_a_quote_whose_english_drops_the_french(
+    run_cli: RunCli, tmp_path: Path, text_en: str, warning: str | None
+) -> None:
+    data = _data(tmp_path, quotes="quotes:\n" + _quote("acme-said", _SAID, text_en=text_en))
+    result = run_cli("--data", str(data), "validate", "--strict")
+    assert result.exit_code == (0 if warning is None else 1), result.stderr
+    if warning is not None:
+        assert f"{data / 'quotes.yaml'}:6:14: {warning}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("summary", "warning"),
+    [
+        pytest.param(
+            "In 2024 Acme invested 6.5 billion dollars in Acme Robotique.", None, id="rendered"
+        ),
+        pytest.param(
+            "In 2024 Acme invested in Acme Robotique.",
+            "its citation states 6500000000, which the deal's summary does not",
+            id="drops-its-amount",
+        ),
+        pytest.param(
+            "In 2024 a company invested 6.5 billion dollars.",
+            "its citation states acme, which the deal's summary does not",
+            id="drops-its-counterparty",
+        ),
+    ],
+)
+def test_a_deal_whose_summary_drops_its_own_amount_or_counterparty(
+    run_cli: RunCli, tmp_path: Path, summary: str, warning: str | None
+) -> None:
+    deal = _deal('"2024"', summary, "    amount: {amount: 6500000000, currency: USD}\n")
+    sentence = "En 2024, Acme a investi 6,5 milliards de dollars dans Acme Robotique."
+    data = _data(tmp_path, deals=deal.replace(_SENTENCE, sentence))
+    result = run_cli("--data", str(data), "validate", "--strict")
+    assert result.exit_code == (0 if warning is None else 1), result.stderr
+    if warning is not None:
+        assert f"{data / 'deals.yaml'}:11:18: {warning}" in result.stderr
+
+
+def test_a_number_of_the_excerpt_the_record_does_not_hold_is_not_asked_of_it(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # The sentence gives 2024 and, here, an amount the deal does not hold (it is another
+    # record's): the summary need not repeat either.
+    sentence = "En 2024, Acme a investi dans Acme Robotique, qui a perdu 3 millions de dollars."
+    data = _data(tmp_path, deals=_deal('"2024"').replace(_SENTENCE, sentence))
+    result = run_cli("--data", str(data), "validate", "--strict")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("french", "english", "same"),
+    [
+        pytest.param("1 000 milliards", "1,000 billion", True, id="thousands"),
+        pytest.param("1 000 milliards", "1 trillion", True, id="scale-words"),
+        pytest.param("6,5 milliards", "6.5 billion", True, id="decimal"),
+        pytest.param("970,0 milliards", "970 billion", True, id="trailing-zero"),
+        pytest.param("6,5 milliards", "6.5 million", False, id="wrong-scale"),
+        pytest.param("152 millions", "15.2 million", False, id="wrong-figure"),
+    ],
+)
+def test_numbers_are_compared_as_values(french: str, english: str, same: bool) -> None:
+    assert (french_numbers(french) == english_numbers(english)) is same
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from softbank_kb.listing import format_number, format_value
 from softbank_kb.models import Money, Quantity
-from softbank_kb.render import format_number, format_value, safe
+from softbank_kb.printable import safe
 
 from .conftest import LIST_COMMANDS, TESTS, RunCli
 
@@ -299,3 +300,20 @@ def test_no_id_or_name_is_broken_at_any_width(run_cli: RunCli, args: list[str], 
         # A name may wrap between its words, never inside one.
         for word in record.get("name", "").split():
             assert word in result.stdout, (record["name"], word, width)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+@pytest.mark.parametrize("args", [*LIST_COMMANDS, ["company", "softbank-group"]], ids=" ".join)
+def test_a_long_list_is_drawn_as_rich_would_draw_it(
+    run_cli: RunCli, args: list[str], width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond render.LONG_LIST rows a table is laid out without rich's Table, line for line
+    the same: here every list is made long, by lowering the threshold to nothing."""
+    from softbank_kb import render
+
+    env = {"COLUMNS": str(width)}
+    drawn_by_rich = run_cli(*args, "--no-pager", env=env)
+    monkeypatch.setattr(render, "LONG_LIST", 0)
+    drawn_light = run_cli(*args, "--no-pager", env=env)
+    assert drawn_light.exit_code == drawn_by_rich.exit_code == 0
+    assert drawn_light.stdout == drawn_by_rich.stdout

@@ -7,19 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from softbank_kb.folding import fold
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import KnowledgeBase
+from softbank_kb.names import closest_ids, resolve, resolve_organization, resolve_person
 from softbank_kb.paths import bundled_data_dir
-from softbank_kb.search import (
-    MAX_QUERY_LENGTH,
-    QueryError,
-    closest_ids,
-    fold,
-    resolve,
-    resolve_organization,
-    resolve_person,
-    search,
-)
+from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, search
 
 CASES_FILE = Path(__file__).parent / "search_cases.yaml"
 CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
@@ -304,7 +297,7 @@ def test_fold(text: str, folded: str) -> None:
 def test_fold_agrees_with_itself_on_the_whole_kb(kb: KnowledgeBase) -> None:
     # The fast path of fold() must give what folding character by character gives,
     # or highlighted spans would drift.
-    from softbank_kb.search import _fold_with_offsets
+    from softbank_kb.folding import _fold_with_offsets
 
     for record in kb.records():
         for text in (record.label, *(c.excerpt for c in getattr(record, "citations", ()))):

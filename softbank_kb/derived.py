@@ -1,0 +1,58 @@
+"""What is derived from a knowledge base, built once and kept where its loader says.
+
+Search and ask build indexes from a knowledge base; the cache, which loaded it, knows
+where such an index may be kept between runs. The cache hands each knowledge base it
+loads a `Keeper` here, so that search and ask ask for what they derived without
+importing the cache: the imports run one way, from the cache and the commands down.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from softbank_kb.models import KnowledgeBase
+
+T = TypeVar("T")
+
+
+class Keeper(Protocol):
+    """Where what is derived from one knowledge base is kept between runs."""
+
+    def load(self, name: str, kind: type[T]) -> T | None:
+        """What was kept under `name` if it is whole and of `kind`, else None."""
+        ...
+
+    def store(self, name: str, value: object) -> None:
+        """Keep `value` under `name`; failing to keep it is not an error."""
+        ...
+
+
+# The keeper of each knowledge base that has one; a knowledge base built in memory has none.
+_KEEPERS: weakref.WeakKeyDictionary[KnowledgeBase, Keeper] = weakref.WeakKeyDictionary()
+
+
+def keep_with(kb: KnowledgeBase, keeper: Keeper) -> None:
+    """Keep what is derived from `kb` with `keeper` from now on."""
+    _KEEPERS[kb] = keeper
+
+
+def derived(
+    kb: KnowledgeBase,
+    name: str,
+    kind: type[T],
+    build: Callable[[], T],
+    usable: Callable[[T], T | None],
+) -> T:
+    """What is kept for `kb` under `name` when `usable` accepts it, else built and kept."""
+    keeper = _KEEPERS.get(kb)
+    if keeper is not None:
+        kept = keeper.load(name, kind)
+        found = usable(kept) if kept is not None else None
+        if found is not None:
+            return found
+    value = build()
+    if keeper is not None:
+        keeper.store(name, value)
+    return value

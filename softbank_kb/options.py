@@ -1,0 +1,421 @@
+"""What query commands share: options, value types, the knowledge base and how answers show."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from softbank_kb.exits import EMPTY_JSON_KEY, FORMAT_KEY, KnowledgeBaseUnavailable, NothingMatched
+
+if TYPE_CHECKING:
+    from softbank_kb.models import KnowledgeBase
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+# The forms a query's answer can take. `table` is for people; where stdout is not a
+# terminal, a list is printed as `tsv` unless SBKB_FORMAT or a flag says otherwise.
+OUTPUT_FORMATS = ("table", "tsv", "csv", "json")
+_FORMAT_HELP = {
+    "table": "Draw tables even when stdout is not a terminal.",
+    "csv": "A list as CSV with a header line.",
+    "tsv": "A list as tab-separated lines with a header (the default when piped).",
+    "json": "Print one JSON document and nothing else ([] or null when nothing matched).",
+}
+_SORT = "sbkb.sort"
+_LIMIT = "sbkb.limit"
+_ORDER_WORDS = {
+    "date": "newest first",
+    "amount": "largest first, within a currency",
+    "name": "A to Z",
+}
+
+
+# The knowledge base a command reads -------------------------------------------------------
+
+
+def data_dir(ctx: click.Context) -> Path:
+    """The data directory chosen with --data or SBKB_DATA, else the bundled one."""
+    from softbank_kb.paths import bundled_data_dir
+
+    chosen = ctx.find_root().params.get("data_dir")
+    return Path(chosen) if chosen else bundled_data_dir()
+
+
+def load_kb(ctx: click.Context) -> KnowledgeBase:
+    """The knowledge base of the chosen data directory, or exit 3 with every reason."""
+    from softbank_kb.cache import knowledge_base
+    from softbank_kb.problems import KnowledgeBaseError, problems_after
+
+    directory = data_dir(ctx)
+    try:
+        return knowledge_base(directory)
+    except KnowledgeBaseError as error:
+        # Quoted, so that the hint copied into a shell runs no `$(...)` in the name.
+        hint = f"\nRun `sbkb --data {shlex.quote(str(directory))} validate` to see every problem."
+        lines = [str(e) for e in error.errors[:20]]
+        if len(error.errors) > 20:
+            lines.append(f"... and {problems_after(error.errors, 20)} more")
+        raise KnowledgeBaseUnavailable(
+            f"the knowledge base in {directory} could not be loaded:\n" + "\n".join(lines) + hint
+        ) from None
+
+
+def load_lexicon(ctx: click.Context) -> None:
+    """Read this command's searches with the package's lexicon and the data directory's,
+    or exit 3 saying where one is broken."""
+    from softbank_kb.lexicon import lexicon_for, using
+    from softbank_kb.problems import KnowledgeBaseError
+
+    try:
+        found = lexicon_for(data_dir(ctx))
+    except KnowledgeBaseError as error:
+        lines = "\n".join(str(e) for e in error.errors[:20])
+        raise KnowledgeBaseUnavailable(
+            f"the concept lexicon could not be loaded:\n{lines}"
+        ) from None
+    ctx.with_resource(using(found))
+
+
+def resolve_name(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:
+    """The record a name means, or exit 1 suggesting the closest names."""
+    from softbank_kb.names import resolve
+
+    resolution = resolve(kb, name, types)
+    if resolution.record is not None:
+        return resolution.record
+    if resolution.candidates:
+        names = ", ".join(f"{c.label} ({c.id})" for c in resolution.candidates)
+        raise NothingMatched(f"{name!r} matches more than one {what}: {names}. Be more precise.")
+    near = ""
+    if resolution.nearest:
+        near = (
+            " Names spelled close to it: "
+            + ", ".join(f"{c.label} ({c.id})" for c in resolution.nearest)
+            + "."
+        )
+    raise NothingMatched(
+        f"no {what} matches {name!r}.{near} Try `sbkb search {shlex.quote(name)}`."
+    )
+
+
+def complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
+    """Shell completion of the names of records of these types."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from softbank_kb.printable import safe
+
+        try:
+            kb = load_kb(ctx)
+        except click.ClickException:
+            return []
+        prefix = incomplete.lower()
+        names = []
+        for record in kb.records():
+            if record.type not in types:
+                continue
+            for name in (record.id, getattr(record, "name", ""), *getattr(record, "aliases", ())):
+                if name and name.lower().startswith(prefix):
+                    # The shell prints candidates when it lists them: no raw controls.
+                    names.append(CompletionItem(safe(name), help=safe(record.id)))
+        return names
+
+    return complete
+
+
+def without_hint(ctx: click.Context, *names: str) -> str:
+    """'try without --about or --year', naming only the filters the user gave."""
+    shown = {param.name: param for param in ctx.command.params}
+    given = [
+        shown[name].opts[0] if isinstance(shown[name], click.Option) else name.upper()
+        for name in names
+        # A value too: click 8.2.0 says COMMANDLINE for an empty nargs=-1 argument.
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        and ctx.params.get(name) not in (None, (), "")
+    ]
+    return f"try without {' or '.join(given)}." if given else ""
+
+
+def one_record_asked(ctx: click.Context) -> None:
+    """The command answers with one record: under --json, nothing found is `null`."""
+    ctx.meta[EMPTY_JSON_KEY] = "null"
+
+
+# How the answer is shown ------------------------------------------------------------------
+
+
+def chosen_format(ctx: click.Context | None = None) -> str:
+    """The form the user asked for: a flag, else SBKB_FORMAT, else by where stdout goes."""
+    given = ctx.meta.get(FORMAT_KEY) if ctx is not None else None
+    if given:
+        return given
+    env = os.environ.get("SBKB_FORMAT", "").strip().lower()
+    if env in OUTPUT_FORMATS:
+        return env
+    return "table" if sys.stdout.isatty() else "tsv"
+
+
+@dataclass(frozen=True)
+class Output:
+    """How the user asked to see the answer: its form, colour, pager, order and length."""
+
+    output_format: str
+    no_color: bool = False
+    no_pager: bool = False
+    sort: str | None = None
+    limit: int | None = None
+
+    def cut(self, records: Sequence[Any], what: str) -> list[Any]:
+        """The records in the order asked for, cut to --limit, saying so on stderr."""
+        from softbank_kb.query import ordered
+
+        chosen = ordered(records, self.sort)
+        if self.limit is not None and len(chosen) > self.limit:
+            say_cut(self.limit, len(chosen), what)
+            chosen = chosen[: self.limit]
+        return chosen
+
+    def show_lists(self, lists: Callable[[], Sequence[Any]], machine: Callable[[], str]) -> None:
+        """A list command whose view is its record lists: tables, cards, TSV or CSV."""
+        self.show(lambda render: lists(), machine, listing=lists)
+
+    def show(
+        self,
+        human: Callable[[ModuleType], Sequence[Any]],
+        machine: Callable[[], str],
+        listing: Callable[[], Sequence[Any]] | None = None,
+    ) -> None:
+        """Print the JSON document, a list's lines, or the renderables on the console.
+
+        `human` is given the rich renderer, imported only here: JSON, TSV and CSV
+        import no rich (about 20 ms). `listing` gives the record lists a list command
+        prints as TSV or CSV; a command without one (a profile, one record, counts) is
+        drawn as for a terminal.
+        """
+        if self.output_format == "json":
+            click.echo(machine())
+            return
+        if listing is not None and self.output_format in ("tsv", "csv"):
+            from softbank_kb.listing import delimited
+
+            # Not click.echo: it would write UTF-8 whatever the stream's encoding (L2).
+            sys.stdout.write(delimited(listing(), self.output_format))
+            return
+        from softbank_kb import render
+
+        render.emit(
+            render.make_console(no_color=self.no_color), human(render), pager=not self.no_pager
+        )
+
+
+def say_cut(limit: int, found: int, what: str) -> None:
+    """On stderr, that a list was cut: '20 of 113 records shown (--limit 20).'"""
+    click.echo(f"{limit} of {found} {what} shown (--limit {limit}).", err=True)
+
+
+def output_options(command: Command) -> Command:
+    """--json, --tsv, --csv, --table, --no-color and --no-pager, handed over as one `out`."""
+
+    @functools.wraps(command)
+    def with_output(
+        *args: Any, output_format: str | None, no_color: bool, no_pager: bool, **kwargs: Any
+    ) -> Any:
+        ctx = click.get_current_context()
+        out = Output(
+            chosen_format(ctx), no_color, no_pager, ctx.meta.get(_SORT), ctx.meta.get(_LIMIT)
+        )
+        # Settled here, for the errors the command raises (NothingMatched prints `[]`).
+        ctx.meta[FORMAT_KEY] = out.output_format
+        return command(*args, out=out, **kwargs)
+
+    # Applied bottom up, so --help lists them --json first and --no-pager last.
+    options = [
+        click.option("--no-pager", is_flag=True, help="Never page long output on a terminal."),
+        click.option(
+            "--no-color", is_flag=True, help="No colour, even on a terminal (also: NO_COLOR)."
+        ),
+        *(
+            click.option(
+                f"--{form}",
+                "output_format",
+                flag_value=form,
+                callback=_remember_format,
+                help=help_text,
+            )
+            for form, help_text in _FORMAT_HELP.items()
+        ),
+    ]
+    decorated: Any = with_output
+    for option in options:
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
+
+
+def _remember_format(ctx: click.Context, param: click.Parameter, form: str | None) -> str | None:
+    # Every flag of the four reports, given or not; only a given one has a value.
+    if form:
+        ctx.meta[FORMAT_KEY] = form
+    return ctx.meta.get(FORMAT_KEY)
+
+
+def list_options(*orders: str) -> Callable[[Command], Command]:
+    """--limit and --sort, as every list command takes them; `orders` are its --sort choices.
+
+    Kept in the context and handed over in `out` by `output_options`, which must be
+    applied under this decorator.
+    """
+
+    def decorate(command: Command) -> Command:
+        if orders:
+            command = click.option(
+                "--sort",
+                type=click.Choice(orders),
+                expose_value=False,
+                callback=_remember(_SORT),
+                help="Order by "
+                + ", ".join(f"{order} ({_ORDER_WORDS[order]})" for order in orders)
+                + ".",
+            )(command)
+        return click.option(
+            "--limit",
+            type=click.IntRange(min=1),
+            expose_value=False,
+            callback=_remember(_LIMIT),
+            help="At most this many records; stderr says how many there were.",
+        )(command)
+
+    return decorate
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def keep(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.meta[key] = value
+        return value
+
+    return keep
+
+
+# Options and arguments --------------------------------------------------------------------
+
+
+class YearsType(click.ParamType):
+    """A year (2024) or an inclusive range of years (2024..2025)."""
+
+    name = "YEAR"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> range:
+        if isinstance(value, range):
+            return value
+        from softbank_kb.query import parse_years
+
+        try:
+            return parse_years(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _year_set(ctx: click.Context, param: click.Parameter, specs: tuple[range, ...]) -> Any:
+    return {year for spec in specs for year in spec} if specs else None
+
+
+def year_option(command: Command) -> Command:
+    """--year 2024 or --year 2024..2025, repeatable, handed over as a set of years or None."""
+    return click.option(
+        "--year",
+        "years",
+        type=YearsType(),
+        multiple=True,
+        callback=_year_set,
+        help="A year or 2024..2025; repeatable.",
+    )(command)
+
+
+def company_option(help_text: str) -> Callable[[Command], Command]:
+    """--company NAME, completed from the names of organisations and people."""
+    return click.option(
+        "--company",
+        help=help_text,
+        shell_complete=complete_names(("organization", "person")),
+    )
+
+
+def _joined(ctx: click.Context, param: click.Parameter, words: tuple[str, ...]) -> str | None:
+    """Several words typed without quotes are one name: `sbkb quote jensen huang`."""
+    return " ".join(words) if words else None
+
+
+def words_argument(
+    name: str, types: tuple[str, ...] = (), required: bool = False
+) -> Callable[[Command], Command]:
+    """An argument of one or more words, joined with spaces; completed from names of `types`."""
+    return click.argument(
+        name,
+        nargs=-1,
+        required=required,
+        callback=_joined,
+        shell_complete=complete_names(types) if types else None,
+    )
+
+
+class KindChoice(click.Choice):
+    """A kind as the data writes it (funding_round) or as a person does (funding-round,
+    "funding round", Funding Round)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        spelled = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+        return super().convert(spelled if spelled in self.choices else value, param, ctx)
+
+
+class DateType(click.ParamType):
+    """A date of any precision: 2024, 2024-11 or 2024-11-05."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from softbank_kb.models import parse_date
+
+        try:
+            return parse_date(str(value))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD", param, ctx
+            )
+
+
+class AmountType(click.ParamType):
+    """An amount with or without its currency: 1e9, 10e9USD, '10bn USD'."""
+
+    name = "AMOUNT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        from softbank_kb.query import parse_money_filter
+
+        try:
+            return parse_money_filter(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+def currency_code(ctx: click.Context, param: click.Parameter, code: str | None) -> str | None:
+    """An ISO 4217 code, in capitals, or a usage error."""
+    from softbank_kb.currencies import ISO_4217
+
+    if not code:
+        return None
+    if code.upper() not in ISO_4217:
+        raise click.BadParameter(f"{code!r} is not an ISO 4217 code such as USD, EUR or JPY")
+    return code.upper()

@@ -230,9 +230,8 @@ def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, i
         phrase = " ".join(words[at : at + size])
         for key in (phrase, phrase.replace(" ", "")):
             for e, _, _ in index.names.get(key, ()):
-                record = index.records[e]
-                if record.type in ("person", "organization"):
-                    return record, size
+                if index.types[e] in ("person", "organization"):
+                    return index.records[e], size
     return None, 1
 
 
@@ -325,7 +324,7 @@ def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
     """What the records of `kb` are about: from memory, from the cache, or worked out."""
     found = _ABOUT.get(kb)
     if found is None:
-        ids = [record.id for record in records]
+        ids = kb.record_ids()
         found = derived(
             kb,
             "ask",

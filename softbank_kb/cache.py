@@ -253,18 +253,35 @@ def _name_of(kind: type) -> str:
 _CONTAINERS: dict[str, Any] = {"tuple": tuple, "set": set, "frozenset": frozenset}
 
 
+# A list of such containers of plain values alone (the search index's name owners, ask's
+# sets of ids) is written as one object for the whole list: a decoder's call per item was
+# most of the time these files took to read.
+_LISTS: dict[str, Any] = {f"{tag}s": container for tag, container in _CONTAINERS.items()}
+_PLAIN = (str, bool, int, float, type(None))
+
+
 def _tagged(value: Any) -> Any:
     """`value` with its tuples, sets and dicts written as tagged JSON objects."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, list):
-        return [_tagged(item) for item in value]
+        return _tagged_list(value)
     if isinstance(value, dict):
         return {"dict": [[_tagged(k), _tagged(v)] for k, v in value.items()]}
     for tag, container in _CONTAINERS.items():
         if type(value) is container:
             return {tag: [_tagged(item) for item in value]}
     raise TypeError(f"{type(value).__name__} is not kept in the cache")
+
+
+def _tagged_list(values: list[Any]) -> Any:
+    """A list as JSON: one tagged object when all its items are one container of plain values."""
+    for tag, container in _LISTS.items():
+        if values and all(
+            type(item) is container and all(type(v) in _PLAIN for v in item) for item in values
+        ):
+            return {tag: [list(item) for item in values]}
+    return [_tagged(item) for item in values]
 
 
 def _untagged(tagged: dict[str, Any]) -> Any:
@@ -274,7 +291,13 @@ def _untagged(tagged: dict[str, Any]) -> Any:
     ((tag, items),) = tagged.items()
     if tag == "dict":
         return {_hashable(k): v for k, v in items}
-    return _CONTAINERS[tag](_hashable(item) for item in items) if tag != "tuple" else tuple(items)
+    if tag == "tuple":
+        return tuple(items)
+    if tag in _LISTS:
+        # A list among a set's members is unhashable: TypeError, and the file is refused.
+        container = _LISTS[tag]
+        return [container(item) for item in items]
+    return _CONTAINERS[tag](_hashable(item) for item in items)
 
 
 def _hashable(value: Any) -> Any:

@@ -291,7 +291,8 @@ class _Index:
     """
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.records = list(kb.records())
+        self.records = kb.record_sequence()
+        self.types = [record.type for record in self.records]
         self._entries = dict(enumerate(_make_entry(record) for record in self.records))
         self.haystacks = [entry.haystack for entry in self._entries.values()]
         self.name_texts = [entry.names for entry in self._entries.values()]
@@ -336,11 +337,15 @@ class _Index:
         self._entries = {}
 
     def bound_to(self, kb: KnowledgeBase) -> _Index | None:
-        """This unpickled index given `kb`'s records, or None if it is not theirs."""
-        records = list(kb.records())
-        if [record.id for record in records] != self._ids:
+        """This stored index given `kb`'s records, or None if it is not theirs.
+
+        The records are not built here: from the cache's database, each is built when
+        the search first looks at it (`entry`), so a search builds the records it finds.
+        """
+        if kb.record_ids() != self._ids:
             return None
-        self.records = records
+        self.records = kb.record_sequence()
+        self.types = kb.record_types()
         return self
 
     @cached_property
@@ -588,9 +593,7 @@ def _rank(
     if among is not None:
         candidates = sorted(among)
     else:
-        candidates = [
-            e for e, record in enumerate(index.records) if types is None or record.type in types
-        ]
+        candidates = [e for e, kind in enumerate(index.types) if types is None or kind in types]
     allowed = set(candidates)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
@@ -788,7 +791,8 @@ def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[
     """The search score of each record at the given positions that the query finds."""
     folded = _validated(query)
     ranked, _ = _rank(_index(kb), folded, None, names_only=False, among=among)
-    order = {id(record): e for e, record in enumerate(_index(kb).records)}
+    # Only the entries looked at were made: the positions of the records found are theirs.
+    order = {id(entry.record): e for e, entry in _index(kb)._entries.items()}
     return {order[id(found.entry.record)]: found.score for found in ranked}
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from softbank_kb.builder import build, plain
 from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import COLLECTIONS, AnyRecord, KnowledgeBase
+from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
 
 # 'sbkb' in ASCII: PRAGMA application_id, at offset 68 of the file's header.
 APPLICATION_ID = 0x73626B62
@@ -171,6 +171,43 @@ class StoredKnowledgeBase(KnowledgeBase):
         self._built[record_id] = found[0] if found else None
         return self._built[record_id]  # type: ignore[no-any-return]
 
+    def record_sequence(self) -> Sequence[AnyRecord]:
+        """Every record by position, each built from the database when it is first read."""
+        if self._fallback is not None:
+            return self._fallback.record_sequence()
+        return _RecordSequence(self)
+
+    def record_ids(self) -> list[str]:
+        """The id of every record in order, from the database's rows: no record is built."""
+        return [value for value, _ in self._ids_and_collections()]
+
+    def record_types(self) -> list[str]:
+        """The type of every record in order, from the database's rows: none is built."""
+        return [TYPE_NAMES[COLLECTIONS[name]] for _, name in self._ids_and_collections()]
+
+    def _ids_and_collections(self) -> list[tuple[str, str]]:
+        if self._fallback is None:
+            try:
+                return self._rows("select id, collection from record_json order by position")
+            except DAMAGED:
+                self._recovered()
+        tables = {model: name for name, model in COLLECTIONS.items()}
+        return [(record.id, tables[type(record)]) for record in self._fallback.records()]
+
+    def record_at(self, position: int) -> AnyRecord:
+        """The record at a position of `records()`; IndexError past the end."""
+        if self._fallback is not None:
+            return self._fallback.record_sequence()[position]
+        try:
+            rows = self._rows(
+                "select collection, id, json from record_json where position = ?", (position,)
+            )
+            if not rows:
+                raise IndexError(position)
+            return self._make(rows)[0]
+        except DAMAGED:
+            return self._recovered().record_sequence()[position]
+
     def __len__(self) -> int:
         if self._fallback is not None:
             return len(self._fallback)
@@ -233,6 +270,36 @@ class StoredKnowledgeBase(KnowledgeBase):
             object.__setattr__(self, "_fallback", self._recover())
             self._connection.close()
         return self._fallback  # type: ignore[return-value]
+
+
+class _RecordSequence(Sequence[AnyRecord]):
+    """The records of a stored knowledge base by position, each built on first access."""
+
+    def __init__(self, kb: StoredKnowledgeBase) -> None:
+        self._kb = kb
+        self._length = len(kb)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, at: int) -> AnyRecord: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[AnyRecord]: ...
+
+    def __getitem__(self, at: int | slice) -> AnyRecord | Sequence[AnyRecord]:
+        if isinstance(at, slice):
+            return [self[i] for i in range(*at.indices(self._length))]
+        if at < 0:
+            at += self._length
+        if not 0 <= at < self._length:
+            raise IndexError(at)
+        return self._kb.record_at(at)
+
+    def __iter__(self) -> Iterator[AnyRecord]:
+        # Read whole: one query a collection, not one a record.
+        return self._kb.records()
 
 
 def _in(values: Collection[Any]) -> str:

@@ -39,9 +39,12 @@ from softbank_kb.printable import safe
 
 # Cache files of other contents are removed beyond this many, newest kept.
 _KEEP = 4
-# A cache of the largest data directory the loader accepts is hundreds of MiB; a file
-# far beyond that is not one of ours.
+# A JSON file of what search and ask derive from a million records is some hundreds of
+# MiB, and is read whole; a file far beyond that is not one of ours.
 MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024
+# The database is never read whole (its header, then pages a query needs): a million
+# records make about 3 GB of it.
+MAX_DATABASE_BYTES = 64 * 1024 * 1024 * 1024
 # A temporary file this old belongs to a writer that was killed (SIGKILL, power loss).
 _STALE_SECONDS = 600
 # Directories already warned about in this process: one line each, not one per file.
@@ -160,7 +163,7 @@ def load(key: str, recover: Any = None) -> KnowledgeBase | None:
     if directory is None:
         return None
     path = directory / f"kb-{key}.sqlite"
-    header = _read_own_file(path, store.HEADER_SIZE)
+    header = _read_own_file(path, store.HEADER_SIZE, MAX_DATABASE_BYTES)
     if header is None or not store.is_our_header(header):
         return None
     connection = store.open_store(path, key)
@@ -199,7 +202,7 @@ def read_cached(file_name: str, kind: type[T]) -> T | None:
     directory = _trusted_dir(create=False)
     if directory is None:
         return None
-    data = _read_own_file(directory / file_name, MAX_CACHE_BYTES)
+    data = _read_own_file(directory / file_name, MAX_CACHE_BYTES, MAX_CACHE_BYTES)
     if not data:
         return None
     try:
@@ -307,8 +310,11 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _read_own_file(path: Path, limit: int) -> bytes | None:
-    """Up to `limit` bytes of a regular file this user owns and alone can write, else None."""
+def _read_own_file(path: Path, limit: int, largest: int) -> bytes | None:
+    """Up to `limit` bytes of a regular file this user owns and alone can write, else None.
+
+    A file of more than `largest` bytes is no cache of ours: it is not read at all.
+    """
     try:
         # Not following a link, and not waiting for a FIFO's writer: what is opened is
         # checked before a byte is read from it.
@@ -320,7 +326,7 @@ def _read_own_file(path: Path, limit: int) -> bytes | None:
         problem = _untrusted(info, "file") or (
             None if stat.S_ISREG(info.st_mode) else "it is not a regular file"
         )
-        if problem is None and info.st_size > MAX_CACHE_BYTES:
+        if problem is None and info.st_size > largest:
             problem = f"it is {info.st_size:,} bytes, more than a cache can be"
         if problem is not None:
             _warn(path, problem)

@@ -409,12 +409,13 @@ def lexicon_for(data_dir: Path) -> Lexicon:
     From the cache when neither file changed; KnowledgeBaseError where either is broken.
     A directory without a `lexicon.yaml` is read with the package's lexicon itself.
     """
-    from softbank_kb import loading
-
     base = lexicon()
     path = data_dir / DATA_LEXICON
     if not os.path.lexists(path):
         return base
+    # Only now: the loader's import (PyYAML, pydantic) is a third of a warm `ask`.
+    from softbank_kb import loading
+
     data = loading.read_data_file(path)
     if isinstance(data, LoadError):
         raise KnowledgeBaseError([data])

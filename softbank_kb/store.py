@@ -142,7 +142,8 @@ class StoredKnowledgeBase(KnowledgeBase):
         # Frozen like its parent: attributes are set past its __setattr__.
         object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_recover", recover)
-        object.__setattr__(self, "_built", {})
+        object.__setattr__(self, "_built", {})  # by id
+        object.__setattr__(self, "_at", {})  # by position
         object.__setattr__(self, "_collections", {})
         object.__setattr__(self, "_fallback", None)
 
@@ -185,6 +186,25 @@ class StoredKnowledgeBase(KnowledgeBase):
         """The type of every record in order, from the database's rows: none is built."""
         return [TYPE_NAMES[COLLECTIONS[name]] for _, name in self._ids_and_collections()]
 
+    def build_positions(self, positions: list[int]) -> None:
+        """Build the records at these positions, if not built yet, a batch at a time."""
+        if self._fallback is not None:
+            return
+        step = 1000  # well under SQLite's limit on a statement's parameters
+        wanted = [at for at in positions if at not in self._at]
+        try:
+            for start in range(0, len(wanted), step):
+                batch = wanted[start : start + step]
+                rows = self._rows(
+                    "select position, collection, id, json from record_json"
+                    f" where position in ({_in(batch)})",
+                    tuple(batch),
+                )
+                records = self._make([row[1:] for row in rows])
+                self._at.update(zip((row[0] for row in rows), records, strict=True))
+        except DAMAGED:
+            self._recovered()
+
     def _ids_and_collections(self) -> list[tuple[str, str]]:
         if self._fallback is None:
             try:
@@ -198,15 +218,14 @@ class StoredKnowledgeBase(KnowledgeBase):
         """The record at a position of `records()`; IndexError past the end."""
         if self._fallback is not None:
             return self._fallback.record_sequence()[position]
-        try:
-            rows = self._rows(
-                "select collection, id, json from record_json where position = ?", (position,)
-            )
-            if not rows:
-                raise IndexError(position)
-            return self._make(rows)[0]
-        except DAMAGED:
-            return self._recovered().record_sequence()[position]
+        if position in self._at:
+            return self._at[position]  # type: ignore[no-any-return]
+        self.build_positions([position])
+        if self._fallback is not None:  # found damaged while it was read
+            return self._fallback.record_sequence()[position]
+        if position not in self._at:
+            raise IndexError(position)
+        return self._at[position]  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
         if self._fallback is not None:
@@ -300,6 +319,10 @@ class _RecordSequence(Sequence[AnyRecord]):
     def __iter__(self) -> Iterator[AnyRecord]:
         # Read whole: one query a collection, not one a record.
         return self._kb.records()
+
+    def prefetch(self, positions: Collection[int]) -> None:
+        """Build the records at these positions with a query per thousand, not one each."""
+        self._kb.build_positions(sorted(positions))
 
 
 def _in(values: Collection[Any]) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from softbank_kb import cache, loading, store
+from softbank_kb.loading import load_knowledge_base
+from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import data_files
 
 from .conftest import REPO, RunCli
@@ -184,20 +186,39 @@ def test_a_database_damaged_after_it_was_opened_is_rebuilt(run_cli, data_dir, da
     assert len(list(opened.records())) == len(loading.load_knowledge_base(data_dir))
 
 
-@pytest.mark.parametrize("damage", [DAMAGES[-1]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["invest", "--year", "2024", "--json"],
+        ["show", "ampere-acquisition"],
+        ["search", "grafcore"],
+        ["ask", "How much did SoftBank pay for Ampere?"],
+        ["stats"],
+    ],
+    ids=lambda command: command[0],
+)
 def test_a_query_that_finds_damage_answers_from_the_data_and_rebuilds(
-    run_cli, data_dir, damage, monkeypatch
+    run_cli, data_dir, command, monkeypatch
 ) -> None:
     """Opened whole, damaged under the reader: the answer is the data's, the file rebuilt."""
-    args = ("--data", str(data_dir), "invest", "--year", "2024", "--json")
+    damage = _overwritten_pages
+    args = ("--data", str(data_dir), *command)
     expected = run_cli(*args, env=NO_CACHE).stdout
     run_cli(*args)
     (path,) = _caches()
     damage(path)
+    loads: list[Path] = []
+
+    def counted(directory: Path) -> KnowledgeBase:
+        loads.append(directory)
+        return load_knowledge_base(directory)
+
     with monkeypatch.context() as patched:
         patched.setattr(store, "is_our_header", lambda header: True)
         patched.setattr(store, "open_store", _open_without_checks)
+        patched.setattr(loading, "load_knowledge_base", counted)
         result = run_cli(*args)
+    assert loads == [data_dir]  # the damage was found, and the data read once
     assert result.exit_code == 0, result.stderr
     assert result.stdout == expected
     header = path.read_bytes()[: store.HEADER_SIZE]
@@ -418,7 +439,9 @@ def _dev_zero(path: Path) -> None:
 
 def _too_large(path: Path) -> None:
     with path.open("r+b") as out:
-        out.truncate(cache.MAX_CACHE_BYTES + 1)  # sparse: no disk is used
+        # Sparse: no disk is used. The database may be larger than a JSON file can.
+        limit = cache.MAX_DATABASE_BYTES if path.suffix == ".sqlite" else cache.MAX_CACHE_BYTES
+        out.truncate(limit + 1)
 
 
 UNTRUSTED = [

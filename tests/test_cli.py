@@ -289,12 +289,20 @@ def test_help_imports_no_heavy_module() -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_a_warm_query_imports_no_validation_module(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["invest", "--year", "2024"],
+        ["show", "ampere-acquisition"],
+        ["ask", "How much did SoftBank pay for Ampere?"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_warm_query_imports_no_validation_module(tmp_path: Path, args: list[str]) -> None:
     """Answered from the cache: records are rebuilt without pydantic, YAML or rapidfuzz."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
     for name in ("SBKB_NO_CACHE", "SBKB_DATA"):
         env.pop(name, None)
-    args = ["invest", "--year", "2024"]
     cold = subprocess.run(
         [sys.executable, "-m", "softbank_kb", *args], capture_output=True, text=True, env=env
     )

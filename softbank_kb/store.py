@@ -230,10 +230,14 @@ class StoredKnowledgeBase(KnowledgeBase):
     def __len__(self) -> int:
         if self._fallback is not None:
             return len(self._fallback)
-        try:
-            return int(self._rows("select count(*) from record_json")[0][0])
-        except DAMAGED:
-            return len(self._recovered())
+        if "_length" not in self.__dict__:
+            # Counted once: the file never changes, and ask asks at every record it judges.
+            try:
+                count = int(self._rows("select max(position) + 1 from record_json")[0][0] or 0)
+            except DAMAGED:
+                return len(self._recovered())
+            object.__setattr__(self, "_length", count)
+        return self.__dict__["_length"]  # type: ignore[no-any-return]
 
     def candidates(self, collection: str, **where: Collection[Any] | None) -> tuple[Any, ...]:
         """The records of `collection` that may match `where`, in file order (see models)."""

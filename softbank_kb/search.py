@@ -287,7 +287,7 @@ class _Index:
 
     A search scans one string per record, its haystack, and looks field by field only
     at the few records every query word is found in; their fields are folded again when
-    the index came from the cache, which keeps strings only (cheap to unpickle).
+    the index came from the cache, which keeps strings only (cheap to read back).
     """
 
     def __init__(self, kb: KnowledgeBase) -> None:
@@ -350,7 +350,7 @@ class _Index:
 
     @cached_property
     def stems(self) -> dict[str, tuple[str, ...]]:
-        """Each English and French stem, and the words it stems; quicker made than unpickled."""
+        """Each English and French stem, and the words it stems; quicker made than read back."""
         return _stem_table(self.words)
 
     @cached_property

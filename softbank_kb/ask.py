@@ -280,10 +280,7 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     about = _about(kb, index.records)
     candidates = _candidates(question, about, index.haystacks)
     text_scores = _text_scores(kb, question, candidates)
-    # Records from the cache's database are built when read: these all will be, at once.
-    prefetch = getattr(index.records, "prefetch", None)
-    if prefetch is not None:
-        prefetch(candidates)
+    index.prefetch(sorted(candidates))  # all of them are read below
     scored: list[tuple[float, int, Answer]] = []
     for at in sorted(candidates):
         record = index.records[at]

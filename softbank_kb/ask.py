@@ -230,9 +230,8 @@ def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, i
         phrase = " ".join(words[at : at + size])
         for key in (phrase, phrase.replace(" ", "")):
             for e, _, _ in index.names.get(key, ()):
-                record = index.records[e]
-                if record.type in ("person", "organization"):
-                    return record, size
+                if index.types[e] in ("person", "organization"):
+                    return index.records[e], size
     return None, 1
 
 
@@ -281,6 +280,7 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     about = _about(kb, index.records)
     candidates = _candidates(question, about, index.haystacks)
     text_scores = _text_scores(kb, question, candidates)
+    index.prefetch(sorted(candidates))  # all of them are read below
     scored: list[tuple[float, int, Answer]] = []
     for at in sorted(candidates):
         record = index.records[at]
@@ -325,7 +325,7 @@ def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
     """What the records of `kb` are about: from memory, from the cache, or worked out."""
     found = _ABOUT.get(kb)
     if found is None:
-        ids = [record.id for record in records]
+        ids = kb.record_ids()
         found = derived(
             kb,
             "ask",

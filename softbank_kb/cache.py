@@ -2,27 +2,28 @@
 
 The key is a sha256 over the package version and code, the Python version and every data
 file's name and bytes, so an edited file is always seen, whatever its timestamp. The value is
-the pickled KnowledgeBase: its records are frozen stdlib dataclasses, so unpickling them
-re-runs no validation and needs neither pydantic, PyYAML nor the loader, which is what
-makes a warm start cheap (see benchmarks/README.md for the formats measured). What is
-derived from a knowledge base and costly to rebuild (the search index) is kept beside it
-under the same key. Any unreadable, truncated or foreign cache file is ignored and
-rebuilt; a cache directory that cannot be written is survived. Nothing here ever writes
-into the data directory.
+a SQLite database (store.py): the export's tables, each record's JSON, and indexes, so a
+warm command builds only the records it prints, with neither pydantic, PyYAML nor the
+loader. What is derived from a knowledge base and costly to rebuild (the search index,
+ask's index, the lexicon) is kept beside it as JSON under the same key. Any unreadable,
+truncated or foreign cache file is ignored and rebuilt; a cache directory that cannot be
+written is survived. Nothing here ever writes into the data directory.
 
-A cache file is code to pickle, so what is read is trusted no more than it must be: the
-directory is made 0700, a directory or file that another user owns or could write is
-not read (a warning, and the answer comes from the data), a file that is not a regular
-one or is implausibly large is not opened for reading, and the unpickler builds only
-the classes a cache holds, never a function such as os.system.
+Nothing the cache reads can run code: a database and JSON are data, and no pickle, marshal
+or shelve is ever read. What is read is still trusted no more than it must be: the
+directory is made 0700, a directory or file that another user owns or could write is not
+read (a warning, and the answer comes from the data), a file that is not a regular one or
+is implausibly large is not opened, and a database whose header, application id, schema
+version, tables or content key are not its own is rebuilt. A damage found only by a
+query (a page overwritten) is caught there: the answer comes from the data files, and the
+database is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
+import json
 import os
-import pickle
 import stat
 import sys
 import time
@@ -32,29 +33,20 @@ from typing import Any, TypeVar
 from softbank_kb import __version__
 from softbank_kb.derived import keep_with
 from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import COLLECTIONS, KnowledgeBase
+from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
 from softbank_kb.printable import safe
 
-_MAGIC = b"sbkb-cache-2\n"
 # Cache files of other contents are removed beyond this many, newest kept.
 _KEEP = 4
-# A cache of the largest data directory the loader accepts is tens of MiB; a file far
-# beyond that is not one of ours.
-MAX_CACHE_BYTES = 512 * 1024 * 1024
+# A JSON file of what search and ask derive from a million records is some hundreds of
+# MiB, and is read whole; a file far beyond that is not one of ours.
+MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024
+# The database is never read whole (its header, then pages a query needs): a million
+# records make about 3 GB of it.
+MAX_DATABASE_BYTES = 64 * 1024 * 1024 * 1024
 # A temporary file this old belongs to a writer that was killed (SIGKILL, power loss).
 _STALE_SECONDS = 600
-# What a cache file may build: the record classes and the search index, nothing else.
-_ALLOWED = frozenset(
-    {("softbank_kb.models", model.__name__) for model in COLLECTIONS.values()}
-    | {
-        ("softbank_kb.models", name)
-        for name in ("KnowledgeBase", "Citation", "PartialDate", "Money", "Quantity", "Role")
-    }
-    | {("softbank_kb.search", "_Index"), ("softbank_kb.ask", "_About")}
-    | {("softbank_kb.lexicon", name) for name in ("Lexicon", "Concept", "Stopwords")}
-    | {("builtins", name) for name in ("frozenset", "set", "tuple", "list", "dict")}
-)
 # Directories already warned about in this process: one line each, not one per file.
 _WARNED: set[str] = set()
 T = TypeVar("T")
@@ -67,14 +59,21 @@ def knowledge_base(data_dir: Path) -> KnowledgeBase:
     if key is not None and directory is not None and maybe_inside(directory, data_dir):
         key = None  # a cache that would be written into the data directory is not kept
     if key is not None:
-        cached = load(key)
+        cached = load(key, recover=lambda: _from_data(data_dir, key, rebuild=True))
         if cached is not None:
             return _remember(cached, key)
+    return _from_data(data_dir, key, rebuild=False)
+
+
+def _from_data(data_dir: Path, key: str | None, rebuild: bool) -> KnowledgeBase:
+    """The knowledge base loaded from its files, then cached if they did not change."""
     from softbank_kb.loading import load_knowledge_base
 
     kb = load_knowledge_base(data_dir)
     # Stored only if the files did not change while they were being loaded.
     if key is not None and _key_or_none(data_dir) == key:
+        if rebuild:
+            _unlink(f"kb-{key}.sqlite")  # found damaged: replaced, not trusted again
         store(key, kb)
         _remember(kb, key)
     return kb
@@ -94,11 +93,11 @@ class _Derived:
 
     def load(self, name: str, kind: type[T]) -> T | None:
         """What was derived and stored under `name`, or None."""
-        return _read(f"{name}-{self.key}.pickle", kind)
+        return read_cached(f"{name}-{self.key}.json", kind)
 
     def store(self, name: str, value: object) -> None:
         """Keep something derived until the data changes; failing to is not an error."""
-        _write(f"{name}-{self.key}.pickle", value)
+        write_cached(f"{name}-{self.key}.json", value)
 
 
 def _key_or_none(data_dir: Path) -> str | None:
@@ -131,7 +130,7 @@ def cache_dir() -> Path | None:
 def content_key(files: list[Path]) -> str:
     """A sha256 over the version and code, and the name and bytes of every data file."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
-    # The code too: a checkout changes between releases, and a pickle of records made
+    # The code too: a checkout changes between releases, and a database of records made
     # by other model classes must not be taken for this code's (a fraction of a ms).
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
@@ -152,55 +151,185 @@ def _file_digest(path: Path) -> bytes:
     return digest.digest()
 
 
-def load(key: str) -> KnowledgeBase | None:
-    """The cached knowledge base for this key, or None if there is none usable."""
-    return _read(f"kb-{key}.pickle", KnowledgeBase)
+def load(key: str, recover: Any = None) -> KnowledgeBase | None:
+    """The cached knowledge base for this key, or None if there is none usable.
 
+    `recover` gives the knowledge base from its data files should a query find the
+    database damaged after it was opened (without one, such a query raises).
+    """
+    from softbank_kb import store
 
-def store(key: str, kb: KnowledgeBase) -> None:
-    """Write the cache atomically; a cache that cannot be written is not an error."""
-    _write(f"kb-{key}.pickle", kb)
-
-
-class _RecordsOnly(pickle.Unpickler):
-    """An unpickler that builds the classes a cache holds and refuses any other global."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache")
-        return super().find_class(module, name)
-
-
-def read_cached(file_name: str, kind: type[T]) -> T | None:
-    """What is cached under `file_name` if it is whole and of `kind`, else None."""
-    return _read(file_name, kind)
-
-
-def write_cached(file_name: str, value: object) -> None:
-    """Keep `value` under `file_name`; a cache that cannot be written is not an error."""
-    _write(file_name, value)
-
-
-def _read(file_name: str, kind: type[T]) -> T | None:
-    """The object pickled in a cache file if it is whole, ours and of `kind`, else None."""
     directory = _trusted_dir(create=False)
     if directory is None:
         return None
-    data = _read_own_file(directory / file_name)
-    if data is None or not data.startswith(_MAGIC):
+    path = directory / f"kb-{key}.sqlite"
+    header = _read_own_file(path, store.HEADER_SIZE, MAX_DATABASE_BYTES)
+    if header is None or not store.is_our_header(header):
+        return None
+    connection = store.open_store(path, key)
+    if connection is None:
+        return None
+    return store.StoredKnowledgeBase(connection, recover or _cannot_recover)
+
+
+def _cannot_recover() -> KnowledgeBase:
+    raise RuntimeError("the cache's database is damaged")
+
+
+def store(key: str, kb: KnowledgeBase) -> None:
+    """Write the cache's database atomically; a cache that cannot be written is not an error."""
+    import sqlite3
+
+    from softbank_kb.store import build_store
+
+    _write(f"kb-{key}.sqlite", lambda path: build_store(kb, key, path), (sqlite3.Error,))
+
+
+# The first item of every JSON file the cache writes: a file without it is not ours.
+_JSON_FORMAT = "sbkb-state-1"
+
+
+def read_cached(file_name: str, kind: type[T]) -> T | None:
+    """What is kept as JSON under `file_name` if it is whole and of `kind`, else None.
+
+    A dataclass is rebuilt from its fields (builder.py); any other kind from the state
+    its __getstate__ gave, made of builtin containers only, each attribute of the type
+    it was written with: JSON names no class to make, and a file of another kind (or of
+    another shape) is refused before anything is made of it.
+    """
+    import dataclasses
+
+    directory = _trusted_dir(create=False)
+    if directory is None:
+        return None
+    data = _read_own_file(directory / file_name, MAX_CACHE_BYTES, MAX_CACHE_BYTES)
+    if not data:
         return None
     try:
         with without_garbage_collection():
-            stream = io.BytesIO(data)
-            stream.seek(len(_MAGIC))
-            value = _RecordsOnly(stream).load()
-    except Exception:
+            form, kind_name, types, state = json.loads(data, object_hook=_untagged)
+            if form != _JSON_FORMAT or kind_name != _name_of(kind):
+                return None
+            if dataclasses.is_dataclass(kind):
+                from softbank_kb.builder import build
+
+                return build(kind, state)
+            if sorted(state) != sorted(types):
+                return None
+            if any(type(state[name]).__name__ != types[name] for name in types):
+                return None
+            made = kind.__new__(kind)
+            if hasattr(made, "__setstate__"):
+                made.__setstate__(state)
+            else:
+                made.__dict__.update(state)
+            return made
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
-    return value if isinstance(value, kind) else None
 
 
-def _read_own_file(path: Path) -> bytes | None:
-    """The bytes of a regular file this user owns and only this user can write, else None."""
+def write_cached(file_name: str, value: object) -> None:
+    """Keep `value` as JSON under `file_name`; a cache that cannot be written is not an error."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value):
+        from softbank_kb.builder import plain
+
+        state, types = plain(value), {}
+    else:
+        state = value.__getstate__()  # type: ignore[attr-defined]
+        types = {name: type(item).__name__ for name, item in state.items()}
+    try:
+        document = [_JSON_FORMAT, _name_of(type(value)), _tagged(types), _tagged(state)]
+        payload = json.dumps(document).encode()
+    except (TypeError, ValueError, RecursionError):
+        return  # not data JSON can hold: not kept, rebuilt when needed
+    _write(file_name, lambda path: path.write_bytes(payload), ())
+
+
+def _name_of(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+# JSON has lists and string-keyed objects only: the other builtin containers are written
+# as one-key objects naming them, and every JSON object read is one of these.
+_CONTAINERS: dict[str, Any] = {"tuple": tuple, "set": set, "frozenset": frozenset}
+
+
+# A list of such containers of plain values alone (the search index's name owners, ask's
+# sets of ids) is written as one object for the whole list: a decoder's call per item was
+# most of the time these files took to read.
+_LISTS: dict[str, Any] = {f"{tag}s": container for tag, container in _CONTAINERS.items()}
+_PLAIN = (str, bool, int, float, type(None))
+
+
+def _tagged(value: Any) -> Any:
+    """`value` with its tuples, sets and dicts written as tagged JSON objects."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return _tagged_list(value)
+    if isinstance(value, dict):
+        if value and all(type(k) is str and _tuples_only(v) for k, v in value.items()):
+            # The search index's names: 200,000 keys at 100,000 records, one object here.
+            return {"tuple lists": [list(value), [[list(t) for t in v] for v in value.values()]]}
+        return {"dict": [[_tagged(k), _tagged(v)] for k, v in value.items()]}
+    for tag, container in _CONTAINERS.items():
+        if type(value) is container:
+            return {tag: [_tagged(item) for item in value]}
+    raise TypeError(f"{type(value).__name__} is not kept in the cache")
+
+
+def _tuples_only(value: Any) -> bool:
+    """`value` is a list of tuples of plain values."""
+    return type(value) is list and all(
+        type(item) is tuple and all(type(v) in _PLAIN for v in item) for item in value
+    )
+
+
+def _tagged_list(values: list[Any]) -> Any:
+    """A list as JSON: one tagged object when all its items are one container of plain values."""
+    for tag, container in _LISTS.items():
+        if values and all(
+            type(item) is container and all(type(v) in _PLAIN for v in item) for item in values
+        ):
+            return {tag: [list(item) for item in values]}
+    return [_tagged(item) for item in values]
+
+
+def _untagged(tagged: dict[str, Any]) -> Any:
+    """A tagged JSON object back as the container it names; ValueError for any other."""
+    if len(tagged) != 1:
+        raise ValueError("not a tagged container")
+    ((tag, items),) = tagged.items()
+    if tag == "dict":
+        return {_hashable(k): v for k, v in items}
+    if tag == "tuple":
+        return tuple(items)
+    if tag == "tuple lists":
+        # Each tuple is read back as a list: its readers unpack it (`for e, f, _ in`), and
+        # making 200,000 tuples again was most of a warm search at 100,000 records.
+        keys, values = items
+        return dict(zip(keys, values, strict=True))
+    if tag in _LISTS:
+        # A list among a set's members is unhashable: TypeError, and the file is refused.
+        container = _LISTS[tag]
+        return [container(item) for item in items]
+    return _CONTAINERS[tag](_hashable(item) for item in items)
+
+
+def _hashable(value: Any) -> Any:
+    """A key or set member: a list read back where a tuple was written is not one."""
+    if isinstance(value, list):
+        raise ValueError("a list cannot be a key")
+    return value
+
+
+def _read_own_file(path: Path, limit: int, largest: int) -> bytes | None:
+    """Up to `limit` bytes of a regular file this user owns and alone can write, else None.
+
+    A file of more than `largest` bytes is no cache of ours: it is not read at all.
+    """
     try:
         # Not following a link, and not waiting for a FIFO's writer: what is opened is
         # checked before a byte is read from it.
@@ -212,13 +341,13 @@ def _read_own_file(path: Path) -> bytes | None:
         problem = _untrusted(info, "file") or (
             None if stat.S_ISREG(info.st_mode) else "it is not a regular file"
         )
-        if problem is None and info.st_size > MAX_CACHE_BYTES:
+        if problem is None and info.st_size > largest:
             problem = f"it is {info.st_size:,} bytes, more than a cache can be"
         if problem is not None:
             _warn(path, problem)
             return None
         with os.fdopen(handle, "rb", closefd=False) as stream:
-            return stream.read(MAX_CACHE_BYTES + 1)
+            return stream.read(limit)
     except OSError:
         return None
     finally:
@@ -262,36 +391,46 @@ def _warn(path: Path, problem: str) -> None:
     sys.stderr.write(safe(f"sbkb: warning: not using the cache {path}: {problem}") + "\n")
 
 
-def _write(file_name: str, value: object) -> None:
-    """Pickle `value` into the cache atomically; failing to is not an error."""
+def _write(file_name: str, writer: Any, errors: tuple[type[Exception], ...]) -> None:
+    """Have `writer` fill a new file that is then renamed to `file_name`; failing is no error."""
     directory = _trusted_dir(create=True)
     if directory is None:
         return
     try:
-        payload = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         import tempfile  # only a cold start writes; a warm one need not import it
 
         # Written beside its final name and renamed: a reader sees the old file or the
         # whole new one, and two writers at once each rename a complete file.
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
+        os.close(handle)
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(payload)
+            writer(Path(temporary))
             Path(temporary).replace(directory / file_name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        _prune(directory, file_name.split("-", 1)[0])
-    except (OSError, RuntimeError):
+        _prune(directory, file_name)
+    except (OSError, RuntimeError, *errors):
         return
 
 
-def _prune(directory: Path, prefix: str) -> None:
-    """Remove all but the newest few caches: each edit of the data makes a new one."""
+def _unlink(file_name: str) -> None:
+    """Remove a cache file found damaged, if the directory is ours."""
+    directory = _trusted_dir(create=False)
+    if directory is not None:
+        (directory / file_name).unlink(missing_ok=True)
+
+
+def _prune(directory: Path, written: str) -> None:
+    """Remove all but the newest few caches of a kind: each edit of the data makes one."""
+    prefix, suffix = written.split("-", 1)[0], Path(written).suffix
     caches = sorted(
-        directory.glob(f"{prefix}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True
+        directory.glob(f"{prefix}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True
     )
     for old in caches[_KEEP:]:
+        old.unlink(missing_ok=True)
+    # Pickles of earlier versions: never read, so of no use (and no danger) left there.
+    for old in directory.glob("*.pickle"):
         old.unlink(missing_ok=True)
     # What a killed writer left; a live writer's file is younger than this.
     stale = time.time() - _STALE_SECONDS

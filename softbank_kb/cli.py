@@ -623,6 +623,7 @@ def stats(ctx: click.Context, out: Output) -> None:
 
     from softbank_kb.query import stats as count
 
+    # A whole-KB pass: every record is counted, so every record is built from the cache.
     counts = count(load_kb(ctx))
     from softbank_kb import jsondata
 
@@ -737,6 +738,7 @@ def export(
 
     if output == "":
         raise click.BadParameter("an empty file name", param_hint="--output")
+    # A whole-KB pass: every record is written, so every record is built from the cache.
     kb = load_kb(ctx)
     target = None if output in (None, "-") else Path(output)
     if fmt == "sqlite" and target is None:

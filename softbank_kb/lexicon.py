@@ -392,7 +392,7 @@ def _repeated_ids(lexicon: Lexicon) -> list[int]:
 @cache
 def lexicon() -> Lexicon:
     """The package's lexicon, from the cache when the file is unchanged."""
-    name = f"lexicon-{_key(LEXICON_FILE.read_bytes())}.pickle"
+    name = f"lexicon-{_key(LEXICON_FILE.read_bytes())}.json"
     found = _from_cache(name)
     if found is not None:
         return found
@@ -420,7 +420,7 @@ def lexicon_for(data_dir: Path) -> Lexicon:
     if isinstance(data, LoadError):
         raise KnowledgeBaseError([data])
     # Both files are in the key: an edit of either is seen.
-    name = f"lexicon-{_key(LEXICON_FILE.read_bytes(), data)}.pickle"
+    name = f"lexicon-{_key(LEXICON_FILE.read_bytes(), data)}.json"
     found = _from_cache(name, data_dir)
     if found is not None:
         return found

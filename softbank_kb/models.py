@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -555,6 +555,30 @@ class KnowledgeBase:
 
     def __len__(self) -> int:
         return len(self.by_id)
+
+    def record_sequence(self) -> Sequence[AnyRecord]:
+        """Every record in the order of `records()`, by position.
+
+        Here a list; the cache's StoredKnowledgeBase builds each record when it is read.
+        """
+        return list(self.records())
+
+    def record_ids(self) -> list[str]:
+        """The id of every record, in the order of `records()`."""
+        return [record.id for record in self.records()]
+
+    def record_types(self) -> list[str]:
+        """The type of every record, in the order of `records()`."""
+        return [record.type for record in self.records()]
+
+    def candidates(self, collection: str, **where: Any) -> tuple[Any, ...]:
+        """Records of `collection` among which are all that match `where`, in file order.
+
+        Here every record of it: the filters are the caller's to apply. The cache's
+        StoredKnowledgeBase (store.py) narrows them with its database's indexes first.
+        """
+        found: tuple[Any, ...] = getattr(self, collection)
+        return found
 
 
 def data_file_schema() -> dict[str, Any]:

@@ -48,7 +48,7 @@ def resolve(
     except QueryError:
         return Resolution(None, ())
     index = _index(kb)
-    allowed = {e for e, record in enumerate(index.records) if record.type in types}
+    allowed = {e for e, kind in enumerate(index.types) if kind in types}
     # A name, alias or id given in full is decided among the records so named alone:
     # ranking every other record (and the typo search it takes) could not change it.
     exact = sorted(_exact_names(index, folded, allowed).values(), key=_rank_order)
@@ -153,8 +153,8 @@ def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[
     """The few records with a name, or a word of a name, loosely like the query."""
     names: list[str] = []
     owners: list[int] = []
-    for e, record in enumerate(index.records):
-        if record.type not in types:
+    for e, kind in enumerate(index.types):
+        if kind not in types:
             continue
         for name in index.name_texts[e].split("\n"):
             # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
@@ -190,7 +190,7 @@ def closest_ids(kb: KnowledgeBase, text: str, limit: int = 5) -> list[str]:
         return []
     from rapidfuzz import fuzz, process
 
-    ids = [record.id for record in kb.records()]
+    ids = kb.record_ids()
     folded_ids = [fold(record_id) for record_id in ids]
     found = process.extract(folded, folded_ids, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)
     return [ids[at] for _, _, at in found]

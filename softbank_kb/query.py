@@ -150,7 +150,9 @@ def find_deals(
     group = _with_subsidiaries(kb, company) if company is not None else set()
     found = [
         deal
-        for deal in kb.deals
+        for deal in kb.candidates(
+            "deals", years=years, kinds=kinds, parties=group if company is not None else None
+        )
         if (years is None or bool(set(deal_years(kb, deal)) & set(years)))
         and (not kinds or deal.kind in kinds)
         and (company is None or bool(group & deal_parties(deal)))
@@ -196,7 +198,8 @@ def _with_subsidiaries(kb: KnowledgeBase, company: str) -> set[str]:
     """`company` and every organisation whose parent chain leads to it."""
     found = {company}
     while True:
-        more = {o.id for o in kb.organizations if o.parent in found} - found
+        more = {o.id for o in kb.candidates("organizations", parents=found) if o.parent in found}
+        more -= found
         if not more:
             return found
         found |= more
@@ -230,7 +233,8 @@ def find_quotes(
     about_ids = _named_by(kb, about) if about else set()
     words = _WORD.findall(fold(about)) if about else []
     found = []
-    for quote in kb.quotes:
+    speakers = [speaker] if speaker is not None else None
+    for quote in kb.candidates("quotes", speakers=speakers):
         if speaker is not None and quote.speaker != speaker:
             continue
         if not _in_years(quote.date, years):

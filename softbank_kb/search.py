@@ -287,11 +287,12 @@ class _Index:
 
     A search scans one string per record, its haystack, and looks field by field only
     at the few records every query word is found in; their fields are folded again when
-    the index came from the cache, which keeps strings only (cheap to unpickle).
+    the index came from the cache, which keeps strings only (cheap to read back).
     """
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.records = list(kb.records())
+        self.records = kb.record_sequence()
+        self.types = [record.type for record in self.records]
         self._entries = dict(enumerate(_make_entry(record) for record in self.records))
         self.haystacks = [entry.haystack for entry in self._entries.values()]
         self.name_texts = [entry.names for entry in self._entries.values()]
@@ -301,6 +302,16 @@ class _Index:
         for e, entry in self._entries.items():
             self.words.update(entry.haystack.split())
             self._add_names(e, entry)
+
+    def prefetch(self, positions: list[int]) -> None:
+        """Have the records at these positions built at once, where they are built on read.
+
+        From the cache's database a record is built when first read: a batch of them is
+        a query per thousand, where reading them one by one is a query each.
+        """
+        prefetch = getattr(self.records, "prefetch", None)
+        if prefetch is not None:
+            prefetch([e for e in positions if e not in self._entries])
 
     def entry(self, e: int) -> _Entry:
         """The record at position `e` with its fields folded."""
@@ -336,16 +347,20 @@ class _Index:
         self._entries = {}
 
     def bound_to(self, kb: KnowledgeBase) -> _Index | None:
-        """This unpickled index given `kb`'s records, or None if it is not theirs."""
-        records = list(kb.records())
-        if [record.id for record in records] != self._ids:
+        """This stored index given `kb`'s records, or None if it is not theirs.
+
+        The records are not built here: from the cache's database, each is built when
+        the search first looks at it (`entry`), so a search builds the records it finds.
+        """
+        if kb.record_ids() != self._ids:
             return None
-        self.records = records
+        self.records = kb.record_sequence()
+        self.types = kb.record_types()
         return self
 
     @cached_property
     def stems(self) -> dict[str, tuple[str, ...]]:
-        """Each English and French stem, and the words it stems; quicker made than unpickled."""
+        """Each English and French stem, and the words it stems; quicker made than read back."""
         return _stem_table(self.words)
 
     @cached_property
@@ -588,9 +603,7 @@ def _rank(
     if among is not None:
         candidates = sorted(among)
     else:
-        candidates = [
-            e for e, record in enumerate(index.records) if types is None or record.type in types
-        ]
+        candidates = [e for e, kind in enumerate(index.types) if types is None or kind in types]
     allowed = set(candidates)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
@@ -601,10 +614,14 @@ def _rank(
     wanted = sorted(padded, key=len)
     texts = index.name_texts if names_only else index.haystacks
     if all(wanted):
-        for e in candidates:
-            text = texts[e]
-            if e not in found and all(any(m in text for m in alts) for alts in wanted):
-                found[e] = _judge(index.entry(e), padded, folded, names_only)
+        hits = [
+            e
+            for e in candidates
+            if e not in found and all(any(m in texts[e] for m in alts) for alts in wanted)
+        ]
+        index.prefetch(hits)
+        for e in hits:
+            found[e] = _judge(index.entry(e), padded, folded, names_only)
     if not names_only and len(wanted) >= _SCORING.partial_min_words:
         _partial_matches(index, padded, folded, candidates, found)
     _close_names(index, folded, allowed, found)
@@ -788,7 +805,8 @@ def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[
     """The search score of each record at the given positions that the query finds."""
     folded = _validated(query)
     ranked, _ = _rank(_index(kb), folded, None, names_only=False, among=among)
-    order = {id(record): e for e, record in enumerate(_index(kb).records)}
+    # Only the entries looked at were made: the positions of the records found are theirs.
+    order = {id(entry.record): e for e, entry in _index(kb)._entries.items()}
     return {order[id(found.entry.record)]: found.score for found in ranked}
 
 

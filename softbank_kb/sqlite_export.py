@@ -663,46 +663,56 @@ def _as_umask_allows(path: Path) -> None:
 
 
 def _build(kb: KnowledgeBase, path: Path, progress: Progress | None) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        write_tables(connection, kb, progress)
+    finally:
+        connection.close()
+
+
+def write_tables(
+    connection: sqlite3.Connection, kb: KnowledgeBase, progress: Progress | None = None
+) -> None:
+    """Every table, view and index of the export, written into a new, empty database.
+
+    The cache's store (store.py) builds its database with this too, beside its own tables.
+    """
     import sqlite_utils
 
     specs = table_specs()
     total = work_count(kb) if progress else 0
     done = 0
-    connection = sqlite3.connect(path)
     db = sqlite_utils.Database(connection)
-    try:
-        # A file nobody reads until it is renamed into place: no journal to keep safe.
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        for spec in specs:
-            table = db.table(spec.name)
-            table.create(
-                {c.name: c.kind for c in spec.columns},
-                pk=spec.pk,
-                foreign_keys=[(c.name, c.references, "id") for c in spec.columns if c.references],
-                not_null=[spec.pk] if spec.pk else [],
-            )
-            written = 0
-            for batch in _batches(spec.rows(kb), BATCH_SIZE):
-                table.insert_all(batch, batch_size=BATCH_SIZE)
-                written += len(batch)
-                if progress:
-                    progress(done + written, total)
+    # A file nobody reads until it is renamed into place: no journal to keep safe.
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    for spec in specs:
+        table = db.table(spec.name)
+        table.create(
+            {c.name: c.kind for c in spec.columns},
+            pk=spec.pk,
+            foreign_keys=[(c.name, c.references, "id") for c in spec.columns if c.references],
+            not_null=[spec.pk] if spec.pk else [],
+        )
+        written = 0
+        for batch in _batches(spec.rows(kb), BATCH_SIZE):
+            table.insert_all(batch, batch_size=BATCH_SIZE)
+            written += len(batch)
+            if progress:
+                progress(done + written, total)
+        done += written
+        if spec.search:
+            table.enable_fts(list(spec.search), tokenize=_TOKENIZE)
             done += written
-            if spec.search:
-                table.enable_fts(list(spec.search), tokenize=_TOKENIZE)
-                done += written
-                if progress:
-                    progress(done, total)
-        for view in VIEWS:
-            db.create_view(view.name, " ".join(view.sql.split()))
-        # Indexes on every reference, for Datasette's "links from other tables" counts.
-        for spec in specs:
-            for column in spec.columns:
-                if column.references:
-                    db.table(spec.name).create_index([column.name])
-    finally:
-        connection.close()
+            if progress:
+                progress(done, total)
+    for view in VIEWS:
+        db.create_view(view.name, " ".join(view.sql.split()))
+    # Indexes on every reference, for Datasette's "links from other tables" counts.
+    for spec in specs:
+        for column in spec.columns:
+            if column.references:
+                db.table(spec.name).create_index([column.name])
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

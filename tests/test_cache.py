@@ -2,26 +2,87 @@
 
 from __future__ import annotations
 
-import io
 import os
 import pickle
 import shutil
+import sqlite3
 import stat
 import time
 from pathlib import Path
 
 import pytest
 
-from softbank_kb import cache, loading
+from softbank_kb import cache, loading, store
+from softbank_kb.loading import load_knowledge_base
+from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import data_files
 
 from .conftest import REPO, RunCli
 
+
+def _foreign_database(path: Path) -> None:
+    """A whole SQLite database, but another program's: no application id of ours."""
+    path.unlink()
+    connection = sqlite3.connect(path)
+    connection.execute("create table meta (name text, value text)")
+    connection.commit()
+    connection.close()
+
+
+def _other_version(path: Path) -> None:
+    """Our database, but of another schema version: the header says so."""
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    connection.commit()
+    connection.close()
+
+
+def _other_key(path: Path) -> None:
+    """Our database, but of other data: the meta row's content key is not the file's."""
+    connection = sqlite3.connect(path)
+    connection.execute("update meta set value = 'another' where name = 'content_key'")
+    connection.commit()
+    connection.close()
+
+
+def _missing_table(path: Path) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute("drop table record_json")
+    connection.commit()
+    connection.close()
+
+
+def _overwritten_pages(path: Path) -> None:
+    """The header intact, every page after the first few overwritten: only a query sees it."""
+    data = bytearray(path.read_bytes())
+    data[8192:] = bytes(range(256)) * ((len(data) - 8192) // 256) + b"\xff" * (len(data) % 256)
+    path.write_bytes(bytes(data))
+
+
 DAMAGES = [
+    pytest.param(lambda p: p.write_bytes(p.read_bytes()[:100]), id="truncated-header"),
+    pytest.param(lambda p: p.write_bytes(p.read_bytes()[:9000]), id="truncated"),
+    pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+    pytest.param(lambda p: p.write_bytes(os.urandom(4096)), id="garbage"),
+    pytest.param(_foreign_database, id="foreign"),
+    pytest.param(_other_version, id="other-version"),
+    pytest.param(_other_key, id="other-key"),
+    pytest.param(_missing_table, id="missing-table"),
+    pytest.param(_overwritten_pages, id="overwritten-pages"),
+]
+JSON_DAMAGES = [
     pytest.param(lambda p: p.write_bytes(p.read_bytes()[:100]), id="truncated"),
     pytest.param(lambda p: p.write_bytes(b""), id="empty"),
-    pytest.param(lambda p: p.write_bytes(cache._MAGIC + b"\x80\x05garbage"), id="corrupted"),
-    pytest.param(lambda p: p.write_bytes(cache._MAGIC + b"\x80\x04K\x01."), id="foreign"),
+    pytest.param(lambda p: p.write_bytes(os.urandom(4096)), id="garbage"),
+    pytest.param(lambda p: p.write_bytes(b'{"dict": [[1, 2]]}'), id="foreign"),
+    pytest.param(
+        lambda p: p.write_bytes(p.read_bytes().replace(b'"list"', b'"dict"', 1)), id="other-types"
+    ),
+    pytest.param(
+        lambda p: p.write_bytes(p.read_bytes().replace(b"softbank_kb.", b"softbank_kb.x", 1)),
+        id="other-kind",
+    ),
+    pytest.param(lambda p: p.write_bytes(b'{"os.system": ["touch x"]}'), id="unknown-tag"),
 ]
 NO_CACHE = {"SBKB_NO_CACHE": "1"}
 
@@ -51,7 +112,14 @@ def data_dir(tmp_path: Path) -> Path:
 def _caches() -> list[Path]:
     directory = cache.cache_dir()
     assert directory is not None
-    return sorted(directory.glob("kb-*.pickle")) if directory.is_dir() else []
+    return sorted(directory.glob("kb-*.sqlite")) if directory.is_dir() else []
+
+
+def _cache_files() -> list[Path]:
+    """Every file the cache keeps (its temporary files aside)."""
+    directory = cache.cache_dir()
+    assert directory is not None
+    return sorted(path for path in directory.iterdir() if not path.name.startswith("."))
 
 
 def test_unchanged_data_is_answered_from_the_cache(run_cli, data_dir, monkeypatch) -> None:
@@ -98,25 +166,88 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> No
     again = run_cli("--data", str(data_dir), "timeline", "--json")
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
-    assert cache.load(path.name.removeprefix("kb-").removesuffix(".pickle")) is not None
+    assert cache.load(path.name.removeprefix("kb-").removesuffix(".sqlite")) is not None
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
+def test_a_database_damaged_after_it_was_opened_is_rebuilt(run_cli, data_dir, damage) -> None:
+    """The checks at opening passed; a query then finds the damage: the data answers."""
+    args = ("--data", str(data_dir), "show", "ampere-acquisition", "--json")
+    first = run_cli(*args)
+    (path,) = _caches()
+    key = path.name.removeprefix("kb-").removesuffix(".sqlite")
+    opened = cache.load(key, recover=lambda: loading.load_knowledge_base(data_dir))
+    assert opened is not None
+    damage(path)
+    again = run_cli(*args)
+    assert again.stdout == first.stdout
+    assert again.exit_code == 0, again.stderr
+    # What was opened before the damage still answers whole, from the data if need be.
+    assert len(list(opened.records())) == len(loading.load_knowledge_base(data_dir))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["invest", "--year", "2024", "--json"],
+        ["show", "ampere-acquisition"],
+        ["search", "grafcore"],
+        ["ask", "How much did SoftBank pay for Ampere?"],
+        ["stats"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_a_query_that_finds_damage_answers_from_the_data_and_rebuilds(
+    run_cli, data_dir, command, monkeypatch
+) -> None:
+    """Opened whole, damaged under the reader: the answer is the data's, the file rebuilt."""
+    damage = _overwritten_pages
+    args = ("--data", str(data_dir), *command)
+    expected = run_cli(*args, env=NO_CACHE).stdout
+    run_cli(*args)
+    (path,) = _caches()
+    damage(path)
+    loads: list[Path] = []
+
+    def counted(directory: Path) -> KnowledgeBase:
+        loads.append(directory)
+        return load_knowledge_base(directory)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "is_our_header", lambda header: True)
+        patched.setattr(store, "open_store", _open_without_checks)
+        patched.setattr(loading, "load_knowledge_base", counted)
+        result = run_cli(*args)
+    assert loads == [data_dir]  # the damage was found, and the data read once
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected
+    header = path.read_bytes()[: store.HEADER_SIZE]
+    assert store.is_our_header(header)  # rebuilt: whole again
+    key = path.name.removeprefix("kb-").removesuffix(".sqlite")
+    rebuilt = cache.load(key)
+    assert rebuilt is not None and len(rebuilt) > 100
+
+
+def _open_without_checks(path: Path, key: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+
+
+@pytest.mark.parametrize("damage", JSON_DAMAGES)
 def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> None:
     first = run_cli("--data", str(data_dir), "search", "puces", "--json")
     directory = cache.cache_dir()
     assert directory is not None
-    (path,) = directory.glob("search-*.pickle")
+    (path,) = directory.glob("search-*.json")
     damage(path)
     again = run_cli("--data", str(data_dir), "search", "puces", "--json")
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
-    assert path.read_bytes().startswith(cache._MAGIC)
+    assert path.read_bytes().startswith(b'["sbkb-state-1", "softbank_kb.search._Index"')
     assert len(path.read_bytes()) > 1000
 
 
 @pytest.mark.parametrize("name", ["ask", "lexicon"])
-@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("damage", JSON_DAMAGES)
 def test_a_damaged_ask_cache_or_lexicon_is_ignored_and_rebuilt(
     run_cli, data_dir, damage, name
 ) -> None:
@@ -127,13 +258,14 @@ def test_a_damaged_ask_cache_or_lexicon_is_ignored_and_rebuilt(
     first = run_cli("--data", str(data_dir), *question)
     directory = cache.cache_dir()
     assert directory is not None
-    (path,) = directory.glob(f"{name}-*.pickle")
+    (path,) = directory.glob(f"{name}-*.json")
     damage(path)
     lexicon.cache_clear()  # as a new process would, read the lexicon's cache again
     again = run_cli("--data", str(data_dir), *question)
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
-    assert path.read_bytes().startswith(cache._MAGIC)
+    assert path.read_bytes().startswith(b'["sbkb-state-1", ')
+    assert len(path.read_bytes()) > 1000
 
 
 def test_a_search_index_of_other_records_is_not_used(run_cli, data_dir, tmp_path) -> None:
@@ -152,9 +284,9 @@ def test_a_search_index_of_other_records_is_not_used(run_cli, data_dir, tmp_path
     assert run_cli("--data", str(other), "search", "puces").exit_code == 0
     directory = cache.cache_dir()
     assert directory is not None
-    (other_index,) = directory.glob("search-*.pickle")
+    (other_index,) = directory.glob("search-*.json")
     key = cache.content_key(data_files(data_dir))
-    other_index.replace(directory / f"search-{key}.pickle")
+    other_index.replace(directory / f"search-{key}.json")
     expected = run_cli("--data", str(data_dir), "search", "puces", "--json", env=NO_CACHE)
     result = run_cli("--data", str(data_dir), "search", "puces", "--json")
     assert result.exit_code == 0, result.stderr
@@ -179,10 +311,10 @@ def test_two_processes_building_the_cache_at_once(data_dir, tmp_path, monkeypatc
     outputs = [run.communicate(timeout=60)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0]
     assert outputs[0] == outputs[1]
-    caches = list((tmp_path / "cache" / "sbkb").glob("kb-*.pickle"))
+    caches = list((tmp_path / "cache" / "sbkb").glob("kb-*.sqlite"))
     assert len(caches) == 1
     assert list((tmp_path / "cache" / "sbkb").glob(".kb-*")) == []
-    key = caches[0].name.removeprefix("kb-").removesuffix(".pickle")
+    key = caches[0].name.removeprefix("kb-").removesuffix(".sqlite")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert cache.load(key) is not None
 
@@ -199,7 +331,11 @@ def test_a_broken_link_is_never_answered_from_the_cache(run_cli: RunCli, data_di
 
 
 class _Planted:
-    """A pickle that runs a command when it is loaded, as an attacker would plant it."""
+    """A pickle that runs a command when it is loaded, as an attacker would plant it.
+
+    The cache reads no pickle at all; a pickle planted under a cache file's name is then
+    one more damaged file, and must be no more than that.
+    """
 
     def __init__(self, function: object, argument: object) -> None:
         self.function = function
@@ -248,10 +384,12 @@ def test_a_planted_cache_file_is_never_executed(run_cli, data_dir, tmp_path, pay
     directory = cache.cache_dir()
     assert directory is not None
     marker = tmp_path / "PWNED"
-    planted = list(directory.glob("*.pickle"))
+    planted = _cache_files()
     assert planted
-    for path in planted:  # named exactly as the real entries, with the right magic
-        path.write_bytes(cache._MAGIC + _payloads(marker)[payload])
+    for path in planted:  # named exactly as the real entries
+        path.write_bytes(_payloads(marker)[payload])
+    for path in planted:  # and as pickles of an earlier version would be named
+        path.with_suffix(".pickle").write_bytes(b"sbkb-cache-2\n" + _payloads(marker)[payload])
     result = run_cli("--data", str(data_dir), *args)
     assert not marker.exists()
     assert result.exit_code == 0, result.stderr
@@ -301,7 +439,9 @@ def _dev_zero(path: Path) -> None:
 
 def _too_large(path: Path) -> None:
     with path.open("r+b") as out:
-        out.truncate(cache.MAX_CACHE_BYTES + 1)  # sparse: no disk is used
+        # Sparse: no disk is used. The database may be larger than a JSON file can.
+        limit = cache.MAX_DATABASE_BYTES if path.suffix == ".sqlite" else cache.MAX_CACHE_BYTES
+        out.truncate(limit + 1)
 
 
 UNTRUSTED = [
@@ -324,8 +464,8 @@ def test_an_untrusted_cache_is_not_read(run_cli, data_dir, tmp_path, damage, war
     directory = cache.cache_dir()
     assert directory is not None
     marker = tmp_path / "PWNED"
-    for path in directory.glob("*.pickle"):
-        path.write_bytes(cache._MAGIC + _payloads(marker)["os.system"])
+    for path in _cache_files():
+        path.write_bytes(_payloads(marker)["os.system"])
         if damage.__name__.endswith("_dir"):
             continue
         damage(path)
@@ -390,22 +530,62 @@ def test_a_relative_cache_home_is_ignored(
     result = run_cli("--data", str(data_dir), "stats", env={"XDG_CACHE_HOME": "relcache"})
     assert result.exit_code == 0, result.stderr
     assert not (tmp_path / "relcache").exists()  # I4: as the XDG specification says
-    assert list((tmp_path / "home" / ".cache" / "sbkb").glob("kb-*.pickle"))
+    assert list((tmp_path / "home" / ".cache" / "sbkb").glob("kb-*.sqlite"))
 
 
 def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli) -> None:
-    # The restricted unpickler allows a fixed list of classes: a cached kind left off it
-    # would be refused, and rebuilt at every start without a word.
-    from softbank_kb.lexicon import lexicon
+    # A kind written but refused on reading would be rebuilt at every start without a word.
+    from softbank_kb.ask import _About
+    from softbank_kb.lexicon import Lexicon, lexicon
+    from softbank_kb.search import _Index
 
     lexicon.cache_clear()  # read once per process: this test's cache gets its own copy
     for args in (["stats"], ["search", "puces"], ["ask", "Combien pour Ampere ?"]):
         assert run_cli(*args).exit_code == 0, args
+    written = _cache_files()
+    kinds = {"search": _Index, "lexicon": Lexicon, "ask": _About}
+    assert sorted(path.name.split("-")[0] for path in written) == ["ask", "kb", "lexicon", "search"]
+    for path in written:
+        name = path.name.split("-")[0]
+        if name == "kb":
+            assert path.suffix == ".sqlite"
+            assert cache.load(path.stem.removeprefix("kb-")) is not None
+        else:
+            assert path.suffix == ".json"
+            assert cache.read_cached(path.name, kinds[name]) is not None, path.name
+
+
+def test_the_lexicon_is_rebuilt_equal_from_its_cache(run_cli: RunCli) -> None:
+    from softbank_kb.lexicon import LEXICON_FILE, Lexicon, check_lexicon, lexicon
+
+    lexicon.cache_clear()
+    assert run_cli("ask", "Combien pour Ampere ?").exit_code == 0
+    (path,) = [p for p in _cache_files() if p.name.startswith("lexicon-")]
+    assert cache.read_cached(path.name, Lexicon) == check_lexicon(LEXICON_FILE)[0]
+
+
+def test_an_earlier_versions_pickles_are_removed_unread(run_cli, data_dir, tmp_path) -> None:
     directory = cache.cache_dir()
     assert directory is not None
-    written = sorted(directory.glob("*.pickle"))
-    assert {path.name.split("-")[0] for path in written} == {"kb", "search", "lexicon", "ask"}
-    for path in written:
-        stream = io.BytesIO(path.read_bytes())
-        stream.seek(len(cache._MAGIC))
-        cache._RecordsOnly(stream).load()  # raises UnpicklingError for a refused class
+    directory.mkdir(parents=True, mode=0o700)
+    marker = tmp_path / "PWNED"
+    key = cache.content_key(data_files(data_dir))
+    old = directory / f"kb-{key}.pickle"
+    old.write_bytes(b"sbkb-cache-2\n" + _payloads(marker)["os.system"])
+    assert run_cli("--data", str(data_dir), "stats").exit_code == 0
+    assert not marker.exists()
+    assert not old.exists()
+
+
+def test_no_module_reads_a_format_that_can_run_code() -> None:
+    import ast
+
+    for module in sorted((REPO / "softbank_kb").glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not {"pickle", "marshal", "shelve", "dill"} & set(names), module.name

@@ -289,21 +289,29 @@ def test_help_imports_no_heavy_module() -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_a_warm_query_imports_no_validation_module(tmp_path: Path) -> None:
-    """Answered from the cache: the records unpickle without pydantic, YAML or rapidfuzz."""
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["invest", "--year", "2024"],
+        ["show", "ampere-acquisition"],
+        ["ask", "How much did SoftBank pay for Ampere?"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_warm_query_imports_no_validation_module(tmp_path: Path, args: list[str]) -> None:
+    """Answered from the cache: records are rebuilt without pydantic, YAML or rapidfuzz."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
     for name in ("SBKB_NO_CACHE", "SBKB_DATA"):
         env.pop(name, None)
-    args = ["invest", "--year", "2024"]
     cold = subprocess.run(
         [sys.executable, "-m", "softbank_kb", *args], capture_output=True, text=True, env=env
     )
     assert cold.returncode == 0, cold.stderr
-    assert list((tmp_path / "cache" / "sbkb").glob("kb-*.pickle"))
+    assert list((tmp_path / "cache" / "sbkb").glob("kb-*.sqlite"))
     code = (
         f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pydantic', 'pydantic_core', 'yaml', 'rapidfuzz')"
+        "heavy = [m for m in ('pydantic', 'pydantic_core', 'yaml', 'rapidfuzz', 'sqlite_utils')"
         " if m in sys.modules]\n"
         "print(heavy)"
     )

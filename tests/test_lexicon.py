@@ -250,9 +250,9 @@ def test_the_merged_lexicon_is_cached_but_never_inside_the_data_directory(
 ) -> None:
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "sbkb"
     run_cli("search", "zorblat")
-    before = set(cache.glob("lexicon-*.pickle"))
+    before = set(cache.glob("lexicon-*.json"))
     run_cli("--data", str(data_dir), "search", "zorblat")
-    merged = set(cache.glob("lexicon-*.pickle")) - before
+    merged = set(cache.glob("lexicon-*.json")) - before
     assert len(merged) == 1  # beside the package's, under a key of its own
     read_back = read_cached(merged.pop().name, Lexicon)
     assert read_back is not None

@@ -1,0 +1,396 @@
+"""The cache's database: the export's schema plus each record's JSON, read with indexes.
+
+Built once per content key from a validated knowledge base: the tables of the SQLite
+export (sqlite_export.py), and beside them what the cache needs, each record's whole
+JSON (`record_json`, in file order) and the years each deal counts for (`deal_years`).
+A command opens it read-only and builds records only for what it asks for: a
+`StoredKnowledgeBase` answers `get(id)` with one indexed query and loads a collection
+only when it is read whole. A database is trusted only when its header, application id,
+schema version, tables and content key are all its own; a query that finds it damaged
+after that falls back to the data files (`recover`), so an answer is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Collection, Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+from urllib.parse import quote
+
+from softbank_kb.builder import build, plain
+from softbank_kb.memory import without_garbage_collection
+from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
+
+# 'sbkb' in ASCII: PRAGMA application_id, at offset 68 of the file's header.
+APPLICATION_ID = 0x73626B62
+# PRAGMA user_version, at offset 60: bumped whenever the cache's tables change.
+SCHEMA_VERSION = 1
+HEADER = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+_REQUIRED = ("meta", "record_json", "deal_years", "deals", "deal_partners", "organizations")
+# SQLite's limit on a statement's parameters is 32,766: a longer filter reads it all.
+_MAX_PARAMETERS = 30_000
+# What a damaged database or row raises when it is read.
+DAMAGED = (sqlite3.DatabaseError, ValueError, KeyError, TypeError)
+
+
+# Building -------------------------------------------------------------------------------
+
+
+def build_store(kb: KnowledgeBase, key: str, path: Path) -> None:
+    """Write the database of `kb` under content key `key` into the new file `path`."""
+    from softbank_kb.query import deal_years
+    from softbank_kb.sqlite_export import write_tables
+
+    connection = sqlite3.connect(path)
+    try:
+        write_tables(connection, kb)
+        connection.executescript(
+            """
+            create table meta (name text primary key, value text not null);
+            create table record_json (
+                position integer primary key, id text not null unique,
+                collection text not null, json text not null);
+            create index record_json_collection on record_json (collection, position);
+            create table deal_years (deal text not null, year integer not null);
+            """
+        )
+        connection.execute("insert into meta values ('content_key', ?)", (key,))
+        connection.executemany(
+            "insert into record_json values (?, ?, ?, ?)",
+            (
+                (position, record.id, collection, json.dumps(plain(record)))
+                for position, (collection, record) in enumerate(_with_collections(kb))
+            ),
+        )
+        connection.executemany(
+            "insert into deal_years values (?, ?)",
+            ((deal.id, year) for deal in kb.deals for year in deal_years(kb, deal)),
+        )
+        connection.execute("create index deal_years_year on deal_years (year, deal)")
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _with_collections(kb: KnowledgeBase) -> Iterator[tuple[str, AnyRecord]]:
+    for collection in COLLECTIONS:
+        for record in getattr(kb, collection):
+            yield collection, record
+
+
+# Opening --------------------------------------------------------------------------------
+
+
+def is_our_header(header: bytes) -> bool:
+    """The first 100 bytes of a file are those of a database of this schema's version."""
+    return (
+        len(header) == HEADER_SIZE
+        and header.startswith(HEADER)
+        and int.from_bytes(header[60:64], "big") == SCHEMA_VERSION
+        and int.from_bytes(header[68:72], "big") == APPLICATION_ID
+    )
+
+
+def open_store(path: Path, key: str) -> sqlite3.Connection | None:
+    """A read-only connection to the database at `path` if it is whole and for `key`."""
+    try:
+        # immutable: the file is never changed once renamed into place (a rebuild is a
+        # new file), so SQLite need take no lock nor look for a journal.
+        uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error:
+        return None
+    try:
+        names = {row[0] for row in connection.execute("select name from sqlite_master")}
+        found = connection.execute("select value from meta where name = 'content_key'")
+        if set(_REQUIRED) <= names and found.fetchone() == (key,):
+            return connection
+    except sqlite3.Error:
+        pass
+    connection.close()
+    return None
+
+
+# Reading --------------------------------------------------------------------------------
+
+
+def _collection_property(name: str) -> property:
+    def loaded(self: StoredKnowledgeBase) -> tuple[AnyRecord, ...]:
+        return self._collection(name)
+
+    loaded.__doc__ = f"Every record of {name}, loaded on first use."
+    return property(loaded)
+
+
+class StoredKnowledgeBase(KnowledgeBase):
+    """A knowledge base whose records are built from the cache's database as they are read.
+
+    It is what a KnowledgeBase is to every reader (the collections, `get`, `by_id`,
+    `records()`); `candidates` narrows a collection with the database's indexes. If the
+    database turns out damaged, `recover` gives the knowledge base from its data files
+    (and rebuilds the database), and every later question is answered from that.
+    """
+
+    def __init__(
+        self, connection: sqlite3.Connection, recover: Callable[[], KnowledgeBase]
+    ) -> None:
+        # Frozen like its parent: attributes are set past its __setattr__.
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_recover", recover)
+        object.__setattr__(self, "_built", {})  # by id
+        object.__setattr__(self, "_at", {})  # by position
+        object.__setattr__(self, "_collections", {})
+        object.__setattr__(self, "_fallback", None)
+
+    sources = _collection_property("sources")
+    organizations = _collection_property("organizations")
+    people = _collection_property("people")
+    deals = _collection_property("deals")
+    quotes = _collection_property("quotes")
+    figures = _collection_property("figures")
+    events = _collection_property("events")
+    strategy = _collection_property("strategy")
+
+    def get(self, record_id: str) -> AnyRecord | None:
+        """The record with this id, or None: one indexed query, or none when already built."""
+        if self._fallback is not None:
+            return self._fallback.get(record_id)
+        if record_id in self._built:
+            return self._built[record_id]  # type: ignore[no-any-return]
+        try:
+            rows = self._rows(
+                "select collection, id, json from record_json where id = ?", (record_id,)
+            )
+            found = self._make(rows)
+        except DAMAGED:
+            return self._recovered().get(record_id)
+        self._built[record_id] = found[0] if found else None
+        return self._built[record_id]  # type: ignore[no-any-return]
+
+    def record_sequence(self) -> Sequence[AnyRecord]:
+        """Every record by position, each built from the database when it is first read."""
+        if self._fallback is not None:
+            return self._fallback.record_sequence()
+        return _RecordSequence(self)
+
+    def record_ids(self) -> list[str]:
+        """The id of every record in order, from the database's rows: no record is built."""
+        return [value for value, _ in self._ids_and_collections()]
+
+    def record_types(self) -> list[str]:
+        """The type of every record in order, from the database's rows: none is built."""
+        return [TYPE_NAMES[COLLECTIONS[name]] for _, name in self._ids_and_collections()]
+
+    def build_positions(self, positions: list[int]) -> None:
+        """Build the records at these positions, if not built yet, a batch at a time."""
+        if self._fallback is not None:
+            return
+        step = 1000  # well under SQLite's limit on a statement's parameters
+        wanted = [at for at in positions if at not in self._at]
+        try:
+            for start in range(0, len(wanted), step):
+                batch = wanted[start : start + step]
+                rows = self._rows(
+                    "select position, collection, id, json from record_json"
+                    f" where position in ({_in(batch)})",
+                    tuple(batch),
+                )
+                records = self._make([row[1:] for row in rows])
+                self._at.update(zip((row[0] for row in rows), records, strict=True))
+        except DAMAGED:
+            self._recovered()
+
+    def _ids_and_collections(self) -> list[tuple[str, str]]:
+        if self._fallback is None:
+            try:
+                return self._rows("select id, collection from record_json order by position")
+            except DAMAGED:
+                self._recovered()
+        tables = {model: name for name, model in COLLECTIONS.items()}
+        return [(record.id, tables[type(record)]) for record in self._fallback.records()]
+
+    def record_at(self, position: int) -> AnyRecord:
+        """The record at a position of `records()`; IndexError past the end."""
+        if self._fallback is not None:
+            return self._fallback.record_sequence()[position]
+        if position in self._at:
+            return self._at[position]  # type: ignore[no-any-return]
+        self.build_positions([position])
+        if self._fallback is not None:  # found damaged while it was read
+            return self._fallback.record_sequence()[position]
+        if position not in self._at:
+            raise IndexError(position)
+        return self._at[position]  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        if self._fallback is not None:
+            return len(self._fallback)
+        if "_length" not in self.__dict__:
+            # Counted once: the file never changes, and ask asks at every record it judges.
+            try:
+                count = int(self._rows("select max(position) + 1 from record_json")[0][0] or 0)
+            except DAMAGED:
+                return len(self._recovered())
+            object.__setattr__(self, "_length", count)
+        return self.__dict__["_length"]  # type: ignore[no-any-return]
+
+    def candidates(self, collection: str, **where: Collection[Any] | None) -> tuple[Any, ...]:
+        """The records of `collection` that may match `where`, in file order (see models)."""
+        if self._fallback is not None:
+            return self._fallback.candidates(collection, **where)
+        query = _CANDIDATES.get((collection, tuple(sorted(k for k, v in where.items() if v))))
+        if query is None or collection in self._collections:
+            return super().candidates(collection, **where)
+        sql, parameters = query(where)
+        if len(parameters) > _MAX_PARAMETERS:
+            return super().candidates(collection, **where)
+        try:
+            return tuple(self._make(self._rows(sql, parameters)))
+        except DAMAGED:
+            return self._recovered().candidates(collection, **where)
+
+    def _collection(self, name: str) -> tuple[AnyRecord, ...]:
+        """Every record of a collection: a whole-collection pass built only once."""
+        if self._fallback is not None:
+            return getattr(self._fallback, name)  # type: ignore[no-any-return]
+        found = self._collections.get(name)
+        if found is None:
+            try:
+                rows = self._rows(
+                    "select collection, id, json from record_json"
+                    " where collection = ? order by position",
+                    (name,),
+                )
+                found = self._collections[name] = tuple(self._make(rows))
+            except DAMAGED:
+                return getattr(self._recovered(), name)  # type: ignore[no-any-return]
+        return found
+
+    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._connection.execute(sql, parameters).fetchall()
+
+    def _make(self, rows: list[tuple[Any, ...]]) -> list[AnyRecord]:
+        """The records of (collection, id, json) rows, each built once however often read."""
+        built = self._built
+        wanted = [row for row in rows if built.get(row[1]) is None]
+        if wanted:
+            # One JSON document for them all: a decoder call per record cost more than
+            # the decoding. No cycle among them, so no collection while they are made.
+            with without_garbage_collection():
+                datas = json.loads("[" + ",".join(row[2] for row in wanted) + "]")
+                for (collection, record_id, _), data in zip(wanted, datas, strict=True):
+                    built[record_id] = build(COLLECTIONS[collection], data)
+        return [built[row[1]] for row in rows]
+
+    def _recovered(self) -> KnowledgeBase:
+        """The knowledge base from the data files, once the database is found damaged."""
+        if self._fallback is None:
+            object.__setattr__(self, "_fallback", self._recover())
+            self._connection.close()
+        return self._fallback  # type: ignore[return-value]
+
+
+class _RecordSequence(Sequence[AnyRecord]):
+    """The records of a stored knowledge base by position, each built on first access."""
+
+    def __init__(self, kb: StoredKnowledgeBase) -> None:
+        self._kb = kb
+        self._length = len(kb)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, at: int) -> AnyRecord: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[AnyRecord]: ...
+
+    def __getitem__(self, at: int | slice) -> AnyRecord | Sequence[AnyRecord]:
+        if isinstance(at, slice):
+            return [self[i] for i in range(*at.indices(self._length))]
+        if at < 0:
+            at += self._length
+        if not 0 <= at < self._length:
+            raise IndexError(at)
+        return self._kb.record_at(at)
+
+    def __iter__(self) -> Iterator[AnyRecord]:
+        # Read whole: one query a collection, not one a record.
+        return self._kb.records()
+
+    def prefetch(self, positions: Collection[int]) -> None:
+        """Build the records at these positions with a query per thousand, not one each."""
+        self._kb.build_positions(sorted(positions))
+
+
+def _in(values: Collection[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+_BY_ID = "select collection, id, json from record_json where id in ({}) order by position"
+
+
+def _deals_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """Deals of any of `years` (deal_years), of `kinds`, involving any of `parties`."""
+    conditions, parameters = [], []
+    if where.get("years"):
+        years = list(where["years"])
+        conditions.append(f"id in (select deal from deal_years where year in ({_in(years)}))")
+        parameters += years
+    if where.get("kinds"):
+        kinds = list(where["kinds"])
+        conditions.append(f"id in (select id from deals where kind in ({_in(kinds)}))")
+        parameters += kinds
+    if where.get("parties"):
+        parties = list(where["parties"])
+        marks = _in(parties)
+        conditions.append(
+            f"id in (select id from deals where investor in ({marks}) union"
+            f" select id from deals where target in ({marks}) union"
+            f" select id from deals where vehicle in ({marks}) union"
+            f" select deal from deal_partners where partner in ({marks}))"
+        )
+        parameters += parties * 4
+    sql = (
+        "select collection, id, json from record_json where collection = 'deals' and "
+        + " and ".join(conditions)
+        + " order by position"
+    )
+    return sql, tuple(parameters)
+
+
+def _quotes_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    speakers = list(where["speakers"])
+    return _BY_ID.format(f"select id from quotes where speaker in ({_in(speakers)})"), tuple(
+        speakers
+    )
+
+
+def _organizations_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    parents = list(where["parents"])
+    return _BY_ID.format(f"select id from organizations where parent in ({_in(parents)})"), tuple(
+        parents
+    )
+
+
+# Which filters of which collection the database answers with an index.
+_CANDIDATES: dict[tuple[str, tuple[str, ...]], Callable[[dict[str, Any]], Any]] = {
+    ("deals", filters): _deals_where
+    for filters in (
+        ("years",),
+        ("kinds",),
+        ("parties",),
+        ("kinds", "years"),
+        ("parties", "years"),
+        ("kinds", "parties"),
+        ("kinds", "parties", "years"),
+    )
+}
+_CANDIDATES[("quotes", ("speakers",))] = _quotes_where
+_CANDIDATES[("organizations", ("parents",))] = _organizations_where

@@ -237,7 +237,9 @@ def write_cached(file_name: str, value: object) -> None:
 
         state, types = plain(value), {}
     else:
-        state = value.__getstate__()  # type: ignore[attr-defined]
+        # object.__getstate__ is Python 3.11's: on 3.10 a class without its own has none.
+        getstate = getattr(value, "__getstate__", None)
+        state = getstate() if getstate is not None else dict(vars(value))
         types = {name: type(item).__name__ for name, item in state.items()}
     try:
         document = [_JSON_FORMAT, _name_of(type(value)), _tagged(types), _tagged(state)]

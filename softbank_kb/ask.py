@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from softbank_kb.derived import derived
 from softbank_kb.folding import fold, stems
+from softbank_kb.index import Index, recovering
 from softbank_kb.models import (
     AnyRecord,
     Citation,
@@ -97,6 +98,7 @@ class Reply:
 # Reading the question ---------------------------------------------------------------------
 
 
+@recovering
 def read_question(kb: KnowledgeBase, text: str) -> Question:
     """A question read into its entities, years, concepts and the answer it wants."""
     if len(text) > MAX_QUERY_LENGTH:
@@ -173,10 +175,10 @@ def _entities(
     kb: KnowledgeBase, tokens: list[tuple[str, bool]]
 ) -> tuple[list[AnyRecord], list[str]]:
     """The people and organisations a question names, and its other words in order."""
+    from softbank_kb.index import index_of
     from softbank_kb.lexicon import current_lexicon
-    from softbank_kb.search import _index
 
-    index = _index(kb)
+    index = index_of(kb)
     lexicon_ = current_lexicon()
     stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
     words = [word for word, _ in tokens]
@@ -213,10 +215,10 @@ def _misspelt_or_partial_name(
     """
     from softbank_kb.names import resolve
 
-    if word in index.words and not capital:
+    if index.has_word(word) and not capital:
         return None
     record = resolve(kb, word).record
-    if record is None or word not in index.words:
+    if record is None or not index.has_word(word):
         return record  # a word no record has: a typo of the name resolved, or nothing
     name_words = [fold(name).split() for name in (record.label, *getattr(record, "aliases", ()))]
     if isinstance(record, Person):
@@ -229,9 +231,9 @@ def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, i
     for size in range(min(_LONGEST_NAME, len(words) - at), 0, -1):
         phrase = " ".join(words[at : at + size])
         for key in (phrase, phrase.replace(" ", "")):
-            for e, _, _ in index.names.get(key, ()):
+            for e, _, _ in index.name_owners(key):
                 if index.types[e] in ("person", "organization"):
-                    return index.records[e], size
+                    return index.record(e), size
     return None, 1
 
 
@@ -249,9 +251,11 @@ def _known_word(kb: KnowledgeBase, word: str) -> bool:
 
     Not a longer word it begins: `Intel` is not known for `intelligence`.
     """
-    from softbank_kb.search import _SCORING, _index, _word_matches
+    from softbank_kb.index import index_of
+    from softbank_kb.scoring import SCORING
+    from softbank_kb.search import _word_matches
 
-    return any(quality != _SCORING.prefix for quality in _word_matches(_index(kb), word).values())
+    return any(quality != SCORING.prefix for quality in _word_matches(index_of(kb), word).values())
 
 
 def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wanted:
@@ -269,25 +273,28 @@ def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wante
 # Answering --------------------------------------------------------------------------------
 
 
+@recovering
 def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     """The answers to a question, best first; see the module doc for how they are chosen."""
     question = read_question(kb, text)
     if question.unknown or (not question.entities and not question.concepts and not question.words):
         return Reply(question)
-    from softbank_kb.search import _index
+    from softbank_kb.index import index_of
 
-    index = _index(kb)
+    index = index_of(kb)
     about = _about(kb, index.records)
-    candidates = _candidates(question, about, index.haystacks)
+    candidates = _candidates(question, about, index)
     text_scores = _text_scores(kb, question, candidates)
-    index.prefetch(sorted(candidates))  # all of them are read below
+    # All of them are read below: a batch at a time, not one by one.
+    index.prefetch(candidates)
+    index.prefetch_records(candidates)
     scored: list[tuple[float, int, Answer]] = []
     for at in sorted(candidates):
-        record = index.records[at]
+        record = index.record(at)
         if record.type == "source":
             continue
         answer = _judge(
-            kb, question, record, about, at, text_scores.get(at, 0.0), index.haystacks[at]
+            kb, question, record, about, at, text_scores.get(at, 0.0), index.entry(at).haystack
         )
         if answer is not None:
             scored.append((-answer.score, at, answer))
@@ -337,21 +344,20 @@ def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
     return found
 
 
-def _candidates(question: Question, about: _About, haystacks: list[str]) -> set[int]:
+def _candidates(question: Question, about: _About, index: Index) -> set[int]:
     """The positions of the records that may answer: about every entity the question names.
 
     A record is about an entity when it points to it or names it in its text; the rarest
     entity is looked for everywhere, the others only among the records found for it.
     """
     if not question.entities:
-        return set(range(len(haystacks)))
+        return set(range(len(index)))
     entities = sorted(question.entities, key=lambda entity: about.count(entity.id))
     candidates: set[int] | None = None
     for entity in entities:
-        names = [f" {name} " for name in _folded_names(entity)]
         mine = set(about.positions.get(entity.id, ()))
-        within = range(len(haystacks)) if candidates is None else candidates - mine
-        mine.update(at for at in within if any(name in haystacks[at] for name in names))
+        for name in _folded_names(entity):
+            mine |= index.having(name) if candidates is None else index.having(name) & candidates
         candidates = mine if candidates is None else candidates & mine
     return candidates or set()
 

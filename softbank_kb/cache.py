@@ -28,7 +28,7 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from softbank_kb import __version__
 from softbank_kb.derived import keep_with
@@ -50,6 +50,10 @@ _STALE_SECONDS = 600
 # Directories already warned about in this process: one line each, not one per file.
 _WARNED: set[str] = set()
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable, Collection
 
 
 def knowledge_base(data_dir: Path) -> KnowledgeBase:
@@ -98,6 +102,30 @@ class _Derived:
     def store(self, name: str, value: object) -> None:
         """Keep something derived until the data changes; failing to is not an error."""
         write_cached(f"{name}-{self.key}.json", value)
+
+    def database(
+        self, name: str, version: int, tables: Collection[str]
+    ) -> sqlite3.Connection | None:
+        """The database derived and kept under `name`, read-only, if it is whole and ours."""
+        return _open_database(f"{name}-{self.key}.sqlite", self.key, version, tables)
+
+    def keep_database(
+        self, name: str, version: int, write: Callable[[sqlite3.Connection], None]
+    ) -> None:
+        """Keep a database derived from the knowledge base; failing to is not an error."""
+        import sqlite3
+
+        from softbank_kb.store import write_database
+
+        _write(
+            f"{name}-{self.key}.sqlite",
+            lambda path: write_database(path, self.key, version, write),
+            (sqlite3.Error,),
+        )
+
+    def lose_database(self, name: str) -> None:
+        """Remove a derived database found damaged: it is rebuilt, not trusted again."""
+        _unlink(f"{name}-{self.key}.sqlite")
 
 
 def _key_or_none(data_dir: Path) -> str | None:
@@ -159,17 +187,26 @@ def load(key: str, recover: Any = None) -> KnowledgeBase | None:
     """
     from softbank_kb import store
 
-    directory = _trusted_dir(create=False)
-    if directory is None:
-        return None
-    path = directory / f"kb-{key}.sqlite"
-    header = _read_own_file(path, store.HEADER_SIZE, MAX_DATABASE_BYTES)
-    if header is None or not store.is_our_header(header):
-        return None
-    connection = store.open_store(path, key)
+    connection = _open_database(f"kb-{key}.sqlite", key, store.SCHEMA_VERSION, store.TABLES)
     if connection is None:
         return None
     return store.StoredKnowledgeBase(connection, recover or _cannot_recover)
+
+
+def _open_database(
+    file_name: str, key: str, version: int, tables: Collection[str]
+) -> sqlite3.Connection | None:
+    """A read-only connection to a cache database of ours, of `version`, for `key`."""
+    from softbank_kb import store
+
+    directory = _trusted_dir(create=False)
+    if directory is None:
+        return None
+    path = directory / file_name
+    header = _read_own_file(path, store.HEADER_SIZE, MAX_DATABASE_BYTES)
+    if header is None or not store.is_our_header(header, version):
+        return None
+    return store.open_store(path, key, tables)
 
 
 def _cannot_recover() -> KnowledgeBase:
@@ -431,6 +468,10 @@ def _prune(directory: Path, written: str) -> None:
     )
     for old in caches[_KEEP:]:
         old.unlink(missing_ok=True)
+    # The same kind kept in an earlier version's format (the search index was JSON).
+    for old in directory.glob(f"{prefix}-*"):
+        if old.suffix != suffix:
+            old.unlink(missing_ok=True)
     # Pickles of earlier versions: never read, so of no use (and no danger) left there.
     for old in directory.glob("*.pickle"):
         old.unlink(missing_ok=True)

@@ -9,10 +9,13 @@ importing the cache: the imports run one way, from the cache and the commands do
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from softbank_kb.models import KnowledgeBase
+
+if TYPE_CHECKING:
+    import sqlite3
 
 T = TypeVar("T")
 
@@ -26,6 +29,23 @@ class Keeper(Protocol):
 
     def store(self, name: str, value: object) -> None:
         """Keep `value` under `name`; failing to keep it is not an error."""
+        ...
+
+    def database(
+        self, name: str, version: int, tables: Collection[str]
+    ) -> sqlite3.Connection | None:
+        """A read-only connection to the database kept under `name`, if it is whole,
+        of this version, has these tables and is for this knowledge base; else None."""
+        ...
+
+    def keep_database(
+        self, name: str, version: int, write: Callable[[sqlite3.Connection], None]
+    ) -> None:
+        """Keep a new database under `name`, its tables written by `write`."""
+        ...
+
+    def lose_database(self, name: str) -> None:
+        """Remove the database kept under `name`: it was found damaged."""
         ...
 
 
@@ -56,3 +76,27 @@ def derived(
     if keeper is not None:
         keeper.store(name, value)
     return value
+
+
+def kept_database(
+    kb: KnowledgeBase, name: str, version: int, tables: Collection[str]
+) -> sqlite3.Connection | None:
+    """The database kept for `kb` under `name`, read-only, or None (see `Keeper.database`)."""
+    keeper = _KEEPERS.get(kb)
+    return None if keeper is None else keeper.database(name, version, tables)
+
+
+def keep_database(
+    kb: KnowledgeBase, name: str, version: int, write: Callable[[sqlite3.Connection], None]
+) -> None:
+    """Keep a database for `kb` under `name`, where its loader keeps things; else nothing."""
+    keeper = _KEEPERS.get(kb)
+    if keeper is not None:
+        keeper.keep_database(name, version, write)
+
+
+def lose_database(kb: KnowledgeBase, name: str) -> None:
+    """Remove the database kept for `kb` under `name`, found damaged."""
+    keeper = _KEEPERS.get(kb)
+    if keeper is not None:
+        keeper.lose_database(name)

@@ -12,16 +12,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from softbank_kb.folding import fold, stems
+from softbank_kb.index import Index, index_of, recovering
 from softbank_kb.models import AnyRecord, KnowledgeBase
+from softbank_kb.scoring import NAME_TIER, SCORING
 from softbank_kb.search import (
-    _NAME_TIER,
-    _SCORING,
     MAX_QUERY_LENGTH,
+    Allowed,
     QueryError,
     _exact_names,
     _Found,
-    _Index,
-    _index,
     _rank,
     _rank_order,
     _validated,
@@ -39,6 +38,7 @@ class Resolution:
     nearest: tuple[AnyRecord, ...] = ()
 
 
+@recovering
 def resolve(
     kb: KnowledgeBase, name: str, types: Collection[str] = ("person", "organization")
 ) -> Resolution:
@@ -47,8 +47,8 @@ def resolve(
         folded = _validated(name)
     except QueryError:
         return Resolution(None, ())
-    index = _index(kb)
-    allowed = {e for e, kind in enumerate(index.types) if kind in types}
+    index = index_of(kb)
+    allowed = Allowed(index, types)
     # A name, alias or id given in full is decided among the records so named alone:
     # ranking every other record (and the typo search it takes) could not change it.
     exact = sorted(_exact_names(index, folded, allowed).values(), key=_rank_order)
@@ -96,12 +96,12 @@ def _is_name_word(word: str, words: list[str]) -> bool:
     """A word of the name, the same word in another form, or a typo of one."""
     if word in words:
         return True
-    if len(word) <= _SCORING.short or not word.isalpha():
+    if len(word) <= SCORING.short or not word.isalpha():
         return False
     from rapidfuzz.distance import OSA
 
     own = set(stems(word))
-    edits = 1 if len(word) < _SCORING.two_typos_from else 2
+    edits = 1 if len(word) < SCORING.two_typos_from else 2
     return any(
         own & set(stems(other)) or OSA.distance(word, other, score_cutoff=edits) <= edits
         for other in words
@@ -109,18 +109,19 @@ def _is_name_word(word: str, words: list[str]) -> bool:
     )
 
 
-def _name_starts(index: _Index, folded: str, allowed: set[int]) -> list[_Found]:
+def _name_starts(index: Index, folded: str, allowed: Allowed) -> list[_Found]:
     """Records a name or alias of which starts with `folded`, shortest name first."""
     if len(folded) < _NAME_START_MIN:
         return []
-    found = []
-    for e in sorted(allowed):
-        names = [n.strip() for n in index.name_texts[e].split("\n")]
-        starting = [n for n in names if n.startswith(folded)]
-        if starting:
-            # Scored so that `_chosen` tells one record from several.
-            score = 50.0 - min(map(len, starting)) / 100
-            found.append(_Found(index.entry(e), _NAME_TIER, score, -1, True))
+    shortest: dict[int, int] = {}
+    for e, name in index.names_starting(folded):
+        if e in allowed:
+            shortest[e] = min(shortest.get(e, len(name)), len(name))
+    # Scored so that `_chosen` tells one record from several.
+    found = [
+        _Found(index.entry(e), NAME_TIER, 50.0 - size / 100, -1, True)
+        for e, size in shortest.items()
+    ]
     return sorted(found, key=_rank_order)
 
 
@@ -149,19 +150,16 @@ def _common_parent(close: list[_Found]) -> _Found | None:
     return None
 
 
-def _nearest_names(index: _Index, folded: str, types: Collection[str]) -> tuple[AnyRecord, ...]:
+def _nearest_names(index: Index, folded: str, types: Collection[str]) -> tuple[AnyRecord, ...]:
     """The few records with a name, or a word of a name, loosely like the query."""
     names: list[str] = []
     owners: list[int] = []
-    for e, kind in enumerate(index.types):
-        if kind not in types:
-            continue
-        for name in index.name_texts[e].split("\n"):
-            # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
-            for candidate in {name.strip(), *name.split()}:
-                if len(candidate) > _SCORING.short:
-                    names.append(candidate)
-                    owners.append(e)
+    for e, name in index.names_of(types):
+        # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
+        for candidate in dict.fromkeys((name, *name.split())):
+            if len(candidate) > SCORING.short:
+                names.append(candidate)
+                owners.append(e)
     from rapidfuzz import fuzz, process
 
     nearest: dict[str, AnyRecord] = {}

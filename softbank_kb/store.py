@@ -29,7 +29,7 @@ APPLICATION_ID = 0x73626B62
 SCHEMA_VERSION = 1
 HEADER = b"SQLite format 3\x00"
 HEADER_SIZE = 100
-_REQUIRED = ("meta", "record_json", "deal_years", "deals", "deal_partners", "organizations")
+TABLES = ("record_json", "deal_years", "deals", "deal_partners", "organizations")
 # SQLite's limit on a statement's parameters is 32,766: a longer filter reads it all.
 _MAX_PARAMETERS = 30_000
 # What a damaged database or row raises when it is read.
@@ -41,40 +41,52 @@ DAMAGED = (sqlite3.DatabaseError, ValueError, KeyError, TypeError)
 
 def build_store(kb: KnowledgeBase, key: str, path: Path) -> None:
     """Write the database of `kb` under content key `key` into the new file `path`."""
-    from softbank_kb.query import deal_years
-    from softbank_kb.sqlite_export import write_tables
+    write_database(path, key, SCHEMA_VERSION, lambda connection: _write_store(connection, kb))
 
+
+def write_database(
+    path: Path, key: str, version: int, write: Callable[[sqlite3.Connection], None]
+) -> None:
+    """Write a cache database into the new file `path`: its tables by `write`, then the
+    content key it is for, the application id and its schema's `version`."""
     connection = sqlite3.connect(path)
     try:
-        write_tables(connection, kb)
-        connection.executescript(
-            """
-            create table meta (name text primary key, value text not null);
-            create table record_json (
-                position integer primary key, id text not null unique,
-                collection text not null, json text not null);
-            create index record_json_collection on record_json (collection, position);
-            create table deal_years (deal text not null, year integer not null);
-            """
-        )
+        write(connection)
+        connection.execute("create table meta (name text primary key, value text not null)")
         connection.execute("insert into meta values ('content_key', ?)", (key,))
-        connection.executemany(
-            "insert into record_json values (?, ?, ?, ?)",
-            (
-                (position, record.id, collection, json.dumps(plain(record)))
-                for position, (collection, record) in enumerate(_with_collections(kb))
-            ),
-        )
-        connection.executemany(
-            "insert into deal_years values (?, ?)",
-            ((deal.id, year) for deal in kb.deals for year in deal_years(kb, deal)),
-        )
-        connection.execute("create index deal_years_year on deal_years (year, deal)")
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute(f"PRAGMA user_version = {version}")
         connection.commit()
     finally:
         connection.close()
+
+
+def _write_store(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
+    from softbank_kb.query import deal_years
+    from softbank_kb.sqlite_export import write_tables
+
+    write_tables(connection, kb)
+    connection.executescript(
+        """
+        create table record_json (
+            position integer primary key, id text not null unique,
+            collection text not null, json text not null);
+        create index record_json_collection on record_json (collection, position);
+        create table deal_years (deal text not null, year integer not null);
+        """
+    )
+    connection.executemany(
+        "insert into record_json values (?, ?, ?, ?)",
+        (
+            (position, record.id, collection, json.dumps(plain(record)))
+            for position, (collection, record) in enumerate(_with_collections(kb))
+        ),
+    )
+    connection.executemany(
+        "insert into deal_years values (?, ?)",
+        ((deal.id, year) for deal in kb.deals for year in deal_years(kb, deal)),
+    )
+    connection.execute("create index deal_years_year on deal_years (year, deal)")
 
 
 def _with_collections(kb: KnowledgeBase) -> Iterator[tuple[str, AnyRecord]]:
@@ -86,18 +98,18 @@ def _with_collections(kb: KnowledgeBase) -> Iterator[tuple[str, AnyRecord]]:
 # Opening --------------------------------------------------------------------------------
 
 
-def is_our_header(header: bytes) -> bool:
-    """The first 100 bytes of a file are those of a database of this schema's version."""
+def is_our_header(header: bytes, version: int = SCHEMA_VERSION) -> bool:
+    """The first 100 bytes of a file are those of a cache database of this schema version."""
     return (
         len(header) == HEADER_SIZE
         and header.startswith(HEADER)
-        and int.from_bytes(header[60:64], "big") == SCHEMA_VERSION
+        and int.from_bytes(header[60:64], "big") == version
         and int.from_bytes(header[68:72], "big") == APPLICATION_ID
     )
 
 
-def open_store(path: Path, key: str) -> sqlite3.Connection | None:
-    """A read-only connection to the database at `path` if it is whole and for `key`."""
+def open_store(path: Path, key: str, tables: Collection[str] = TABLES) -> sqlite3.Connection | None:
+    """A read-only connection to the database at `path` if it has `tables` and is for `key`."""
     try:
         # immutable: the file is never changed once renamed into place (a rebuild is a
         # new file), so SQLite need take no lock nor look for a journal.
@@ -108,7 +120,7 @@ def open_store(path: Path, key: str) -> sqlite3.Connection | None:
     try:
         names = {row[0] for row in connection.execute("select name from sqlite_master")}
         found = connection.execute("select value from meta where name = 'content_key'")
-        if set(_REQUIRED) <= names and found.fetchone() == (key,):
+        if {"meta", *tables} <= names and found.fetchone() == (key,):
             return connection
     except sqlite3.Error:
         pass

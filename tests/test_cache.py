@@ -214,7 +214,7 @@ def test_a_query_that_finds_damage_answers_from_the_data_and_rebuilds(
         return load_knowledge_base(directory)
 
     with monkeypatch.context() as patched:
-        patched.setattr(store, "is_our_header", lambda header: True)
+        patched.setattr(store, "is_our_header", lambda *header: True)
         patched.setattr(store, "open_store", _open_without_checks)
         patched.setattr(loading, "load_knowledge_base", counted)
         result = run_cli(*args)
@@ -228,22 +228,85 @@ def test_a_query_that_finds_damage_answers_from_the_data_and_rebuilds(
     assert rebuilt is not None and len(rebuilt) > 100
 
 
-def _open_without_checks(path: Path, key: str) -> sqlite3.Connection:
+def _open_without_checks(path: Path, key: str, *tables: object) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
 
 
-@pytest.mark.parametrize("damage", JSON_DAMAGES)
-def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage) -> None:
-    first = run_cli("--data", str(data_dir), "search", "puces", "--json")
+def _missing_entries(path: Path) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute("drop table entries")
+    connection.commit()
+    connection.close()
+
+
+INDEX_DAMAGES = [
+    *(damage for damage in DAMAGES if damage.id != "missing-table"),
+    pytest.param(_missing_entries, id="missing-table"),
+]
+# Search, a name resolved and a question: each reads the index its own way.
+INDEX_COMMANDS = [
+    pytest.param(["search", "puces", "--json"], id="search"),
+    pytest.param(["quote", "Miyakwa", "--json"], id="resolve"),
+    pytest.param(["ask", "Combien SoftBank a-t-il payé pour Ampere ?", "--json"], id="ask"),
+]
+
+
+def _search_index() -> Path:
     directory = cache.cache_dir()
     assert directory is not None
-    (path,) = directory.glob("search-*.json")
+    (path,) = directory.glob("search-*.sqlite")
+    return path
+
+
+def _index_is_whole(path: Path) -> bool:
+    from softbank_kb.index import _REQUIRED, INDEX_VERSION
+
+    key = path.name.removeprefix("search-").removesuffix(".sqlite")
+    header = path.read_bytes()[: store.HEADER_SIZE]
+    opened = store.open_store(path, key, _REQUIRED)
+    return store.is_our_header(header, INDEX_VERSION) and opened is not None
+
+
+@pytest.mark.parametrize("command", INDEX_COMMANDS)
+@pytest.mark.parametrize("damage", INDEX_DAMAGES)
+def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage, command) -> None:
+    expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE).stdout
+    assert run_cli("--data", str(data_dir), *command).stdout == expected
+    path = _search_index()
     damage(path)
-    again = run_cli("--data", str(data_dir), "search", "puces", "--json")
+    again = run_cli("--data", str(data_dir), *command)
     assert again.exit_code == 0, again.stderr
-    assert again.stdout == first.stdout
-    assert path.read_bytes().startswith(b'["sbkb-state-1", "softbank_kb.search._Index"')
-    assert len(path.read_bytes()) > 1000
+    assert again.stdout == expected
+    assert _index_is_whole(path)
+
+
+@pytest.mark.parametrize("command", INDEX_COMMANDS)
+def test_a_search_index_damaged_under_the_reader_is_rebuilt(
+    run_cli, data_dir, command, monkeypatch
+) -> None:
+    """Opened as whole, its pages found damaged by a query: answered from the records."""
+    from softbank_kb import index
+
+    expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE).stdout
+    run_cli("--data", str(data_dir), *command)
+    path = _search_index()
+    _overwritten_pages(path)
+    rebuilt: list[int] = []
+    built = index.MemoryIndex.__init__
+
+    def counted(self: index.MemoryIndex, kb: KnowledgeBase) -> None:
+        rebuilt.append(len(kb))
+        built(self, kb)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "is_our_header", lambda *header: True)
+        patched.setattr(store, "open_store", _open_without_checks)
+        patched.setattr(index.MemoryIndex, "__init__", counted)
+        result = run_cli("--data", str(data_dir), *command)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected
+    assert len(rebuilt) == 1  # the damage was found, and the index built once from the records
+    assert _index_is_whole(path)
 
 
 @pytest.mark.parametrize("name", ["ask", "lexicon"])
@@ -284,9 +347,9 @@ def test_a_search_index_of_other_records_is_not_used(run_cli, data_dir, tmp_path
     assert run_cli("--data", str(other), "search", "puces").exit_code == 0
     directory = cache.cache_dir()
     assert directory is not None
-    (other_index,) = directory.glob("search-*.json")
+    (other_index,) = directory.glob("search-*.sqlite")
     key = cache.content_key(data_files(data_dir))
-    other_index.replace(directory / f"search-{key}.json")
+    other_index.replace(directory / f"search-{key}.sqlite")
     expected = run_cli("--data", str(data_dir), "search", "puces", "--json", env=NO_CACHE)
     result = run_cli("--data", str(data_dir), "search", "puces", "--json")
     assert result.exit_code == 0, result.stderr
@@ -537,19 +600,21 @@ def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli) -> Non
     # A kind written but refused on reading would be rebuilt at every start without a word.
     from softbank_kb.ask import _About
     from softbank_kb.lexicon import Lexicon, lexicon
-    from softbank_kb.search import _Index
 
     lexicon.cache_clear()  # read once per process: this test's cache gets its own copy
     for args in (["stats"], ["search", "puces"], ["ask", "Combien pour Ampere ?"]):
         assert run_cli(*args).exit_code == 0, args
     written = _cache_files()
-    kinds = {"search": _Index, "lexicon": Lexicon, "ask": _About}
+    kinds = {"lexicon": Lexicon, "ask": _About}
     assert sorted(path.name.split("-")[0] for path in written) == ["ask", "kb", "lexicon", "search"]
     for path in written:
         name = path.name.split("-")[0]
         if name == "kb":
             assert path.suffix == ".sqlite"
             assert cache.load(path.stem.removeprefix("kb-")) is not None
+        elif name == "search":
+            assert path.suffix == ".sqlite"
+            assert _index_is_whole(path)
         else:
             assert path.suffix == ".json"
             assert cache.read_cached(path.name, kinds[name]) is not None, path.name

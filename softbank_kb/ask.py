@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import math
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from softbank_kb.derived import derived
+from softbank_kb.about import About, about_of
+from softbank_kb.derived import recovering
 from softbank_kb.folding import fold, stems
-from softbank_kb.index import Index, recovering
+from softbank_kb.index import Index
 from softbank_kb.models import (
     AnyRecord,
     Citation,
@@ -282,12 +282,13 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     from softbank_kb.index import index_of
 
     index = index_of(kb)
-    about = _about(kb, index.records)
+    about = about_of(kb)
     candidates = _candidates(question, about, index)
     text_scores = _text_scores(kb, question, candidates)
     # All of them are read below: a batch at a time, not one by one.
     index.prefetch(candidates)
     index.prefetch_records(candidates)
+    about.prefetch(candidates)
     scored: list[tuple[float, int, Answer]] = []
     for at in sorted(candidates):
         record = index.record(at)
@@ -305,46 +306,7 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     return Reply(question, (), _known_about(kb, question))
 
 
-class _About:
-    """What each record is about, by position: the ids it points to, then with their parents.
-
-    Built once per knowledge base and kept in the cache beside it, as the search index is.
-    """
-
-    def __init__(self, kb: KnowledgeBase, records: list[AnyRecord]) -> None:
-        self.ids = [record.id for record in records]
-        self.direct = [frozenset(_involved(record)) for record in records]
-        self.wide = [frozenset(_with_parents(kb, ids)) for ids in self.direct]
-        self.positions: dict[str, list[int]] = {}
-        for at, ids in enumerate(self.wide):
-            for rid in ids:
-                self.positions.setdefault(rid, []).append(at)
-
-    def count(self, rid: str) -> int:
-        """How many records are about an id: `SoftBank` most, `Ampere` a few."""
-        return len(self.positions.get(rid, ())) or 1
-
-
-_ABOUT: weakref.WeakKeyDictionary[KnowledgeBase, _About] = weakref.WeakKeyDictionary()
-
-
-def _about(kb: KnowledgeBase, records: list[AnyRecord]) -> _About:
-    """What the records of `kb` are about: from memory, from the cache, or worked out."""
-    found = _ABOUT.get(kb)
-    if found is None:
-        ids = kb.record_ids()
-        found = derived(
-            kb,
-            "ask",
-            _About,
-            build=lambda: _About(kb, records),
-            usable=lambda kept: kept if kept.ids == ids else None,
-        )
-        _ABOUT[kb] = found
-    return found
-
-
-def _candidates(question: Question, about: _About, index: Index) -> set[int]:
+def _candidates(question: Question, about: About, index: Index) -> set[int]:
     """The positions of the records that may answer: about every entity the question names.
 
     A record is about an entity when it points to it or names it in its text; the rarest
@@ -355,9 +317,9 @@ def _candidates(question: Question, about: _About, index: Index) -> set[int]:
     entities = sorted(question.entities, key=lambda entity: about.count(entity.id))
     candidates: set[int] | None = None
     for entity in entities:
-        mine = set(about.positions.get(entity.id, ()))
+        mine = set(about.positions(entity.id))
         for name in _folded_names(entity):
-            mine |= index.having(name) if candidates is None else index.having(name) & candidates
+            mine |= index.having(name, within=candidates)
         candidates = mine if candidates is None else candidates & mine
     return candidates or set()
 
@@ -376,28 +338,6 @@ def _best(answers: list[Answer], limit: int) -> list[Answer]:
         seen.append(answer.value)
         chosen.append(answer)
     return chosen
-
-
-def _involved(record: AnyRecord) -> set[str]:
-    """The ids a record is about: itself and every record it points to, its sources aside."""
-    ids = {record.id}
-    for path, target, _ in record.references():
-        if path[0] != "citations":
-            ids.add(target)
-    return ids
-
-
-def _with_parents(kb: KnowledgeBase, ids: set[str]) -> set[str]:
-    """The ids and the organisations they belong to: SoftBank's LLM is SoftBank's too."""
-    found = set(ids)
-    for rid in ids:
-        record = kb.get(rid)
-        seen = 0
-        while isinstance(record, Organization) and record.parent and seen < 8:
-            found.add(record.parent)
-            record = kb.get(record.parent)
-            seen += 1
-    return found
 
 
 def _text_scores(kb: KnowledgeBase, question: Question, candidates: set[int]) -> dict[int, float]:
@@ -422,13 +362,13 @@ def _judge(
     kb: KnowledgeBase,
     question: Question,
     record: AnyRecord,
-    about: _About,
+    about: About,
     at: int,
     text_score: float,
     haystack: str,
 ) -> Answer | None:
     """The record as an answer to the question, with its score, or None if it is not one."""
-    direct, involved = about.direct[at], about.wide[at]
+    direct, involved = about.direct(at), about.wide(at)
     named_ids = {entity.id for entity in question.entities}
     total = len(kb)
     score = 0.0
@@ -590,9 +530,17 @@ def _plain_value(record: AnyRecord) -> Any:
 
 def _known_about(kb: KnowledgeBase, question: Question) -> tuple[AnyRecord, ...]:
     """The named entities' own records, then a few records about them: not an answer."""
+    from softbank_kb.index import index_of
+
     known: list[AnyRecord] = list(question.entities)
     ids = {entity.id for entity in question.entities}
-    for record in kb.records():
-        if record.type != "source" and record not in known and _involved(record) & ids:
+    about, index = about_of(kb), index_of(kb)
+    # Those that point to an entity are among those about it or what it belongs to.
+    positions = sorted({at for rid in ids for at in about.positions(rid)})
+    for at in positions:
+        if len(known) >= len(question.entities) + 4:
+            break
+        record = index.record(at)
+        if record.type != "source" and record not in known and about.direct(at) & ids:
             known.append(record)
     return tuple(known[: len(question.entities) + 4])

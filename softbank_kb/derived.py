@@ -8,9 +8,10 @@ importing the cache: the imports run one way, from the cache and the commands do
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from softbank_kb.models import KnowledgeBase
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Keeper(Protocol):
@@ -100,3 +102,30 @@ def lose_database(kb: KnowledgeBase, name: str) -> None:
     keeper = _KEEPERS.get(kb)
     if keeper is not None:
         keeper.lose_database(name)
+
+
+class DerivedDamaged(Exception):
+    """A kept database could not be read: it is replaced by one built from the records."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"the kept {name} database: {problem}")
+        self.name = name
+
+
+# How each kind of kept database is built anew, by its name: registered by its module.
+REBUILDERS: dict[str, Callable[[KnowledgeBase], None]] = {}
+
+
+def recovering(function: F) -> F:
+    """`function(kb, ...)`, run again should a kept database be found damaged while it
+    runs: the damaged one is replaced by one built from the records, once."""
+
+    @functools.wraps(function)
+    def run(kb: KnowledgeBase, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(kb, *args, **kwargs)
+        except DerivedDamaged as damaged:
+            REBUILDERS[damaged.name](kb)
+            return function(kb, *args, **kwargs)
+
+    return run  # type: ignore[return-value]

@@ -16,14 +16,20 @@ from __future__ import annotations
 import array
 import bisect
 import functools
-import json
 import sqlite3
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import cached_property
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from softbank_kb.derived import keep_database, kept_database, lose_database
+from softbank_kb.derived import (
+    REBUILDERS,
+    DerivedDamaged,
+    keep_database,
+    kept_database,
+    lose_database,
+    recovering,
+)
 from softbank_kb.folding import fold, stems_of_words
 from softbank_kb.models import AnyRecord, KnowledgeBase, field_names
 from softbank_kb.scoring import SCORING, TYPE_ORDER
@@ -33,11 +39,13 @@ INDEX_VERSION = 1
 # Records and entries read a thousand to a query: well under SQLite's limit on a
 # statement's parameters, and few queries for the thousands a common word is in.
 _BATCH = 1000
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-class IndexDamaged(Exception):
+class IndexDamaged(DerivedDamaged):
     """The kept index database could not be read: it is rebuilt from the records."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("search", problem)
 
 
 # Named tuples, not frozen dataclasses: they are built by the ten thousand and a frozen
@@ -100,10 +108,14 @@ def text_fields(record: AnyRecord) -> Iterator[tuple[str, str]]:
 
 
 def _field(path: str, text: str | None, folded: str, record_type: str) -> Field:
-    base = path.split("[", 1)[0]
-    is_name = base in NAME_FIELDS.get(record_type, ())
-    length = folded.count(" ") + 1
-    return Field(path, text, f" {folded} ", length, is_name, SCORING.fields[base])
+    is_name, weight = _field_kind(record_type, path.split("[", 1)[0])
+    return Field(path, text, f" {folded} ", folded.count(" ") + 1, is_name, weight)
+
+
+@functools.cache
+def _field_kind(record_type: str, base: str) -> tuple[bool, float]:
+    """Whether a field of a record type is a name of it, and how much a match in it says."""
+    return base in NAME_FIELDS.get(record_type, ()), SCORING.fields[base]
 
 
 def _entry(
@@ -211,12 +223,15 @@ class Index:
         """(position, name) for each name or alias of a record of these types, in order."""
         raise NotImplementedError
 
-    def having(self, phrase: str, names: bool = False) -> set[int]:
-        """The positions of the records whose text (or names) has this word or phrase."""
+    def having(self, phrase: str, names: bool = False, within: set[int] | None = None) -> set[int]:
+        """The positions of the records whose text (or names) has this word or phrase,
+        among those `within` if given."""
         words = phrase.split()
         if not words:
             return set()
         found = set(self.postings(words[0], names))
+        if within is not None:
+            found &= within
         if len(words) == 1:
             # Exact: folded text is its words between single spaces, so a record's words
             # are the words " word " is found between.
@@ -225,6 +240,7 @@ class Index:
             if not found:
                 break
             found.intersection_update(self.postings(word, names))
+        # Only the records that have every word are read, to find the phrase itself.
         self.prefetch(found)
         padded = f" {phrase} "
         if names:
@@ -341,13 +357,14 @@ class MemoryIndex(Index):
             ),
         )
         connection.executemany(
-            "insert into entries values (?, ?, ?, ?)",
+            "insert into entries values (?, ?, ?, ?, ?)",
             (
                 (
                     e,
                     self.types[e],
                     entry.order[1],
-                    json.dumps([[f.path, f.padded[1:-1]] for f in entry.fields]),
+                    "\n".join(field.path for field in entry.fields),
+                    entry.haystack,
                 )
                 for e, entry in enumerate(self._entries)
             ),
@@ -364,7 +381,8 @@ create table names (
     key text not null, position integer not null, field integer not null,
     spaceless integer not null, type text not null);
 create table entries (
-    position integer primary key, type text not null, id text not null, fields text not null);
+    position integer primary key, type text not null, id text not null,
+    paths text not null, haystack text not null);
 """
 # Made once the rows are in: an index built after its rows is built in one pass.
 _INDEXES_SQL = """
@@ -442,16 +460,22 @@ class StoredIndex(Index):
         for start in range(0, len(wanted), _BATCH):
             batch = wanted[start : start + _BATCH]
             rows = self._rows(
-                "select position, type, id, fields from entries"
+                "select position, type, id, paths, haystack from entries"
                 f" where position in ({', '.join('?' * len(batch))})",
                 tuple(batch),
             )
-            for e, kind, record_id, fields in rows:
-                self._entries[e] = self._read_entry(e, kind, record_id, fields)
+            for e, kind, record_id, paths, haystack in rows:
+                self._entries[e] = self._read_entry(e, kind, record_id, paths, haystack)
 
-    def _read_entry(self, e: int, kind: str, record_id: str, fields: str) -> Entry:
+    def _read_entry(self, e: int, kind: str, record_id: str, paths: str, haystack: str) -> Entry:
+        # The haystack is its fields' padded texts, a line each, in the order of the paths.
+        if not paths:
+            return _entry(e, kind, record_id, [], self.records)
         try:
-            made = [_field(path, None, folded, kind) for path, folded in json.loads(fields)]
+            made = [
+                _field(path, None, padded[1:-1], kind)
+                for path, padded in zip(paths.split("\n"), haystack.split("\n"), strict=True)
+            ]
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise IndexDamaged(f"entry {e}: {error}") from None
         return _entry(e, kind, record_id, made, self.records)
@@ -535,17 +559,11 @@ def _built(kb: KnowledgeBase) -> MemoryIndex:
     return index
 
 
-def recovering(function: F) -> F:
-    """`function(kb, ...)`, run again on an index built from the records should the kept
-    index be found damaged while it runs; the damaged database is replaced."""
+def _rebuild(kb: KnowledgeBase) -> None:
+    """Replace the kept index of `kb`, found damaged, by one built from its records."""
+    lose_database(kb, "search")
+    _INDEXES[kb] = _built(kb)
 
-    @functools.wraps(function)
-    def run(kb: KnowledgeBase, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(kb, *args, **kwargs)
-        except IndexDamaged:
-            lose_database(kb, "search")
-            _INDEXES[kb] = _built(kb)
-            return function(kb, *args, **kwargs)
 
-    return run  # type: ignore[return-value]
+REBUILDERS["search"] = _rebuild
+__all__ = ["Entry", "Field", "Index", "field_text", "index_of", "recovering"]

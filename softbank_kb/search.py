@@ -290,11 +290,12 @@ def _rank(
     padded = [{f" {m} ": q for m, q in word_matches.items()} for word_matches in matches]
     having = _Having(index, matches, names_only)
     if all(matches):
-        # The word with the fewest records first: the records every word is in.
-        order = sorted(range(len(matches)), key=lambda at: len(having[at]))
+        # The word with the fewest forms first; each next one is looked for only among
+        # the records found for those before it.
+        order = sorted(range(len(matches)), key=lambda at: len(matches[at]))
         common = set(having[order[0]])
         for at in order[1:]:
-            common &= having[at]
+            common = having.among(at, common)
         hits = sorted(e for e in common if e not in found and e in allowed)
         index.prefetch(hits)
         for e in hits:
@@ -334,10 +335,16 @@ class _Having:
     def __getitem__(self, at: int) -> set[int]:
         found = self._found.get(at)
         if found is None:
-            found = set()
-            for match in self._matches[at]:
-                found |= self._index.having(match, self._names)
-            self._found[at] = found
+            found = self._found[at] = self.among(at, None)
+        return found
+
+    def among(self, at: int, within: set[int] | None) -> set[int]:
+        """The records among `within` (or all) that have any match of query word `at`."""
+        if within is not None and at in self._found:
+            return self._found[at] & within
+        found: set[int] = set()
+        for match in self._matches[at]:
+            found |= self._index.having(match, self._names, within)
         return found
 
 

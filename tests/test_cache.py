@@ -233,8 +233,10 @@ def _open_without_checks(path: Path, key: str, *tables: object) -> sqlite3.Conne
 
 
 def _missing_entries(path: Path) -> None:
+    """The search index or ask's database without the table a query reads first."""
     connection = sqlite3.connect(path)
-    connection.execute("drop table entries")
+    for table in ("entries", "about"):
+        connection.execute(f"drop table if exists {table}")
     connection.commit()
     connection.close()
 
@@ -243,75 +245,85 @@ INDEX_DAMAGES = [
     *(damage for damage in DAMAGES if damage.id != "missing-table"),
     pytest.param(_missing_entries, id="missing-table"),
 ]
-# Search, a name resolved and a question: each reads the index its own way.
+ASK = ["ask", "Combien SoftBank a-t-il payé pour Ampere ?", "--json"]
+# Each kept database, and the commands that read it: search, a name resolved, a question.
 INDEX_COMMANDS = [
-    pytest.param(["search", "puces", "--json"], id="search"),
-    pytest.param(["quote", "Miyakwa", "--json"], id="resolve"),
-    pytest.param(["ask", "Combien SoftBank a-t-il payé pour Ampere ?", "--json"], id="ask"),
+    pytest.param("search", ["search", "puces", "--json"], id="search"),
+    pytest.param("search", ["quote", "Miyakwa", "--json"], id="resolve"),
+    pytest.param("search", ASK, id="ask-search"),
+    pytest.param("ask", ASK, id="ask"),
+    pytest.param("ask", ["ask", "What did Graphcore say in 2019?"], id="ask-unanswered"),
 ]
 
 
-def _search_index() -> Path:
+def _kept(name: str) -> Path:
     directory = cache.cache_dir()
     assert directory is not None
-    (path,) = directory.glob("search-*.sqlite")
+    (path,) = directory.glob(f"{name}-*.sqlite")
     return path
 
 
-def _index_is_whole(path: Path) -> bool:
-    from softbank_kb.index import _REQUIRED, INDEX_VERSION
+def _kept_is_whole(path: Path) -> bool:
+    """The database is one the cache opens: our header, its version, tables and key."""
+    from softbank_kb import about, index
 
-    key = path.name.removeprefix("search-").removesuffix(".sqlite")
+    name, key = path.name.removesuffix(".sqlite").split("-", 1)
+    version, tables = {
+        "search": (index.INDEX_VERSION, index._REQUIRED),
+        "ask": (about.ABOUT_VERSION, about._TABLES),
+    }[name]
     header = path.read_bytes()[: store.HEADER_SIZE]
-    opened = store.open_store(path, key, _REQUIRED)
-    return store.is_our_header(header, INDEX_VERSION) and opened is not None
+    return store.is_our_header(header, version) and store.open_store(path, key, tables) is not None
 
 
-@pytest.mark.parametrize("command", INDEX_COMMANDS)
+@pytest.mark.parametrize(("name", "command"), INDEX_COMMANDS)
 @pytest.mark.parametrize("damage", INDEX_DAMAGES)
-def test_a_damaged_search_index_is_ignored_and_rebuilt(run_cli, data_dir, damage, command) -> None:
-    expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE).stdout
-    assert run_cli("--data", str(data_dir), *command).stdout == expected
-    path = _search_index()
+def test_a_damaged_search_index_is_ignored_and_rebuilt(
+    run_cli, data_dir, damage, name, command
+) -> None:
+    expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE)
+    assert run_cli("--data", str(data_dir), *command).stdout == expected.stdout
+    path = _kept(name)
     damage(path)
     again = run_cli("--data", str(data_dir), *command)
-    assert again.exit_code == 0, again.stderr
-    assert again.stdout == expected
-    assert _index_is_whole(path)
+    assert again.exit_code == expected.exit_code, again.stderr
+    assert again.stdout == expected.stdout
+    assert _kept_is_whole(path)
 
 
-@pytest.mark.parametrize("command", INDEX_COMMANDS)
+@pytest.mark.parametrize(("name", "command"), INDEX_COMMANDS)
 def test_a_search_index_damaged_under_the_reader_is_rebuilt(
-    run_cli, data_dir, command, monkeypatch
+    run_cli, data_dir, name, command, monkeypatch
 ) -> None:
     """Opened as whole, its pages found damaged by a query: answered from the records."""
-    from softbank_kb import index
+    from softbank_kb import about, index
 
-    expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE).stdout
+    expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE)
     run_cli("--data", str(data_dir), *command)
-    path = _search_index()
+    path = _kept(name)
     _overwritten_pages(path)
     rebuilt: list[int] = []
-    built = index.MemoryIndex.__init__
+    made = {"search": index.MemoryIndex, "ask": about.MemoryAbout}[name]
+    built = made.__init__
 
-    def counted(self: index.MemoryIndex, kb: KnowledgeBase) -> None:
+    def counted(self: object, kb: KnowledgeBase) -> None:
         rebuilt.append(len(kb))
         built(self, kb)
 
     with monkeypatch.context() as patched:
         patched.setattr(store, "is_our_header", lambda *header: True)
         patched.setattr(store, "open_store", _open_without_checks)
-        patched.setattr(index.MemoryIndex, "__init__", counted)
+        patched.setattr(made, "__init__", counted)
         result = run_cli("--data", str(data_dir), *command)
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout == expected
-    assert len(rebuilt) == 1  # the damage was found, and the index built once from the records
-    assert _index_is_whole(path)
+    assert result.exit_code == expected.exit_code, result.stderr
+    assert result.stdout == expected.stdout
+    assert len(rebuilt) == 1  # the damage was found, and it was built once from the records
+    assert _kept_is_whole(path)
 
 
-@pytest.mark.parametrize("name", ["ask", "lexicon"])
+@pytest.mark.parametrize("name", ["lexicon"])
 @pytest.mark.parametrize("damage", JSON_DAMAGES)
-def test_a_damaged_ask_cache_or_lexicon_is_ignored_and_rebuilt(
+def test_a_damaged_lexicon_is_ignored_and_rebuilt(
     run_cli, data_dir, damage, name
 ) -> None:
     from softbank_kb.lexicon import lexicon
@@ -598,23 +610,22 @@ def test_a_relative_cache_home_is_ignored(
 
 def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli) -> None:
     # A kind written but refused on reading would be rebuilt at every start without a word.
-    from softbank_kb.ask import _About
     from softbank_kb.lexicon import Lexicon, lexicon
 
     lexicon.cache_clear()  # read once per process: this test's cache gets its own copy
     for args in (["stats"], ["search", "puces"], ["ask", "Combien pour Ampere ?"]):
         assert run_cli(*args).exit_code == 0, args
     written = _cache_files()
-    kinds = {"lexicon": Lexicon, "ask": _About}
+    kinds = {"lexicon": Lexicon}
     assert sorted(path.name.split("-")[0] for path in written) == ["ask", "kb", "lexicon", "search"]
     for path in written:
         name = path.name.split("-")[0]
         if name == "kb":
             assert path.suffix == ".sqlite"
             assert cache.load(path.stem.removeprefix("kb-")) is not None
-        elif name == "search":
+        elif name in ("search", "ask"):
             assert path.suffix == ".sqlite"
-            assert _index_is_whole(path)
+            assert _kept_is_whole(path)
         else:
             assert path.suffix == ".json"
             assert cache.read_cached(path.name, kinds[name]) is not None, path.name

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from softbank_kb import __version__
 from softbank_kb.derived import keep_with
+from softbank_kb.digests import Notes
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
@@ -45,6 +46,8 @@ MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024
 # The database is never read whole (its header, then pages a query needs): a million
 # records make about 3 GB of it.
 MAX_DATABASE_BYTES = 64 * 1024 * 1024 * 1024
+# The note of file digests (digests.py): 10,000 files of about 150 bytes each.
+_NOTES_BYTES = 8 * 1024 * 1024
 # A temporary file this old belongs to a writer that was killed (SIGKILL, power loss).
 _STALE_SECONDS = 600
 # Directories already warned about in this process: one line each, not one per file.
@@ -162,10 +165,21 @@ def content_key(files: list[Path]) -> str:
     # by other model classes must not be taken for this code's (a fraction of a ms).
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
+    notes = _digest_notes()
     for path in files:
         digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(_file_digest(path))
+        digest.update(_file_digest(path) if notes is None else notes.digest(path, _file_digest))
+    if notes is not None:
+        notes.save(lambda name, data: _write(name, lambda path: path.write_bytes(data), ()))
     return digest.hexdigest()
+
+
+def _digest_notes() -> Notes | None:
+    """The digests of unchanged files, noted in the cache directory; None without a cache."""
+    directory = _trusted_dir(create=False)
+    if directory is None:
+        return None
+    return Notes(lambda name: _read_own_file(directory / name, _NOTES_BYTES, _NOTES_BYTES))
 
 
 def _file_digest(path: Path) -> bytes:

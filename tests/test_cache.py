@@ -608,19 +608,25 @@ def test_a_relative_cache_home_is_ignored(
     assert list((tmp_path / "home" / ".cache" / "sbkb").glob("kb-*.sqlite"))
 
 
-def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli) -> None:
+def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli, monkeypatch) -> None:
     # A kind written but refused on reading would be rebuilt at every start without a word.
+    from softbank_kb import digests
     from softbank_kb.lexicon import Lexicon, lexicon
 
+    monkeypatch.setattr(digests, "SETTLED_NS", 0)  # a fresh clone's files are noted too
     lexicon.cache_clear()  # read once per process: this test's cache gets its own copy
     for args in (["stats"], ["search", "puces"], ["ask", "Combien pour Ampere ?"]):
         assert run_cli(*args).exit_code == 0, args
     written = _cache_files()
     kinds = {"lexicon": Lexicon}
-    assert sorted(path.name.split("-")[0] for path in written) == ["ask", "kb", "lexicon", "search"]
+    names = sorted(path.name.split("-")[0] for path in written)
+    assert names == ["ask", "digests.json", "kb", "lexicon", "search"]
     for path in written:
         name = path.name.split("-")[0]
-        if name == "kb":
+        if name == "digests.json":
+            notes = digests.Notes(lambda _: path.read_bytes())
+            assert len(notes._noted) == len(data_files(REPO / "data"))
+        elif name == "kb":
             assert path.suffix == ".sqlite"
             assert cache.load(path.stem.removeprefix("kb-")) is not None
         elif name in ("search", "ask"):

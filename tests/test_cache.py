@@ -323,9 +323,7 @@ def test_a_search_index_damaged_under_the_reader_is_rebuilt(
 
 @pytest.mark.parametrize("name", ["lexicon"])
 @pytest.mark.parametrize("damage", JSON_DAMAGES)
-def test_a_damaged_lexicon_is_ignored_and_rebuilt(
-    run_cli, data_dir, damage, name
-) -> None:
+def test_a_damaged_lexicon_is_ignored_and_rebuilt(run_cli, data_dir, damage, name) -> None:
     from softbank_kb.lexicon import lexicon
 
     question = ["ask", "Combien SoftBank a-t-il payé pour Ampere ?", "--json"]
@@ -624,7 +622,7 @@ def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli, monkey
     for path in written:
         name = path.name.split("-")[0]
         if name == "digests.json":
-            notes = digests.Notes(lambda _: path.read_bytes())
+            notes = digests.Notes(lambda _, note=path: note.read_bytes())
             assert len(notes._noted) == len(data_files(REPO / "data"))
         elif name == "kb":
             assert path.suffix == ".sqlite"

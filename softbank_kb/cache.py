@@ -4,8 +4,10 @@ The key is a sha256 over the package version and code, the Python version and ev
 file's name and bytes, so an edited file is always seen, whatever its timestamp. The value is
 a SQLite database (store.py): the export's tables, each record's JSON, and indexes, so a
 warm command builds only the records it prints, with neither pydantic, PyYAML nor the
-loader. What is derived from a knowledge base and costly to rebuild (the search index,
-ask's index, the lexicon) is kept beside it as JSON under the same key. Any unreadable,
+loader. What search and ask derive from a knowledge base (the search index, what each
+record is about) is kept beside it as databases under the same key, read a query at a
+time too; the lexicon is kept as JSON. A file's digest is noted by its status
+(digests.py), so that the key reads only the files that changed. Any unreadable,
 truncated or foreign cache file is ignored and rebuilt; a cache directory that cannot be
 written is survived. Nothing here ever writes into the data directory.
 
@@ -97,14 +99,6 @@ class _Derived:
 
     def __init__(self, key: str) -> None:
         self.key = key
-
-    def load(self, name: str, kind: type[T]) -> T | None:
-        """What was derived and stored under `name`, or None."""
-        return read_cached(f"{name}-{self.key}.json", kind)
-
-    def store(self, name: str, value: object) -> None:
-        """Keep something derived until the data changes; failing to is not an error."""
-        write_cached(f"{name}-{self.key}.json", value)
 
     def database(
         self, name: str, version: int, tables: Collection[str]

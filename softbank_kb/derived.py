@@ -18,20 +18,11 @@ from softbank_kb.models import KnowledgeBase
 if TYPE_CHECKING:
     import sqlite3
 
-T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Keeper(Protocol):
     """Where what is derived from one knowledge base is kept between runs."""
-
-    def load(self, name: str, kind: type[T]) -> T | None:
-        """What was kept under `name` if it is whole and of `kind`, else None."""
-        ...
-
-    def store(self, name: str, value: object) -> None:
-        """Keep `value` under `name`; failing to keep it is not an error."""
-        ...
 
     def database(
         self, name: str, version: int, tables: Collection[str]
@@ -58,26 +49,6 @@ _KEEPERS: weakref.WeakKeyDictionary[KnowledgeBase, Keeper] = weakref.WeakKeyDict
 def keep_with(kb: KnowledgeBase, keeper: Keeper) -> None:
     """Keep what is derived from `kb` with `keeper` from now on."""
     _KEEPERS[kb] = keeper
-
-
-def derived(
-    kb: KnowledgeBase,
-    name: str,
-    kind: type[T],
-    build: Callable[[], T],
-    usable: Callable[[T], T | None],
-) -> T:
-    """What is kept for `kb` under `name` when `usable` accepts it, else built and kept."""
-    keeper = _KEEPERS.get(kb)
-    if keeper is not None:
-        kept = keeper.load(name, kind)
-        found = usable(kept) if kept is not None else None
-        if found is not None:
-            return found
-    value = build()
-    if keeper is not None:
-        keeper.store(name, value)
-    return value
 
 
 def kept_database(

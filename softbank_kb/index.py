@@ -107,9 +107,10 @@ def text_fields(record: AnyRecord) -> Iterator[tuple[str, str]]:
                     yield f"citations[{index}].excerpt", item.excerpt
 
 
-def _field(path: str, text: str | None, folded: str, record_type: str) -> Field:
+def _field(path: str, text: str | None, padded: str, record_type: str) -> Field:
     is_name, weight = _field_kind(record_type, path.split("[", 1)[0])
-    return Field(path, text, f" {folded} ", folded.count(" ") + 1, is_name, weight)
+    # Its words: the spaces between them, less the two that pad it.
+    return Field(path, text, padded, padded.count(" ") - 1, is_name, weight)
 
 
 @functools.cache
@@ -135,7 +136,7 @@ def _entry(
 def make_entry(position: int, record: AnyRecord, records: Sequence[AnyRecord]) -> Entry:
     """A record with its fields folded."""
     fields = [
-        _field(path, text, folded, record.type)
+        _field(path, text, f" {folded} ", record.type)
         for path, text in text_fields(record)
         if (folded := fold(text))
     ]
@@ -473,7 +474,7 @@ class StoredIndex(Index):
             return _entry(e, kind, record_id, [], self.records)
         try:
             made = [
-                _field(path, None, padded[1:-1], kind)
+                _field(path, None, padded, kind)
                 for path, padded in zip(paths.split("\n"), haystack.split("\n"), strict=True)
             ]
         except (ValueError, TypeError, KeyError, AttributeError) as error:

@@ -63,10 +63,11 @@ if TYPE_CHECKING:
 
 def knowledge_base(data_dir: Path) -> KnowledgeBase:
     """The knowledge base of `data_dir`: from the cache when its files are unchanged."""
-    key = _key_or_none(data_dir)
     directory = cache_dir()
-    if key is not None and directory is not None and maybe_inside(directory, data_dir):
-        key = None  # a cache that would be written into the data directory is not kept
+    if directory is not None and maybe_inside(directory, data_dir):
+        # A cache that would be written into the data directory is not kept, nor read.
+        return _from_data(data_dir, None, rebuild=False)
+    key = _key_or_none(data_dir, notes=True)
     if key is not None:
         cached = load(key, recover=lambda: _from_data(data_dir, key, rebuild=True))
         if cached is not None:
@@ -80,7 +81,7 @@ def _from_data(data_dir: Path, key: str | None, rebuild: bool) -> KnowledgeBase:
 
     kb = load_knowledge_base(data_dir)
     # Stored only if the files did not change while they were being loaded.
-    if key is not None and _key_or_none(data_dir) == key:
+    if key is not None and _key_or_none(data_dir, notes=True) == key:
         if rebuild:
             _unlink(f"kb-{key}.sqlite")  # found damaged: replaced, not trusted again
         store(key, kb)
@@ -125,7 +126,7 @@ class _Derived:
         _unlink(f"{name}-{self.key}.sqlite")
 
 
-def _key_or_none(data_dir: Path) -> str | None:
+def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
     """The content key, or None when the directory cannot be read: the loader says why."""
     try:
         files = data_files(data_dir)
@@ -136,7 +137,7 @@ def _key_or_none(data_dir: Path) -> str | None:
             return None
         if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
             return None
-        return content_key(files)
+        return content_key(files, _digest_notes() if notes else None)
     except (OSError, RuntimeError):
         return None
 
@@ -152,14 +153,16 @@ def cache_dir() -> Path | None:
     return Path(base) / "sbkb"
 
 
-def content_key(files: list[Path]) -> str:
-    """A sha256 over the version and code, and the name and bytes of every data file."""
+def content_key(files: list[Path], notes: Notes | None = None) -> str:
+    """A sha256 over the version and code, and the name and bytes of every data file.
+
+    With `notes`, a file whose status is the one noted with its digest is not read again.
+    """
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
     # The code too: a checkout changes between releases, and a database of records made
     # by other model classes must not be taken for this code's (a fraction of a ms).
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
-    notes = _digest_notes()
     for path in files:
         digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(_file_digest(path) if notes is None else notes.digest(path, _file_digest))
@@ -170,7 +173,8 @@ def content_key(files: list[Path]) -> str:
 
 def _digest_notes() -> Notes | None:
     """The digests of unchanged files, noted in the cache directory; None without a cache."""
-    directory = _trusted_dir(create=False)
+    # Made now if need be: the first run notes the digests it took, for the next.
+    directory = _trusted_dir(create=True)
     if directory is None:
         return None
     return Notes(lambda name: _read_own_file(directory / name, _NOTES_BYTES, _NOTES_BYTES))

@@ -396,10 +396,16 @@ def lexicon() -> Lexicon:
     found = _from_cache(name)
     if found is not None:
         return found
+    found = _package_lexicon_read()
+    _to_cache(name, found)
+    return found
+
+
+def _package_lexicon_read() -> Lexicon:
+    """The package's lexicon read from its file, the cache neither read nor written."""
     found, problems = check_lexicon(LEXICON_FILE)
     if found is None:
         raise KnowledgeBaseError(problems)
-    _to_cache(name, found)
     return found
 
 
@@ -409,7 +415,8 @@ def lexicon_for(data_dir: Path) -> Lexicon:
     From the cache when neither file changed; KnowledgeBaseError where either is broken.
     A directory without a `lexicon.yaml` is read with the package's lexicon itself.
     """
-    base = lexicon()
+    # Not even the package's is cached where the cache would lie in the data directory.
+    base = lexicon() if _may_cache(data_dir) else _package_lexicon_read()
     path = data_dir / DATA_LEXICON
     if not os.path.lexists(path):
         return base

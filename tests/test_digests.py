@@ -41,18 +41,21 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _without_notes(files: list[Path]) -> str:
     """The key as it is made with no note at all: every file read."""
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setenv("SBKB_NO_CACHE", "1")
-        return cache.content_key(files)
+    return cache.content_key(files)
+
+
+def _key(data_dir: Path) -> str | None:
+    """The key as a command makes it, with the notes of the cache directory."""
+    return cache._key_or_none(data_dir, notes=True)
 
 
 def test_a_settled_unchanged_file_is_not_read_again(data_dir, reads, monkeypatch) -> None:
     monkeypatch.setattr(digests, "SETTLED_NS", 0)
     files = data_files(data_dir)
-    first = cache.content_key(files)
+    first = _key(data_dir)
     assert len(reads) == len(files)
     reads.clear()
-    second = cache.content_key(files)
+    second = _key(data_dir)
     assert reads == []
     assert second == first == _without_notes(files)
 
@@ -62,7 +65,7 @@ def test_a_rewritten_file_is_read_again_though_its_times_are_set_back(
 ) -> None:
     monkeypatch.setattr(digests, "SETTLED_NS", 0)
     files = data_files(data_dir)
-    first = cache.content_key(files)
+    first = _key(data_dir)
     reads.clear()
     deals = data_dir / "deals.yaml"
     before = deals.stat()
@@ -71,7 +74,7 @@ def test_a_rewritten_file_is_read_again_though_its_times_are_set_back(
     deals.write_text(text.replace("6500000000", "6500000001", 1), encoding="utf-8")
     os.utime(deals, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert deals.stat().st_size == before.st_size
-    second = cache.content_key(files)
+    second = _key(data_dir)
     assert reads == ["deals.yaml"]  # the others are as they were noted
     assert second != first
     assert second == _without_notes(files)
@@ -80,9 +83,9 @@ def test_a_rewritten_file_is_read_again_though_its_times_are_set_back(
 def test_a_file_changed_just_now_is_read_every_time(data_dir, reads) -> None:
     """Within SETTLED_NS of its last change a file could change again unseen: not noted."""
     files = data_files(data_dir)
-    cache.content_key(files)
+    _key(data_dir)
     reads.clear()
-    cache.content_key(files)
+    _key(data_dir)
     assert len(reads) == len(files)
 
 
@@ -105,20 +108,20 @@ def test_a_damaged_note_is_ignored(data_dir, reads, monkeypatch, note: bytes) ->
     assert directory is not None
     (directory / "digests.json").write_bytes(note)
     reads.clear()
-    assert cache.content_key(files) == expected
+    assert _key(data_dir) == expected
     assert len(reads) == len(files)
 
 
 def test_a_noted_digest_that_is_not_a_digest_is_ignored(data_dir, reads, monkeypatch) -> None:
     monkeypatch.setattr(digests, "SETTLED_NS", 0)
     files = data_files(data_dir)
-    expected = cache.content_key(files)
+    expected = _key(data_dir)
     directory = cache.cache_dir()
     assert directory is not None
     path = directory / "digests.json"
     path.write_bytes(path.read_bytes().replace(b'"]', b'zz"]'))
     reads.clear()
-    assert cache.content_key(files) == expected
+    assert _key(data_dir) == expected
     assert len(reads) == len(files)
 
 
@@ -126,11 +129,11 @@ def test_a_note_others_can_write_is_not_read(data_dir, reads, monkeypatch, capsy
     monkeypatch.setattr(digests, "SETTLED_NS", 0)
     monkeypatch.setattr(cache, "_WARNED", set())
     files = data_files(data_dir)
-    expected = cache.content_key(files)
+    expected = _key(data_dir)
     directory = cache.cache_dir()
     assert directory is not None
     (directory / "digests.json").chmod(0o666)
     reads.clear()
-    assert cache.content_key(files) == expected
+    assert _key(data_dir) == expected
     assert len(reads) == len(files)
     assert "writable by other users" in capsys.readouterr().err

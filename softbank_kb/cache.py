@@ -29,6 +29,7 @@ import os
 import stat
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,7 +38,7 @@ from softbank_kb.derived import keep_with
 from softbank_kb.digests import Notes
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import KnowledgeBase
-from softbank_kb.paths import MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
+from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
 from softbank_kb.printable import safe
 
 # Cache files of other contents are removed beyond this many, newest kept.
@@ -58,7 +59,9 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Iterable
+
+    from softbank_kb.store import DataFile
 
 
 def knowledge_base(data_dir: Path) -> KnowledgeBase:
@@ -67,26 +70,150 @@ def knowledge_base(data_dir: Path) -> KnowledgeBase:
     if directory is not None and maybe_inside(directory, data_dir):
         # A cache that would be written into the data directory is not kept, nor read.
         return _from_data(data_dir, None, rebuild=False)
-    key = _key_or_none(data_dir, notes=True)
-    if key is not None:
-        cached = load(key, recover=lambda: _from_data(data_dir, key, rebuild=True))
+    contents = _contents_or_none(data_dir)
+    if contents is not None:
+        key = contents.key
+        cached = load(key, recover=lambda: _from_data(data_dir, contents, rebuild=True))
+        if cached is None:
+            cached = _updated(data_dir, contents)
         if cached is not None:
             return _remember(cached, key)
-    return _from_data(data_dir, key, rebuild=False)
+    return _from_data(data_dir, contents, rebuild=False)
 
 
-def _from_data(data_dir: Path, key: str | None, rebuild: bool) -> KnowledgeBase:
+@dataclass(frozen=True)
+class _Contents:
+    """What a data directory's cache is keyed by: its files, the digest of each, the key."""
+
+    key: str
+    files: list[Path]
+    digests: list[bytes]
+
+    def noted(self) -> list[DataFile]:
+        """The files as a database notes them: each name's bytes and digest."""
+        return [
+            (path.name.encode("utf-8", "surrogateescape"), digest.hex())
+            for path, digest in zip(self.files, self.digests, strict=True)
+        ]
+
+
+def _from_data(data_dir: Path, contents: _Contents | None, rebuild: bool) -> KnowledgeBase:
     """The knowledge base loaded from its files, then cached if they did not change."""
-    from softbank_kb.loading import load_knowledge_base
+    from softbank_kb.loading import load_with_files
 
-    kb = load_knowledge_base(data_dir)
+    kb, file_of = load_with_files(data_dir)
     # Stored only if the files did not change while they were being loaded.
-    if key is not None and _key_or_none(data_dir, notes=True) == key:
+    if contents is not None and _key_or_none(data_dir, notes=True) == contents.key:
         if rebuild:
-            _unlink(f"kb-{key}.sqlite")  # found damaged: replaced, not trusted again
-        store(key, kb)
-        _remember(kb, key)
+            _unlink(f"kb-{contents.key}.sqlite")  # found damaged: replaced, not trusted again
+        places = {path: at for at, path in enumerate(contents.files)}
+        store(contents, kb, {record_id: places[path] for record_id, path in file_of.items()})
+        _remember(kb, contents.key)
     return kb
+
+
+class _ChangedMeanwhile(Exception):
+    """The data files changed while their database was being written: it is not kept."""
+
+
+def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
+    """The knowledge base from a cached database of the same files with a few edited, its
+    copy updated with the records of the edited files alone; None where there is none.
+
+    Only the edited files are parsed and validated, and their records checked against the
+    others' ids in the database. An edit that removes a record or changes its type (others
+    may point to it), touches the sources (every cumulative deal's years read them) or a
+    data lexicon (whose terms are checked against every name), or any problem, is left to
+    a whole load, which names every problem as it always does.
+    """
+    from softbank_kb import store as stored
+
+    noted = contents.noted()
+    if any(name == DATA_LEXICON.encode() for name, _ in noted):
+        return None
+    nearest = _nearest_database(noted)
+    if nearest is None:
+        return None
+    path, connection, changed = nearest
+    try:
+        from softbank_kb.loading import load_changed_files
+        from softbank_kb.query import deal_years
+
+        before = stored.records_of_files(connection, changed)
+        found = load_changed_files(
+            [contents.files[at] for at in changed],
+            lambda ids: stored.types_outside(connection, ids, changed),
+        )
+        if found is None:
+            return None
+        after = {(r.id, name) for part in found.values() for name, rs in part.items() for r in rs}
+        if not set(before) <= after or any(name == "sources" for _, name in after):
+            return None
+        base = stored.StoredKnowledgeBase(connection, _cannot_recover)
+        edits = {at: (noted[at][1], found[contents.files[at]]) for at in changed}
+
+        def write(target: Path) -> None:
+            key = contents.key
+            stored.update_store(path, target, key, edits, lambda deal: deal_years(base, deal))
+            if _key_or_none(data_dir, notes=True) != key:
+                raise _ChangedMeanwhile
+
+        _write(f"kb-{contents.key}.sqlite", write, (*stored.DAMAGED, _ChangedMeanwhile))
+    except (*stored.DAMAGED, RuntimeError):
+        return None
+    finally:
+        connection.close()
+    return load(contents.key, recover=lambda: _from_data(data_dir, contents, rebuild=True))
+
+
+def _nearest_database(
+    noted: list[DataFile],
+) -> tuple[Path, sqlite3.Connection, list[int]] | None:
+    """The cached database of the same data files with the fewest edited (at most a
+    quarter of them, at least one), with the places of the edited files."""
+    from softbank_kb import store as stored
+
+    directory = _trusted_dir(create=False)
+    if directory is None:
+        return None
+    names = [name for name, _ in noted]
+    most = max(1, len(noted) // 4)
+    nearest: tuple[Path, sqlite3.Connection, list[int]] | None = None
+    for path in _newest_first(directory.glob("kb-*.sqlite"))[:_KEEP]:
+        connection = _open_database(path.name, path.stem[3:], stored.SCHEMA_VERSION, stored.TABLES)
+        if connection is None:
+            continue
+        try:
+            files = stored.stored_files(connection)
+        except stored.DAMAGED:
+            files = []
+        same_names = [name for name, _ in files] == names
+        changed = (
+            [at for at, (old, new) in enumerate(zip(files, noted, strict=True)) if old != new]
+            if same_names
+            else []
+        )
+        if not 0 < len(changed) <= most:
+            connection.close()
+            continue
+        if nearest is not None:
+            if len(nearest[2]) <= len(changed):
+                connection.close()
+                continue
+            nearest[1].close()
+        nearest = path, connection, changed
+    return nearest
+
+
+def _newest_first(paths: Iterable[Path]) -> list[Path]:
+    """The files among `paths` that still exist, the last modified first."""
+    dated = []
+    for path in paths:
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    return [path for _, path in sorted(dated, reverse=True)]
 
 
 def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
@@ -128,6 +255,12 @@ class _Derived:
 
 def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
     """The content key, or None when the directory cannot be read: the loader says why."""
+    contents = _contents_or_none(data_dir, notes)
+    return None if contents is None else contents.key
+
+
+def _contents_or_none(data_dir: Path, notes: bool = True) -> _Contents | None:
+    """The files, digests and key of `data_dir`, or None when it cannot be read."""
     try:
         files = data_files(data_dir)
         # A .yaml name that is not a regular file (a broken link, a FIFO) or a file over
@@ -137,7 +270,7 @@ def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
             return None
         if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
             return None
-        return content_key(files, _digest_notes() if notes else None)
+        return _contents(files, _digest_notes() if notes else None)
     except (OSError, RuntimeError):
         return None
 
@@ -158,17 +291,25 @@ def content_key(files: list[Path], notes: Notes | None = None) -> str:
 
     With `notes`, a file whose status is the one noted with its digest is not read again.
     """
+    return _contents(files, notes).key
+
+
+def _contents(files: list[Path], notes: Notes | None) -> _Contents:
+    """The digest of every file, and the content key made of them."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
     # The code too: a checkout changes between releases, and a database of records made
     # by other model classes must not be taken for this code's (a fraction of a ms).
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
+    digests = []
     for path in files:
+        found = _file_digest(path) if notes is None else notes.digest(path, _file_digest)
         digest.update(path.name.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(_file_digest(path) if notes is None else notes.digest(path, _file_digest))
+        digest.update(found)
+        digests.append(found)
     if notes is not None:
         notes.save(lambda name, data: _write(name, lambda path: path.write_bytes(data), ()))
-    return digest.hexdigest()
+    return _Contents(digest.hexdigest(), files, digests)
 
 
 def _digest_notes() -> Notes | None:
@@ -225,13 +366,21 @@ def _cannot_recover() -> KnowledgeBase:
     raise RuntimeError("the cache's database is damaged")
 
 
-def store(key: str, kb: KnowledgeBase) -> None:
-    """Write the cache's database atomically; a cache that cannot be written is not an error."""
+def store(contents: _Contents, kb: KnowledgeBase, file_of: dict[str, int]) -> None:
+    """Write the cache's database atomically; a cache that cannot be written is not an error.
+
+    `file_of` gives the place among `contents.files` of the file each record stands in.
+    """
     import sqlite3
 
     from softbank_kb.store import build_store
 
-    _write(f"kb-{key}.sqlite", lambda path: build_store(kb, key, path), (sqlite3.Error,))
+    key, noted = contents.key, contents.noted()
+    _write(
+        f"kb-{key}.sqlite",
+        lambda path: build_store(kb, key, path, noted, file_of),
+        (sqlite3.Error,),
+    )
 
 
 # The first item of every JSON file the cache writes: a file without it is not ours.

@@ -6,7 +6,7 @@ import errno
 import itertools
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,10 +132,64 @@ class _ParsedFile:
 
 def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
     """Every record of `data_dir`, validated and cross-checked, or KnowledgeBaseError."""
-    kb, errors, _ = check_data_dir(data_dir)
+    return load_with_files(data_dir)[0]
+
+
+def load_with_files(data_dir: Path) -> tuple[KnowledgeBase, dict[str, Path]]:
+    """As `load_knowledge_base`, with the file each record stands in, by id."""
+    with without_garbage_collection():
+        kb, errors, _, origins = _check_data_dir(data_dir)
     if errors or kb is None:
         raise KnowledgeBaseError(errors)
-    return kb
+    return kb, {record_id: parsed.path for record_id, (parsed, _) in origins.items()}
+
+
+FileRecords = dict[str, list[AnyRecord]]
+"""One data file's records by collection, in the file's order."""
+
+
+def load_changed_files(
+    paths: list[Path], types_elsewhere: Callable[[Collection[str]], dict[str, str]]
+) -> dict[Path, FileRecords] | None:
+    """The records of a few changed files, checked against the rest of the knowledge base.
+
+    `types_elsewhere` gives the type of each of some ids among the records of the other
+    files. The checks are the ones a whole load makes (each record valid, ids unique,
+    references to records of the right type, the deal rules); at the first problem this
+    gives None, and the caller loads the whole directory, which names every problem at
+    its file and line exactly as it always does.
+    """
+    with without_garbage_collection():
+        found: dict[Path, FileRecords] = {}
+        origins: _Origins = {}
+        errors: list[LoadError] = []
+        for path in paths:
+            parsed_file = _parse_file(path)
+            if isinstance(parsed_file, LoadError):
+                return None
+            collections: FileRecords = {name: [] for name in COLLECTIONS}
+            for collection, index, raw in parsed_file.records:
+                record = _validate_record(parsed_file, collection, index, raw, errors)
+                if record is None or record.id in origins:
+                    return None
+                origins[record.id] = (parsed_file, (collection, index))
+                collections[collection].append(record)
+            parsed_file.release()
+            found[path] = collections
+        part = KnowledgeBase(
+            **{name: tuple(r for c in found.values() for r in c[name]) for name in COLLECTIONS}
+        )
+        if types_elsewhere(list(origins)):
+            return None  # an id another file has too
+        targets = {t for record in part.records() for _, t, _ in record.references()}
+        types = types_elsewhere([t for t in targets if t not in origins])
+        types.update((record.id, TYPE_NAMES[type(record)]) for record in part.records())
+        for record in part.records():
+            if any(types.get(t) not in allowed for _, t, allowed in record.references()):
+                return None
+        if next(_deal_rules(part, origins), None) is not None:
+            return None
+    return found
 
 
 def check_data_dir(data_dir: Path) -> tuple[KnowledgeBase | None, list[LoadError], int]:

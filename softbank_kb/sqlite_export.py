@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,11 @@ class TableSpec:
     search: tuple[str, ...] = ()
     facets: tuple[str, ...] = ()
     sort_desc: str | None = None
+
+    @property
+    def owner(self) -> str:
+        """The column naming the record each row belongs to: its id, or a link's first."""
+        return self.pk or self.columns[0].name
 
 
 @dataclass(frozen=True)
@@ -713,6 +718,39 @@ def write_tables(
         for column in spec.columns:
             if column.references:
                 db.table(spec.name).create_index([column.name])
+
+
+def replace_records(
+    connection: sqlite3.Connection, removed: Sequence[str], kb: KnowledgeBase
+) -> None:
+    """In a database of `write_tables`, the rows of the records `removed` replaced by the
+    rows of `kb`'s records, the full-text indexes kept in step (the cache's update)."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(connection)
+    for spec in table_specs():
+        columns = ", ".join(f"[{name}]" for name in spec.search)
+        index = f"[{spec.name}_fts]"
+        for start in range(0, len(removed), BATCH_SIZE):
+            batch = removed[start : start + BATCH_SIZE]
+            where = f"[{spec.owner}] in ({', '.join('?' * len(batch))})"
+            if spec.search:
+                # An external-content index forgets a row only when told its old values.
+                db.execute(
+                    f"insert into {index} ({index}, rowid, {columns})"
+                    f" select 'delete', rowid, {columns} from [{spec.name}] where {where}",
+                    batch,
+                )
+            db.execute(f"delete from [{spec.name}] where {where}", batch)
+        last = db.execute(f"select coalesce(max(rowid), 0) from [{spec.name}]").fetchone()[0]
+        for rows in _batches(spec.rows(kb), BATCH_SIZE):
+            db.table(spec.name).insert_all(rows, batch_size=BATCH_SIZE)
+        if spec.search:
+            db.execute(
+                f"insert into {index} (rowid, {columns})"
+                f" select rowid, {columns} from [{spec.name}] where rowid > ?",
+                (last,),
+            )
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

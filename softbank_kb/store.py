@@ -13,35 +13,119 @@ after that falls back to the data files (`recover`), so an answer is never lost.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 from urllib.parse import quote
 
 from softbank_kb.builder import build, plain
 from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
+from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, Deal, KnowledgeBase
 
 # 'sbkb' in ASCII: PRAGMA application_id, at offset 68 of the file's header.
 APPLICATION_ID = 0x73626B62
 # PRAGMA user_version, at offset 60: bumped whenever the cache's tables change.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HEADER = b"SQLite format 3\x00"
 HEADER_SIZE = 100
-TABLES = ("record_json", "deal_years", "deals", "deal_partners", "organizations")
+TABLES = ("record_json", "deal_years", "deals", "deal_partners", "organizations", "files")
 # SQLite's limit on a statement's parameters is 32,766: a longer filter reads it all.
 _MAX_PARAMETERS = 30_000
 # What a damaged database or row raises when it is read.
 DAMAGED = (sqlite3.DatabaseError, ValueError, KeyError, TypeError)
 
+DataFile = tuple[bytes, str]
+"""A data file as the database notes it: its name's bytes and the hex sha256 of its bytes."""
+
+DealYears = Callable[[Deal], Iterable[int]]
+"""The years a deal counts for (query.deal_years, with the knowledge base it reads)."""
+
 
 # Building -------------------------------------------------------------------------------
 
 
-def build_store(kb: KnowledgeBase, key: str, path: Path) -> None:
-    """Write the database of `kb` under content key `key` into the new file `path`."""
-    write_database(path, key, SCHEMA_VERSION, lambda connection: _write_store(connection, kb))
+def build_store(
+    kb: KnowledgeBase,
+    key: str,
+    path: Path,
+    files: Sequence[DataFile] = (),
+    file_of: Mapping[str, int] | None = None,
+) -> None:
+    """Write the database of `kb` under content key `key` into the new file `path`.
+
+    `files` are the data files in order, and `file_of` gives the place in that order of
+    the file each record stands in: what lets a later edit of one file update a copy of
+    this database (`update_store`) rather than build one anew. Without them the records
+    are of no known file, and the database is never updated.
+    """
+    from softbank_kb.query import deal_years
+
+    def write(connection: sqlite3.Connection) -> None:
+        from softbank_kb.sqlite_export import write_tables
+
+        write_tables(connection, kb)
+        connection.executescript(_OWN_TABLES)
+        connection.executemany(
+            "insert into files values (?, ?, ?)",
+            ((at, name, digest) for at, (name, digest) in enumerate(files)),
+        )
+        _insert_records(connection, _placed(kb, file_of), numbered=True)
+        _insert_deal_years(connection, kb.deals, lambda deal: deal_years(kb, deal))
+        connection.execute("create index deal_years_year on deal_years (year, deal)")
+
+    write_database(path, key, SCHEMA_VERSION, write)
+
+
+_OWN_TABLES = """
+    create table record_json (
+        position integer primary key, id text not null unique,
+        collection text not null, json text not null,
+        file integer not null, item integer not null);
+    create index record_json_collection on record_json (collection, position);
+    create index record_json_file on record_json (file);
+    create table deal_years (deal text not null, year integer not null);
+    create index deal_years_deal on deal_years (deal);
+    create table files (file integer primary key, name blob not null, digest text not null);
+"""
+# Records stand in collection order, then file order, then their order in the file.
+_COLLECTION_RANK = "case collection {} end".format(
+    " ".join(f"when '{name}' then {rank}" for rank, name in enumerate(COLLECTIONS))
+)
+
+_Placed = tuple[str, AnyRecord, int]
+"""A record with its collection and the place of its file."""
+
+
+def _placed(kb: KnowledgeBase, file_of: Mapping[str, int] | None) -> Iterator[_Placed]:
+    for collection, record in _with_collections(kb):
+        yield collection, record, 0 if file_of is None else file_of[record.id]
+
+
+def _insert_records(
+    connection: sqlite3.Connection, placed: Iterable[_Placed], numbered: bool
+) -> None:
+    """Each record's JSON; `numbered`: its position follows the order given, else unset."""
+    items: dict[tuple[str, int], int] = {}
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for position, (collection, record, file) in enumerate(placed):
+            # Its place among its file's records of its collection.
+            item = items[collection, file] = items.get((collection, file), -1) + 1
+            at = position if numbered else -1 - position
+            yield at, record.id, collection, json.dumps(plain(record)), file, item
+
+    connection.executemany("insert into record_json values (?, ?, ?, ?, ?, ?)", rows())
+
+
+def _insert_deal_years(
+    connection: sqlite3.Connection, deals: Iterable[Deal], years_of: DealYears
+) -> None:
+    connection.executemany(
+        "insert into deal_years values (?, ?)",
+        ((deal.id, year) for deal in deals for year in years_of(deal)),
+    )
 
 
 def write_database(
@@ -61,32 +145,186 @@ def write_database(
         connection.close()
 
 
-def _write_store(connection: sqlite3.Connection, kb: KnowledgeBase) -> None:
-    from softbank_kb.query import deal_years
-    from softbank_kb.sqlite_export import write_tables
+# Updating -------------------------------------------------------------------------------
 
-    write_tables(connection, kb)
-    connection.executescript(
-        """
-        create table record_json (
-            position integer primary key, id text not null unique,
-            collection text not null, json text not null);
-        create index record_json_collection on record_json (collection, position);
-        create table deal_years (deal text not null, year integer not null);
-        """
+
+def stored_files(connection: sqlite3.Connection) -> list[DataFile]:
+    """The data files a database was built from, in order."""
+    return [
+        (bytes(name), digest)
+        for name, digest in connection.execute("select name, digest from files order by file")
+    ]
+
+
+def records_of_files(
+    connection: sqlite3.Connection, files: Collection[int]
+) -> list[tuple[str, str]]:
+    """The (id, collection) of every record the files at these places held."""
+    return connection.execute(
+        f"select id, collection from record_json where file in ({_in(files)})", tuple(files)
+    ).fetchall()
+
+
+def types_outside(
+    connection: sqlite3.Connection, ids: Collection[str], files: Collection[int]
+) -> dict[str, str]:
+    """The type of each of `ids` that a record of a file not among `files` has."""
+    found: dict[str, str] = {}
+    wanted = list(ids)
+    for start in range(0, len(wanted), 1000):
+        batch = wanted[start : start + 1000]
+        rows = connection.execute(
+            f"select id, collection from record_json where id in ({_in(batch)})"
+            f" and file not in ({_in(files)})",
+            (*batch, *files),
+        )
+        found.update((record_id, TYPE_NAMES[COLLECTIONS[name]]) for record_id, name in rows)
+    return found
+
+
+def update_store(
+    base: Path,
+    path: Path,
+    key: str,
+    changed: dict[int, tuple[str, dict[str, list[AnyRecord]]]],
+    years_of: DealYears,
+) -> None:
+    """Write into the new file `path` a copy of the database `base`, with the records of
+    the files at the places `changed` replaced by those given (with each file's new
+    digest), under content key `key`. The records' ids and types are those the files
+    had before, or new ones (the caller checks this), so no other record's references
+    change. Only a record whose JSON or place differs is written again: an edit costs
+    what it changed."""
+    from softbank_kb.sqlite_export import replace_records
+
+    _copy_file(base, path)
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
+        files = sorted(changed)
+        stored = {
+            record_id: (stored_json, item)
+            for record_id, stored_json, item in connection.execute(
+                f"select id, json, item from record_json where file in ({_in(files)})", files
+            )
+        }
+        items: dict[tuple[str, int], int] = {}
+        rewritten, added, moved = [], [], []
+        for collection in COLLECTIONS:
+            for file in files:
+                for record in changed[file][1][collection]:
+                    item = items[collection, file] = items.get((collection, file), -1) + 1
+                    text = json.dumps(plain(record))
+                    old = stored.get(record.id)
+                    if old is None:
+                        added.append((collection, record, file, item, text))
+                    elif old[0] != text:
+                        rewritten.append((collection, record, file, item, text))
+                    elif old[1] != item:
+                        moved.append((record.id, item))
+        part = KnowledgeBase(
+            **{
+                name: tuple(r for c, r, *_ in (*rewritten, *added) if c == name)
+                for name in COLLECTIONS
+            }
+        )
+        replace_records(connection, [r.id for _, r, *_ in rewritten], part)
+        for start in range(0, len(rewritten), 1000):
+            batch = [r.id for _, r, *_ in rewritten[start : start + 1000]]
+            connection.execute(f"delete from deal_years where deal in ({_in(batch)})", batch)
+        _insert_deal_years(connection, part.deals, years_of)
+        connection.executemany(
+            "update record_json set json = ?, item = ? where id = ?",
+            ((text, item, record.id) for _, record, _, item, text in rewritten),
+        )
+        connection.executemany(
+            "update record_json set item = ? where id = ?", ((item, i) for i, item in moved)
+        )
+        connection.executemany(
+            "insert into record_json values (?, ?, ?, ?, ?, ?)",
+            (
+                (-1 - at, record.id, collection, text, file, item)
+                for at, (collection, record, file, item, text) in enumerate(added)
+            ),
+        )
+        if added or moved or any(stored[r.id][1] != item for _, r, _, item, _ in rewritten):
+            _number(connection, files, everything=bool(added))
+        connection.executemany(
+            "update files set digest = ? where file = ?",
+            ((digest, file) for file, (digest, _) in changed.items()),
+        )
+        connection.execute("update meta set value = ? where name = 'content_key'", (key,))
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _number(connection: sqlite3.Connection, files: list[int], everything: bool) -> None:
+    """Give records their positions again, in collection, file and item order: only those
+    of the edited `files` among the positions they held, or, where records were added,
+    `everything`. Positions are moved out of the way (negative) first: each is unique."""
+    order = f"order by {_COLLECTION_RANK}, file, item"
+    where = "" if everything else f"where file in ({_in(files)})"
+    parameters = () if everything else tuple(files)
+    connection.execute(
+        "create temp table ranks as select id, row_number() over"
+        f" ({'' if everything else 'partition by collection, file '}{order}) - 1 as rank,"
+        f" collection, file from record_json {where}",
+        parameters,
     )
-    connection.executemany(
-        "insert into record_json values (?, ?, ?, ?)",
-        (
-            (position, record.id, collection, json.dumps(plain(record)))
-            for position, (collection, record) in enumerate(_with_collections(kb))
-        ),
+    if not everything:
+        # Each file's records of a collection take the positions they held, in order.
+        connection.execute(
+            "create temp table held as select collection, file, row_number() over"
+            " (partition by collection, file order by position) - 1 as rank, position"
+            f" from record_json {where}",
+            parameters,
+        )
+    connection.execute(
+        f"update record_json set position = -1 - position - (select count(*) from record_json)"
+        f" where position >= 0 {'' if everything else 'and ' + where.removeprefix('where ')}",
+        parameters,
     )
-    connection.executemany(
-        "insert into deal_years values (?, ?)",
-        ((deal.id, year) for deal in kb.deals for year in deal_years(kb, deal)),
-    )
-    connection.execute("create index deal_years_year on deal_years (year, deal)")
+    if everything:
+        connection.execute(
+            "update record_json set position = (select rank from ranks where ranks.id ="
+            " record_json.id)"
+        )
+    else:
+        connection.execute(
+            "update record_json set position = (select held.position from ranks join held"
+            " using (collection, file, rank) where ranks.id = record_json.id)"
+            f" {where}",
+            parameters,
+        )
+        connection.execute("drop table held")
+    connection.execute("drop table ranks")
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy a file's bytes into `target`, in the kernel where it can (no pass through Python)."""
+    import shutil
+
+    with source.open("rb") as reading, target.open("wb") as writing:
+        try:
+            size = os.fstat(reading.fileno()).st_size
+            copied = 0
+            while copied < size:
+                step = os.copy_file_range(reading.fileno(), writing.fileno(), size - copied)
+                if step == 0:
+                    break
+                copied += step
+            if copied == size:
+                return
+            reading.seek(0)
+            writing.seek(0)
+            writing.truncate()
+        except (AttributeError, OSError):
+            reading.seek(0)
+            writing.seek(0)
+            writing.truncate()
+        shutil.copyfileobj(reading, writing, 1 << 20)
 
 
 def _with_collections(kb: KnowledgeBase) -> Iterator[tuple[str, AnyRecord]]:

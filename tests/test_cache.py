@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from softbank_kb import cache, loading, store
-from softbank_kb.loading import load_knowledge_base
+from softbank_kb.loading import load_with_files
 from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import data_files
 
@@ -129,7 +129,7 @@ def test_unchanged_data_is_answered_from_the_cache(run_cli, data_dir, monkeypatc
     def no_loading(_: Path) -> None:
         raise AssertionError("the loader ran although the data did not change")
 
-    monkeypatch.setattr(loading, "load_knowledge_base", no_loading)
+    monkeypatch.setattr(loading, "load_with_files", no_loading)
     result = run_cli("--data", str(data_dir), "invest", "--year", "2024")
     assert result.exit_code == 0, result.stderr
 
@@ -209,14 +209,14 @@ def test_a_query_that_finds_damage_answers_from_the_data_and_rebuilds(
     damage(path)
     loads: list[Path] = []
 
-    def counted(directory: Path) -> KnowledgeBase:
+    def counted(directory: Path) -> tuple[KnowledgeBase, dict[str, Path]]:
         loads.append(directory)
-        return load_knowledge_base(directory)
+        return load_with_files(directory)
 
     with monkeypatch.context() as patched:
         patched.setattr(store, "is_our_header", lambda *header: True)
         patched.setattr(store, "open_store", _open_without_checks)
-        patched.setattr(loading, "load_knowledge_base", counted)
+        patched.setattr(loading, "load_with_files", counted)
         result = run_cli(*args)
     assert loads == [data_dir]  # the damage was found, and the data read once
     assert result.exit_code == 0, result.stderr

@@ -23,6 +23,7 @@ database is rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -184,7 +185,9 @@ def _nearest_database(
         if connection is None:
             continue
         try:
-            files = stored.stored_files(connection)
+            # Records made by other code may differ though their files are the same.
+            same_code = stored.meta_value(connection, "code") == _code_digest()
+            files = stored.stored_files(connection) if same_code else []
         except stored.DAMAGED:
             files = []
         same_names = [name for name, _ in files] == names
@@ -218,21 +221,32 @@ def _newest_first(paths: Iterable[Path]) -> list[Path]:
 
 def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
     """`kb`, with what search and ask derive from it kept under its content key."""
-    keep_with(kb, _Derived(key))
+    from softbank_kb.store import StoredKnowledgeBase
+
+    same = kb.same_records_as() if isinstance(kb, StoredKnowledgeBase) else None
+    keep_with(kb, _Derived(key, same))
     return kb
 
 
 class _Derived:
     """The keeper of what is derived from the knowledge base cached under one key."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, same_records_as: str | None = None) -> None:
         self.key = key
+        # An earlier key with the same records (an edit of comments or layout alone):
+        # what was derived for it serves this one as it is.
+        self.same_records_as = same_records_as
 
     def database(
         self, name: str, version: int, tables: Collection[str]
     ) -> sqlite3.Connection | None:
         """The database derived and kept under `name`, read-only, if it is whole and ours."""
-        return _open_database(f"{name}-{self.key}.sqlite", self.key, version, tables)
+        for key in (self.key, self.same_records_as):
+            if key is not None:
+                found = _open_database(f"{name}-{key}.sqlite", key, version, tables)
+                if found is not None:
+                    return found
+        return None
 
     def keep_database(
         self, name: str, version: int, write: Callable[[sqlite3.Connection], None]
@@ -250,7 +264,9 @@ class _Derived:
 
     def lose_database(self, name: str) -> None:
         """Remove a derived database found damaged: it is rebuilt, not trusted again."""
-        _unlink(f"{name}-{self.key}.sqlite")
+        for key in (self.key, self.same_records_as):
+            if key is not None:
+                _unlink(f"{name}-{key}.sqlite")
 
 
 def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
@@ -296,11 +312,7 @@ def content_key(files: list[Path], notes: Notes | None = None) -> str:
 
 def _contents(files: list[Path], notes: Notes | None) -> _Contents:
     """The digest of every file, and the content key made of them."""
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
-    # The code too: a checkout changes between releases, and a database of records made
-    # by other model classes must not be taken for this code's (a fraction of a ms).
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
+    digest = hashlib.sha256(_code_digest().encode())
     digests = []
     for path in files:
         found = _file_digest(path) if notes is None else notes.digest(path, _file_digest)
@@ -310,6 +322,17 @@ def _contents(files: list[Path], notes: Notes | None) -> _Contents:
     if notes is not None:
         notes.save(lambda name, data: _write(name, lambda path: path.write_bytes(data), ()))
     return _Contents(digest.hexdigest(), files, digests)
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A sha256 over the version, the Python and the code that make and read records."""
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    # The code too: a checkout changes between releases, and a database of records made
+    # by other model classes must not be taken for this code's (a fraction of a ms).
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _digest_notes() -> Notes | None:
@@ -378,7 +401,7 @@ def store(contents: _Contents, kb: KnowledgeBase, file_of: dict[str, int]) -> No
     key, noted = contents.key, contents.noted()
     _write(
         f"kb-{key}.sqlite",
-        lambda path: build_store(kb, key, path, noted, file_of),
+        lambda path: build_store(kb, key, path, noted, file_of, _code_digest()),
         (sqlite3.Error,),
     )
 

@@ -52,13 +52,15 @@ def build_store(
     path: Path,
     files: Sequence[DataFile] = (),
     file_of: Mapping[str, int] | None = None,
+    code: str = "",
 ) -> None:
     """Write the database of `kb` under content key `key` into the new file `path`.
 
     `files` are the data files in order, and `file_of` gives the place in that order of
     the file each record stands in: what lets a later edit of one file update a copy of
-    this database (`update_store`) rather than build one anew. Without them the records
-    are of no known file, and the database is never updated.
+    this database (`update_store`) rather than build one anew, by the same `code` (the
+    digest of the version and code that made its records) alone. Without them the
+    records are of no known file, and the database is never updated.
     """
     from softbank_kb.query import deal_years
 
@@ -75,7 +77,7 @@ def build_store(
         _insert_deal_years(connection, kb.deals, lambda deal: deal_years(kb, deal))
         connection.execute("create index deal_years_year on deal_years (year, deal)")
 
-    write_database(path, key, SCHEMA_VERSION, write)
+    write_database(path, key, SCHEMA_VERSION, write, {"code": code})
 
 
 _OWN_TABLES = """
@@ -129,15 +131,21 @@ def _insert_deal_years(
 
 
 def write_database(
-    path: Path, key: str, version: int, write: Callable[[sqlite3.Connection], None]
+    path: Path,
+    key: str,
+    version: int,
+    write: Callable[[sqlite3.Connection], None],
+    notes: Mapping[str, str] | None = None,
 ) -> None:
     """Write a cache database into the new file `path`: its tables by `write`, then the
-    content key it is for, the application id and its schema's `version`."""
+    content key it is for (and any other `notes` of its meta table), the application id
+    and its schema's `version`."""
     connection = sqlite3.connect(path)
     try:
         write(connection)
         connection.execute("create table meta (name text primary key, value text not null)")
         connection.execute("insert into meta values ('content_key', ?)", (key,))
+        connection.executemany("insert into meta values (?, ?)", (notes or {}).items())
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         connection.execute(f"PRAGMA user_version = {version}")
         connection.commit()
@@ -146,6 +154,12 @@ def write_database(
 
 
 # Updating -------------------------------------------------------------------------------
+
+
+def meta_value(connection: sqlite3.Connection, name: str) -> str | None:
+    """A note of the database's meta table, or None."""
+    found = connection.execute("select value from meta where name = ?", (name,)).fetchall()
+    return str(found[0][0]) if found else None
 
 
 def stored_files(connection: sqlite3.Connection) -> list[DataFile]:
@@ -254,10 +268,25 @@ def update_store(
             "update files set digest = ? where file = ?",
             ((digest, file) for file, (digest, _) in changed.items()),
         )
+        _note_same_records(connection, not (rewritten or added or moved))
         connection.execute("update meta set value = ? where name = 'content_key'", (key,))
         connection.commit()
     finally:
         connection.close()
+
+
+def _note_same_records(connection: sqlite3.Connection, same: bool) -> None:
+    """Note, before the content key changes, the key of the first database whose records
+    (ids, JSON and positions) these are, when no record changed: what is derived from
+    records alone, the search index and ask's, is then that database's, and not rebuilt."""
+    if not same:
+        connection.execute("delete from meta where name = 'same_records_as'")
+        return
+    connection.execute(
+        "insert or replace into meta select 'same_records_as', coalesce("
+        "(select value from meta where name = 'same_records_as'),"
+        " (select value from meta where name = 'content_key'))"
+    )
 
 
 def _number(connection: sqlite3.Connection, files: list[int], everything: bool) -> None:
@@ -421,6 +450,13 @@ class StoredKnowledgeBase(KnowledgeBase):
             return self._recovered().get(record_id)
         self._built[record_id] = found[0] if found else None
         return self._built[record_id]  # type: ignore[no-any-return]
+
+    def same_records_as(self) -> str | None:
+        """The content key of an earlier database with these very records, if noted."""
+        try:
+            return meta_value(self._connection, "same_records_as")
+        except DAMAGED:
+            return None
 
     def record_sequence(self) -> Sequence[AnyRecord]:
         """Every record by position, each built from the database when it is first read."""

@@ -90,3 +90,16 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
         return runner.invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
 
     return run
+
+
+def spy_on_paths(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[str]:
+    """The names of the files `owner.name(path)` is called with, in order, as it runs."""
+    called: list[str] = []
+    wrapped = getattr(owner, name)
+
+    def spied(path: Path) -> object:
+        called.append(path.name)
+        return wrapped(path)
+
+    monkeypatch.setattr(owner, name, spied)
+    return called

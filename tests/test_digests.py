@@ -12,7 +12,7 @@ import pytest
 from softbank_kb import cache, digests
 from softbank_kb.paths import data_files
 
-from .conftest import REPO, RunCli
+from .conftest import REPO, RunCli, spy_on_paths
 
 
 @pytest.fixture
@@ -28,15 +28,7 @@ def data_dir(tmp_path: Path, run_cli: RunCli) -> Path:
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files whose bytes are hashed, in order."""
-    read: list[str] = []
-    digest = cache._file_digest
-
-    def counted(path: Path) -> bytes:
-        read.append(path.name)
-        return digest(path)
-
-    monkeypatch.setattr(cache, "_file_digest", counted)
-    return read
+    return spy_on_paths(monkeypatch, cache, "_file_digest")
 
 
 def _without_notes(files: list[Path]) -> str:

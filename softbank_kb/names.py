@@ -55,7 +55,7 @@ def resolve(
     chosen = _chosen(exact)
     if chosen is not None:
         return Resolution(chosen.entry.record, ())
-    ranked, _ = _rank(index, folded, types, names_only=True)
+    ranked, _, _ = _rank(index, folded, types, names_only=True)
     # The ranking finds a word inside a longer one (`intel` in `intelligence`); a name
     # is meant only where each word of it is a word of the name, a form or a typo of one,
     # or where the name starts with it (`Amp` for Ampere).

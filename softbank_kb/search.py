@@ -280,8 +280,11 @@ def _rank(
     types: Collection[str] | None,
     names_only: bool,
     among: Collection[int] | None = None,
-) -> tuple[list[_Found], list[dict[str, float]]]:
-    """Every record the folded query finds, best first, and what each query word matched."""
+    limit: int | None = None,
+) -> tuple[list[_Found], list[dict[str, float]], int]:
+    """The records the folded query finds, best first, what each query word matched, and
+    how many records it finds in all. With a `limit`, only the ranking's first `limit`
+    are sure to be there: a record that cannot reach them may be counted, not ranked."""
     allowed = Allowed(index, types, among)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
@@ -289,6 +292,7 @@ def _rank(
     # Padded, so that `ai` is found as a word and not inside `paid`.
     padded = [{f" {m} ": q for m, q in word_matches.items()} for word_matches in matches]
     having = _Having(index, matches, names_only)
+    unranked: set[int] = set()
     if all(matches):
         # The word with the fewest forms first; each next one is looked for only among
         # the records found for those before it.
@@ -297,14 +301,85 @@ def _rank(
         for at in order[1:]:
             common = having.among(at, common)
         hits = sorted(e for e in common if e not in found and e in allowed)
-        index.prefetch(hits)
-        for e in hits:
-            found[e] = _judge(index.entry(e), padded, folded, names_only)
+        if limit is not None and not names_only and len(hits) > limit * _PRUNE_FACTOR:
+            named = _named(index, matches, order, hits)
+            _judge_all(index, named, found, padded, folded, names_only)
+            if _page_beats(found, limit, _unnamed_bound(matches)):
+                unranked = {e for e in hits if e not in found}
+            hits = [e for e in hits if e not in found and e not in unranked]
+        _judge_all(index, hits, found, padded, folded, names_only)
     if not names_only and len(matches) >= SCORING.partial_min_words:
-        _partial_matches(index, padded, having, folded, allowed, found)
-    _close_names(index, folded, allowed, found)
+        _partial_matches(index, padded, having, folded, allowed, found, unranked)
+    close = _close_names(index, folded, allowed)
+    # A name close to the query may lift a record counted but not ranked: ranked after all.
+    lifted = sorted(e for e, _, _ in close if e in unranked)
+    unranked.difference_update(lifted)
+    _judge_all(index, lifted, found, padded, folded, names_only)
+    _lift_close_names(index, close, found)
     ranked = sorted(found.values(), key=_rank_order)
-    return ranked, matches
+    return ranked, matches, len(found) + len(unranked)
+
+
+# A page of hits this many times over among the records every word is in: worth judging
+# first only those whose names have every word, which may fill the page by themselves.
+_PRUNE_FACTOR = 4
+
+
+def _unnamed_bound(matches: list[dict[str, float]]) -> tuple[int, float]:
+    """The best tier and score a record could be judged to have (`_judge`'s sums, each
+    share at its most) when a query word is in none of its names: never the name tier,
+    and at most all but one word counted as named."""
+    scoring = SCORING
+    count = len(matches)
+    best = [max(word_matches.values()) for word_matches in matches]
+    exactness = sum(best) / count
+    concentration = exactness * max(scoring.fields.values())
+    named = (count - 1) / count
+    if all(q >= scoring.word_min for q in best):
+        quality = scoring.text_concentration * concentration + scoring.text_exactness * exactness
+        quality += scoring.text_phrase + scoring.text_named * named + scoring.text_shortness
+        tier = TEXT_TIER
+    else:
+        quality = scoring.fuzzy_exactness * exactness + scoring.fuzzy_named * named
+        quality += scoring.fuzzy_concentration * concentration
+        tier = FUZZY_TIER
+    band = scoring.tiers[tier]
+    return tier, band.floor + band.span * quality
+
+
+def _page_beats(found: dict[int, _Found], limit: int, bound: tuple[int, float]) -> bool:
+    """Whether `limit` records found rank strictly above any record of at most `bound`."""
+    if len(found) < limit:
+        return False
+    if limit == 0:
+        return True
+    last = sorted(found.values(), key=_rank_order)[limit - 1]
+    tier, score = bound
+    return last.tier < tier or (last.tier == tier and last.score > score)
+
+
+def _named(
+    index: Index, matches: list[dict[str, float]], order: list[int], hits: list[int]
+) -> list[int]:
+    """The hits whose names have every query word: only they can be in the name tier."""
+    names = _Having(index, matches, True)
+    named = set(names[order[0]])
+    for at in order[1:]:
+        named = names.among(at, named)
+    return [e for e in hits if e in named]
+
+
+def _judge_all(
+    index: Index,
+    hits: list[int],
+    found: dict[int, _Found],
+    padded: list[dict[str, float]],
+    folded: str,
+    names_only: bool,
+) -> None:
+    index.prefetch(hits)
+    for e in hits:
+        found[e] = _judge(index.entry(e), padded, folded, names_only)
 
 
 class Allowed:
@@ -355,12 +430,18 @@ def _partial_matches(
     folded: str,
     allowed: Allowed,
     found: dict[int, _Found],
+    unranked: set[int],
 ) -> None:
-    """Records that miss a word of a long query but match at least two thirds of them."""
+    """Records that miss a word of a long query but match at least two thirds of them
+    (not those every word found, ranked or counted already)."""
     count = len(padded)
     need = -(-2 * count // 3)
     words = Counter(e for at in range(count) for e in having[at])
-    partial = sorted(e for e, n in words.items() if n >= need and e not in found and e in allowed)
+    partial = sorted(
+        e
+        for e, n in words.items()
+        if n >= need and e not in found and e not in unranked and e in allowed
+    )
     index.prefetch(partial)
     for e in partial:
         present = [padded[at] for at in range(count) if e in having[at]]
@@ -469,16 +550,17 @@ def _coverage(field: Field, row: list[float]) -> float:
     return min(1.0, sum(q > 0 for q in row) / field.length)
 
 
-def _close_names(index: Index, folded: str, allowed: Allowed, found: dict[int, _Found]) -> None:
-    """Records whose name is close to the whole query, typed without spaces."""
+def _close_names(index: Index, folded: str, allowed: Allowed) -> list[tuple[int, int, float]]:
+    """Records whose name is close to the whole query, typed without spaces: (position,
+    field, similarity) of each."""
     key = folded.replace(" ", "")
     scoring = SCORING
     if len(key) < scoring.fuzzy_min - 1:
-        return
+        return []
     from rapidfuzz import fuzz, process
 
     names = index.single_names
-    fuzzy = scoring.tiers[FUZZY_TIER]
+    close = []
     for _, similarity, at in process.extract(
         key,
         names,
@@ -486,14 +568,22 @@ def _close_names(index: Index, folded: str, allowed: Allowed, found: dict[int, _
         score_cutoff=scoring.close_name_min,
         limit=scoring.close_names,
     ):
-        for e, f, _ in index.name_owners(names[at]):
-            if e not in allowed:
-                continue
-            quality = scoring.close_similarity * similarity / 100 + scoring.close_base
-            score = fuzzy.floor + fuzzy.span * quality
-            current = found.get(e)
-            if current is None or (current.tier == FUZZY_TIER and current.score < score):
-                found[e] = _Found(index.entry(e), FUZZY_TIER, score, f, True)
+        close += [(e, f, similarity) for e, f, _ in index.name_owners(names[at]) if e in allowed]
+    return close
+
+
+def _lift_close_names(
+    index: Index, close: list[tuple[int, int, float]], found: dict[int, _Found]
+) -> None:
+    """Find the records of close names, or lift those only typos found to their score."""
+    scoring = SCORING
+    fuzzy = scoring.tiers[FUZZY_TIER]
+    for e, f, similarity in close:
+        quality = scoring.close_similarity * similarity / 100 + scoring.close_base
+        score = fuzzy.floor + fuzzy.span * quality
+        current = found.get(e)
+        if current is None or (current.tier == FUZZY_TIER and current.score < score):
+            found[e] = _Found(index.entry(e), FUZZY_TIER, score, f, True)
 
 
 # Public API -------------------------------------------------------------------------------
@@ -514,19 +604,19 @@ def search(
     """The records that match a query, best first, one hit per record (see the module doc)."""
     folded = _validated(query)
     index = index_of(kb)
-    ranked, matches = _rank(index, folded, types, names_only=False)
+    ranked, matches, count = _rank(index, folded, types, names_only=False, limit=max(limit, 0))
     shown = ranked[: max(limit, 0)]
     index.prefetch_records([found.entry.position for found in shown])
     # The whole query too, so that `AI-RAN` is lit as one, hyphen included.
     matched = {folded, *(phrase for word_matches in matches for phrase in word_matches)}
-    return Hits([_hit(found, matched) for found in shown], len(ranked))
+    return Hits([_hit(found, matched) for found in shown], count)
 
 
 @recovering
 def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[int, float]:
     """The search score of each record at the given positions that the query finds."""
     folded = _validated(query)
-    ranked, _ = _rank(index_of(kb), folded, None, names_only=False, among=among)
+    ranked, _, _ = _rank(index_of(kb), folded, None, names_only=False, among=among)
     return {found.entry.position: found.score for found in ranked}
 
 

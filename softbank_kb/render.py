@@ -374,7 +374,11 @@ def _cards(
             if part.plain
         ]
         for line in _packed(facts, room):
-            yield Text(_CARD_INDENT) + line
+            if cell_len(line.plain) > room:
+                # One fact wider than the card: wrapped under its own indent, not the margin.
+                yield Padding(line, (0, 0, 0, len(_CARD_INDENT)), expand=False)
+            else:
+                yield Text(_CARD_INDENT) + line
         if listing.prose in columns and cells[listing.prose].plain:
             yield Padding(cells[listing.prose], (0, 0, 0, len(_CARD_INDENT)), expand=False)
 

@@ -317,3 +317,25 @@ def test_a_long_list_is_drawn_as_rich_would_draw_it(
     drawn_light = run_cli(*args, "--no-pager", env=env)
     assert drawn_light.exit_code == drawn_by_rich.exit_code == 0
     assert drawn_light.stdout == drawn_by_rich.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "width"),
+    [
+        (["search", "softbank", "--limit", "40"], 60),
+        (["search", "softbank", "--limit", "40"], 80),
+        (["invest"], 60),
+        (["company"], 60),
+        (["timeline"], 60),
+    ],
+    ids=lambda value: value if isinstance(value, int) else " ".join(value),
+)
+def test_a_card_wraps_under_its_own_indent(run_cli: RunCli, args: list[str], width: int) -> None:
+    """Drawn as cards, a record's facts stand under its id, indented, however long one is
+    (a quote's English in a search hit wrapped to the margin)."""
+    ids = {record["id"] for record in _listed(json.loads(run_cli(*args, "--json").stdout))}
+    lines = run_cli(*args, "--no-pager", env={"COLUMNS": str(width)}).stdout.splitlines()
+    at = [n for n, line in enumerate(lines) if line in ids]
+    assert len(at) == len(ids), "drawn as cards, one id a line"
+    for line in lines[at[0] :]:
+        assert line in ids or not line or line.startswith("  "), (line, width)

@@ -73,9 +73,9 @@ def build_store(
             "insert into files values (?, ?, ?)",
             ((at, name, digest) for at, (name, digest) in enumerate(files)),
         )
-        _insert_records(connection, _placed(kb, file_of), numbered=True)
+        _insert_records(connection, _placed(kb, file_of))
         _insert_deal_years(connection, kb.deals, lambda deal: deal_years(kb, deal))
-        connection.execute("create index deal_years_year on deal_years (year, deal)")
+        connection.executescript(_OWN_INDEXES)
 
     write_database(path, key, SCHEMA_VERSION, write, {"code": code})
 
@@ -85,11 +85,15 @@ _OWN_TABLES = """
         position integer primary key, id text not null unique,
         collection text not null, json text not null,
         file integer not null, item integer not null);
+    create table deal_years (deal text not null, year integer not null);
+    create table files (file integer primary key, name blob not null, digest text not null);
+"""
+# Made once the rows are in: an index built after its rows is built in one pass.
+_OWN_INDEXES = """
     create index record_json_collection on record_json (collection, position);
     create index record_json_file on record_json (file);
-    create table deal_years (deal text not null, year integer not null);
     create index deal_years_deal on deal_years (deal);
-    create table files (file integer primary key, name blob not null, digest text not null);
+    create index deal_years_year on deal_years (year, deal);
 """
 # Records stand in collection order, then file order, then their order in the file.
 _COLLECTION_RANK = "case collection {} end".format(
@@ -105,20 +109,23 @@ def _placed(kb: KnowledgeBase, file_of: Mapping[str, int] | None) -> Iterator[_P
         yield collection, record, 0 if file_of is None else file_of[record.id]
 
 
-def _insert_records(
-    connection: sqlite3.Connection, placed: Iterable[_Placed], numbered: bool
-) -> None:
-    """Each record's JSON; `numbered`: its position follows the order given, else unset."""
+def _itemized(placed: Iterable[_Placed]) -> Iterator[tuple[str, AnyRecord, int, int]]:
+    """Each record with its place among its file's records of its collection."""
     items: dict[tuple[str, int], int] = {}
+    for collection, record, file in placed:
+        item = items[collection, file] = items.get((collection, file), -1) + 1
+        yield collection, record, file, item
 
-    def rows() -> Iterator[tuple[Any, ...]]:
-        for position, (collection, record, file) in enumerate(placed):
-            # Its place among its file's records of its collection.
-            item = items[collection, file] = items.get((collection, file), -1) + 1
-            at = position if numbered else -1 - position
-            yield at, record.id, collection, json.dumps(plain(record)), file, item
 
-    connection.executemany("insert into record_json values (?, ?, ?, ?, ?, ?)", rows())
+def _insert_records(connection: sqlite3.Connection, placed: Iterable[_Placed]) -> None:
+    """Each record's JSON, at positions in the order given."""
+    connection.executemany(
+        "insert into record_json values (?, ?, ?, ?, ?, ?)",
+        (
+            (position, record.id, collection, json.dumps(plain(record)), file, item)
+            for position, (collection, record, file, item) in enumerate(_itemized(placed))
+        ),
+    )
 
 
 def _insert_deal_years(
@@ -223,20 +230,22 @@ def update_store(
                 f"select id, json, item from record_json where file in ({_in(files)})", files
             )
         }
-        items: dict[tuple[str, int], int] = {}
         rewritten, added, moved = [], [], []
-        for collection in COLLECTIONS:
-            for file in files:
-                for record in changed[file][1][collection]:
-                    item = items[collection, file] = items.get((collection, file), -1) + 1
-                    text = json.dumps(plain(record))
-                    old = stored.get(record.id)
-                    if old is None:
-                        added.append((collection, record, file, item, text))
-                    elif old[0] != text:
-                        rewritten.append((collection, record, file, item, text))
-                    elif old[1] != item:
-                        moved.append((record.id, item))
+        placed = (
+            (collection, record, file)
+            for collection in COLLECTIONS
+            for file in files
+            for record in changed[file][1][collection]
+        )
+        for collection, record, file, item in _itemized(placed):
+            text = json.dumps(plain(record))
+            old = stored.get(record.id)
+            if old is None:
+                added.append((collection, record, file, item, text))
+            elif old[0] != text:
+                rewritten.append((collection, record, file, item, text))
+            elif old[1] != item:
+                moved.append((record.id, item))
         part = KnowledgeBase(
             **{
                 name: tuple(r for c, r, *_ in (*rewritten, *added) if c == name)

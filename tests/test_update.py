@@ -189,3 +189,24 @@ def test_a_database_made_by_other_code_is_not_updated(
     parsed.clear()
     assert run_cli("--data", str(data), "stats").exit_code == 0
     assert sorted(set(parsed)) == sorted(p.name for p in loading.data_files(data))
+
+
+@pytest.mark.parametrize("start", [4096, 65536, 200_000])
+def test_a_damaged_database_is_not_updated_but_answered_from_the_data(
+    run_cli: RunCli, tmp_path: Path, start: int
+) -> None:
+    """Its header whole, its pages from `start` on overwritten: no update is made of it."""
+    (case,) = [c for c in CASES if c["id"] == "record-added"]
+    data = _edited(run_cli, tmp_path, {"edits": []})
+    (path,) = [cache.cache_dir() / name for name in _kept("kb")]  # type: ignore[operator]
+    damaged = bytearray(path.read_bytes())
+    damaged[start:] = bytes(range(256)) * ((len(damaged) - start) // 256) + bytes(
+        (len(damaged) - start) % 256
+    )
+    path.write_bytes(bytes(damaged))
+    for edit in case["edits"]:
+        _edit(data, edit)
+    for args in COMMANDS:
+        result = run_cli("--data", str(data), *args)
+        plain = run_cli("--data", str(data), *args, env={"SBKB_NO_CACHE": "1"})
+        assert (result.exit_code, result.stdout) == (plain.exit_code, plain.stdout), args

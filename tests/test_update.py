@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +211,53 @@ def test_a_damaged_database_is_not_updated_but_answered_from_the_data(
         result = run_cli("--data", str(data), *args)
         plain = run_cli("--data", str(data), *args, env={"SBKB_NO_CACHE": "1"})
         assert (result.exit_code, result.stdout) == (plain.exit_code, plain.stdout), args
+
+
+# A synthetic knowledge base's files each hold records of every collection: an edit
+# moves the positions of several collections at once.
+SYNTHETIC_EDITS = {
+    "value": [("amount: 6500000000", "amount: 6600000000")],
+    "added": [
+        (
+            "organizations:\n",
+            "organizations:\n- id: an-added-company\n  name: An Added Company\n"
+            "  kind: company\n  description: Added after the cache was built.\n"
+            "  citations:\n  - source: article-ai-spending\n    excerpt: SoftBank\n",
+        ),
+        (
+            "people:\n",
+            "people:\n- id: an-added-person\n  name: An Added Person\n"
+            "  description: Added too.\n  citations:\n  - source: article-ai-spending\n    excerpt: SoftBank\n",
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("edit", sorted(SYNTHETIC_EDITS))
+def test_an_edit_of_a_file_of_every_collection_is_updated_as_built_anew(
+    run_cli: RunCli, tmp_path: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch, edit
+) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from make_kb import make_kb
+
+    data = tmp_path / "kb"
+    make_kb(1000, data)
+    assert run_cli("--data", str(data), "stats").exit_code == 0
+    path = data / "part-002.yaml"
+    text = path.read_text("utf-8")
+    for find, replace in SYNTHETIC_EDITS[edit]:
+        assert find in text
+        text = text.replace(find, replace, 1)
+    path.write_text(text, "utf-8")
+    parsed.clear()
+    for args in (["invest", "--json"], ["company", "--json"], ["people", "--json"], ["stats"]):
+        result = run_cli("--data", str(data), *args)
+        plain = run_cli("--data", str(data), *args, env={"SBKB_NO_CACHE": "1"})
+        assert (result.exit_code, result.stdout) == (plain.exit_code, plain.stdout), args
+    assert parsed[: parsed.index("part-002.yaml") + 1] == ["part-002.yaml"]  # updated
+    key = cache._key_or_none(data)
+    updated = cache.cache_dir() / f"kb-{key}.sqlite"  # type: ignore[operator]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh"))
+    assert run_cli("--data", str(data), "stats").exit_code == 0
+    assert _rows(updated) == _rows(tmp_path / "fresh" / "sbkb" / f"kb-{key}.sqlite")
+    _integrity(updated)

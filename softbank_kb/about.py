@@ -8,6 +8,8 @@ entities it names and the records it judges. Both answer alike (tested).
 from __future__ import annotations
 
 import array
+import bisect
+import functools
 import sqlite3
 import weakref
 from collections.abc import Collection, Sequence
@@ -15,9 +17,11 @@ from collections.abc import Collection, Sequence
 from softbank_kb.derived import (
     REBUILDERS,
     DerivedDamaged,
+    NotUpdatable,
     keep_database,
     kept_database,
     lose_database,
+    update_kept_database,
 )
 from softbank_kb.models import AnyRecord, KnowledgeBase, Organization
 
@@ -183,13 +187,57 @@ _ABOUT: weakref.WeakKeyDictionary[KnowledgeBase, About] = weakref.WeakKeyDiction
 
 
 def about_of(kb: KnowledgeBase) -> About:
-    """What the records of `kb` are about: kept by the cache, else worked out and kept."""
+    """What the records of `kb` are about: kept by the cache (or an earlier knowledge
+    base's, updated for the records edited since), else worked out and kept."""
     found = _ABOUT.get(kb)
     if found is None:
         connection = kept_database(kb, "ask", ABOUT_VERSION, _TABLES)
+        if connection is None:
+            update = functools.partial(_update_rows, kb=kb)
+            update_kept_database(kb, "ask", ABOUT_VERSION, _TABLES, update)
+            connection = kept_database(kb, "ask", ABOUT_VERSION, _TABLES)
         found = StoredAbout(connection, len(kb)) if connection is not None else _worked_out(kb)
         _ABOUT[kb] = found
     return found
+
+
+def _update_rows(connection: sqlite3.Connection, positions: list[int], kb: KnowledgeBase) -> None:
+    """The rows of the records at `positions` worked out again, their ids and types as
+    they were. An organisation whose ids changed may have another parent, which other
+    records' rows name: NotUpdatable, and the whole is worked out again."""
+    records = kb.record_sequence()
+    getattr(records, "prefetch", lambda _: None)(positions)
+    for at in sorted(positions):
+        old_direct, old_wide = connection.execute(
+            "select direct, wide from about where position = ?", (at,)
+        ).fetchone()
+        record = records[at]
+        direct = involved(record)
+        if isinstance(record, Organization) and direct != set(old_direct.split("\n")):
+            raise NotUpdatable(record.id)
+        wide = _with_parents(kb, direct)
+        connection.execute(
+            "update about set direct = ?, wide = ? where position = ?",
+            ("\n".join(sorted(direct)), "\n".join(sorted(wide)), at),
+        )
+        before = set(old_wide.split("\n"))
+        for rid in before ^ wide:
+            row = connection.execute(
+                "select positions from about_ids where id = ?", (rid,)
+            ).fetchone()
+            packed = array.array("i")
+            if row:
+                packed.frombytes(row[0])
+            found = list(packed)
+            if rid in wide:
+                bisect.insort(found, at)
+            else:
+                found.remove(at)
+            connection.execute("delete from about_ids where id = ?", (rid,))
+            if found:
+                connection.execute(
+                    "insert into about_ids values (?, ?)", (rid, array.array("i", found).tobytes())
+                )
 
 
 def _worked_out(kb: KnowledgeBase) -> MemoryAbout:

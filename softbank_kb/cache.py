@@ -223,30 +223,75 @@ def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
     """`kb`, with what search and ask derive from it kept under its content key."""
     from softbank_kb.store import StoredKnowledgeBase
 
-    same = kb.same_records_as() if isinstance(kb, StoredKnowledgeBase) else None
-    keep_with(kb, _Derived(key, same))
+    base = kb.derived_base() if isinstance(kb, StoredKnowledgeBase) else None
+    keep_with(kb, _Derived(key, base))
     return kb
 
 
 class _Derived:
     """The keeper of what is derived from the knowledge base cached under one key."""
 
-    def __init__(self, key: str, same_records_as: str | None = None) -> None:
+    def __init__(self, key: str, base: tuple[str, list[int]] | None = None) -> None:
         self.key = key
-        # An earlier key with the same records (an edit of comments or layout alone):
-        # what was derived for it serves this one as it is.
-        self.same_records_as = same_records_as
+        # An earlier key whose derived databases serve this one: as they are where no
+        # record changed since (an edit of comments or layout), else updated for those
+        # at the positions given.
+        self.base = base
+
+    def _keys(self) -> list[str]:
+        """The keys a derived database kept under may serve this knowledge base as it is."""
+        return [self.key] if self.base is None or self.base[1] else [self.key, self.base[0]]
 
     def database(
         self, name: str, version: int, tables: Collection[str]
     ) -> sqlite3.Connection | None:
         """The database derived and kept under `name`, read-only, if it is whole and ours."""
-        for key in (self.key, self.same_records_as):
-            if key is not None:
-                found = _open_database(f"{name}-{key}.sqlite", key, version, tables)
-                if found is not None:
-                    return found
+        for key in self._keys():
+            found = _open_database(f"{name}-{key}.sqlite", key, version, tables)
+            if found is not None:
+                return found
         return None
+
+    def update_database(
+        self,
+        name: str,
+        version: int,
+        tables: Collection[str],
+        update: Callable[[sqlite3.Connection, list[int]], None],
+    ) -> None:
+        """Keep a copy of the base's database under `name` with `update` made to it: the
+        rows of the records made again since; nothing where there is no such base."""
+        import sqlite3
+
+        from softbank_kb.derived import NotUpdatable
+        from softbank_kb.store import DAMAGED, copy_file
+
+        if self.base is None or not self.base[1]:
+            return
+        base_key, positions = self.base
+        base = _open_database(f"{name}-{base_key}.sqlite", base_key, version, tables)
+        if base is None:
+            return
+        base.close()
+        directory = _trusted_dir(create=False)
+        if directory is None:
+            return
+
+        def write(path: Path) -> None:
+            copy_file(directory / f"{name}-{base_key}.sqlite", path)
+            connection = sqlite3.connect(path)
+            try:
+                connection.execute("PRAGMA journal_mode = OFF")
+                connection.execute("PRAGMA synchronous = OFF")
+                update(connection, positions)
+                connection.execute(
+                    "update meta set value = ? where name = 'content_key'", (self.key,)
+                )
+                connection.commit()
+            finally:
+                connection.close()
+
+        _write(f"{name}-{self.key}.sqlite", write, (*DAMAGED, NotUpdatable))
 
     def keep_database(
         self, name: str, version: int, write: Callable[[sqlite3.Connection], None]
@@ -264,9 +309,8 @@ class _Derived:
 
     def lose_database(self, name: str) -> None:
         """Remove a derived database found damaged: it is rebuilt, not trusted again."""
-        for key in (self.key, self.same_records_as):
-            if key is not None:
-                _unlink(f"{name}-{key}.sqlite")
+        for key in self._keys():
+            _unlink(f"{name}-{key}.sqlite")
 
 
 def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:

@@ -37,6 +37,19 @@ class Keeper(Protocol):
         """Keep a new database under `name`, its tables written by `write`."""
         ...
 
+    def update_database(
+        self,
+        name: str,
+        version: int,
+        tables: Collection[str],
+        update: Callable[[sqlite3.Connection, list[int]], None],
+    ) -> None:
+        """Keep under `name` a copy of the database kept for an earlier knowledge base of
+        the same records at the same positions but a few, with `update(connection,
+        positions)` made to it for those; nothing where there is none, or `update`
+        raises NotUpdatable."""
+        ...
+
     def lose_database(self, name: str) -> None:
         """Remove the database kept under `name`: it was found damaged."""
         ...
@@ -66,6 +79,24 @@ def keep_database(
     keeper = _KEEPERS.get(kb)
     if keeper is not None:
         keeper.keep_database(name, version, write)
+
+
+def update_kept_database(
+    kb: KnowledgeBase,
+    name: str,
+    version: int,
+    tables: Collection[str],
+    update: Callable[[sqlite3.Connection, list[int]], None],
+) -> None:
+    """Keep for `kb` under `name` an earlier knowledge base's database, updated (see
+    `Keeper.update_database`); then `kept_database` finds it, else nothing was kept."""
+    keeper = _KEEPERS.get(kb)
+    if keeper is not None:
+        keeper.update_database(name, version, tables, update)
+
+
+class NotUpdatable(Exception):
+    """An edit that changes what other records' rows say: the database is built anew."""
 
 
 def lose_database(kb: KnowledgeBase, name: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import array
 import bisect
 import functools
+import math
 import sqlite3
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -29,6 +30,7 @@ from softbank_kb.derived import (
     kept_database,
     lose_database,
     recovering,
+    update_kept_database,
 )
 from softbank_kb.folding import fold, stems_of_words
 from softbank_kb.models import AnyRecord, KnowledgeBase, field_names
@@ -151,6 +153,18 @@ def field_text(entry: Entry, at: int) -> str:
     return dict(text_fields(entry.record))[field.path]
 
 
+def name_keys(entry: Entry) -> Iterator[tuple[str, int, bool]]:
+    """The keys an entry is found by exactly, in order: each name and alias, then the id
+    (so that a name equal to it is the field shown), each also without its spaces."""
+    keys = [(field.padded.strip(), f) for f, field in enumerate(entry.fields) if field.is_name]
+    keys.append((entry.order[1].replace("-", " "), -1))
+    for key, f in keys:
+        yield key, f, False
+        spaceless = key.replace(" ", "")
+        if spaceless != key:
+            yield spaceless, f, True
+
+
 # A name's owner: (position, field, whether the name is written spaceless); the field is
 # -1 for the record's id, written as its words (an id is a folded slug).
 Owner = tuple[int, int, bool]
@@ -267,14 +281,8 @@ class MemoryIndex(Index):
 
     def _add_names(self, e: int, entry: Entry) -> None:
         """Register the names, aliases and id of an entry for exact lookup."""
-        # The id last, so that a name equal to it is the field shown.
-        keys = [(field.padded.strip(), f) for f, field in enumerate(entry.fields) if field.is_name]
-        keys.append((entry.order[1].replace("-", " "), -1))
-        for key, f in keys:
-            self._names.setdefault(key, []).append((e, f, False))
-            spaceless = key.replace(" ", "")
-            if spaceless != key:
-                self._names.setdefault(spaceless, []).append((e, f, True))
+        for key, f, spaceless in name_keys(entry):
+            self._names.setdefault(key, []).append((e, f, spaceless))
 
     @cached_property
     def types(self) -> list[str]:
@@ -499,7 +507,7 @@ class StoredIndex(Index):
         return found
 
     def stem_forms(self, stem: str) -> tuple[str, ...]:
-        rows = self._rows("select form from stems where stem = ? order by rowid", (stem,))
+        rows = self._rows("select form from stems where stem = ? order by form", (stem,))
         return tuple(form for (form,) in rows)
 
     def words_after(self, word: str, limit: int) -> list[str]:
@@ -514,7 +522,8 @@ class StoredIndex(Index):
 
     def name_owners(self, key: str) -> list[Owner]:
         rows = self._rows(
-            "select position, field, spaceless from names where key = ? order by rowid", (key,)
+            "select position, field, spaceless from names where key = ? order by position, rowid",
+            (key,),
         )
         return [(e, f, bool(spaceless)) for e, f, spaceless in rows]
 
@@ -545,13 +554,120 @@ _INDEXES: weakref.WeakKeyDictionary[KnowledgeBase, Index] = weakref.WeakKeyDicti
 
 
 def index_of(kb: KnowledgeBase) -> Index:
-    """The index of `kb`: the one the cache keeps for it, else built and kept."""
+    """The index of `kb`: the one the cache keeps for it (or an earlier knowledge base's,
+    updated for the records edited since), else built and kept."""
     index = _INDEXES.get(kb)
     if index is None:
         connection = kept_database(kb, "search", INDEX_VERSION, _REQUIRED)
+        if connection is None:
+            update = functools.partial(_update_rows, kb=kb)
+            update_kept_database(kb, "search", INDEX_VERSION, _REQUIRED, update)
+            connection = kept_database(kb, "search", INDEX_VERSION, _REQUIRED)
         index = StoredIndex(connection, kb) if connection is not None else _built(kb)
         _INDEXES[kb] = index
     return index
+
+
+def _update_rows(connection: sqlite3.Connection, positions: list[int], kb: KnowledgeBase) -> None:
+    """The rows of an index database for the records at `positions` made again from them,
+    their ids and types as they were: their entries, names, and words' postings, and the
+    vocabulary's stems and lists where words came or went (each as a build makes it)."""
+    records = kb.record_sequence()
+    getattr(records, "prefetch", lambda _: None)(positions)
+    came: set[str] = set()
+    went: set[str] = set()
+    for e in sorted(positions):
+        found = connection.execute(
+            "select type, paths, haystack from entries where position = ?", (e,)
+        ).fetchone()
+        kind, paths, haystack = found
+        old = (
+            [
+                _field(path, None, padded, kind)
+                for path, padded in zip(paths.split("\n"), haystack.split("\n"), strict=True)
+            ]
+            if paths
+            else []
+        )
+        old_names = {w for field in old if field.is_name for w in field.padded.split()}
+        entry = make_entry(e, records[e], records)
+        words, names = set(entry.haystack.split()), set(entry.names.split())
+        for word in words - set(haystack.split()):
+            came.update(_move(connection, word, e, "postings", add=True))
+        for word in set(haystack.split()) - words:
+            went.update(_move(connection, word, e, "postings", add=False))
+        for word in names - old_names:
+            _move(connection, word, e, "name_postings", add=True)
+        for word in old_names - names:
+            _move(connection, word, e, "name_postings", add=False)
+        connection.execute(
+            "update entries set paths = ?, haystack = ? where position = ?",
+            ("\n".join(field.path for field in entry.fields), entry.haystack, e),
+        )
+        connection.execute("delete from names where position = ?", (e,))
+        connection.executemany(
+            "insert into names values (?, ?, ?, ?, ?)",
+            ((key, e, f, spaceless, kind) for key, f, spaceless in name_keys(entry)),
+        )
+    _update_vocabulary(connection, came - went, went - came)
+    connection.execute(
+        "update blobs set value = ? where name = 'single_names'",
+        ("\n".join(_single_names(connection)),),
+    )
+
+
+def _move(connection: sqlite3.Connection, word: str, e: int, column: str, add: bool) -> list[str]:
+    """Add `e` to a word's postings (or name postings), or take it out; the word if it
+    came into the vocabulary or went out of it."""
+    row = connection.execute(f"select {column} from words where word = ?", (word,)).fetchone()
+    if row is None:
+        if not add or column != "postings":
+            return []
+        connection.execute("insert into words values (?, ?, null)", (word, _packed([e])))
+        return [word]
+    found = list(_unpacked(row[0]))
+    if add:
+        bisect.insort(found, e)
+    elif e in found:
+        found.remove(e)
+    if not found and column == "postings":
+        connection.execute("delete from words where word = ?", (word,))
+        return [word]
+    connection.execute(
+        f"update words set {column} = ? where word = ?", (_packed(found or None), word)
+    )
+    return []
+
+
+def _update_vocabulary(connection: sqlite3.Connection, came: set[str], went: set[str]) -> None:
+    """The stems and the typo vocabulary, once words came into the vocabulary or went."""
+    if not came and not went:
+        return
+    for word in went:
+        connection.execute("delete from stems where form = ?", (word,))
+    connection.executemany(
+        "insert into stems values (?, ?)",
+        ((stem, form) for stem, forms in stem_table(came).items() for form in forms),
+    )
+    vocabulary = [word for (word,) in connection.execute("select word from words order by word")]
+    connection.execute(
+        "update blobs set value = ? where name = 'typo_vocabulary'",
+        ("\n".join(word for word in vocabulary if _typo_candidate(word)),),
+    )
+
+
+def _single_names(connection: sqlite3.Connection) -> list[str]:
+    """The keys of one word, in the order a build first meets them: by position, then as
+    `name_keys` gives an entry's (its names in field order, the id last)."""
+    first: dict[str, tuple[int, float, int]] = {}
+    rows = connection.execute(
+        "select key, position, field, spaceless from names where instr(key, ' ') = 0"
+    )
+    for key, e, f, spaceless in rows:
+        met = (e, f if f >= 0 else math.inf, spaceless)
+        if key not in first or met < first[key]:
+            first[key] = met
+    return sorted(first, key=first.__getitem__)
 
 
 def _built(kb: KnowledgeBase) -> MemoryIndex:

@@ -30,7 +30,15 @@ APPLICATION_ID = 0x73626B62
 SCHEMA_VERSION = 2
 HEADER = b"SQLite format 3\x00"
 HEADER_SIZE = 100
-TABLES = ("record_json", "deal_years", "deals", "deal_partners", "organizations", "files")
+TABLES = (
+    "record_json",
+    "deal_years",
+    "deals",
+    "deal_partners",
+    "organizations",
+    "files",
+    "rewritten",
+)
 # SQLite's limit on a statement's parameters is 32,766: a longer filter reads it all.
 _MAX_PARAMETERS = 30_000
 # What a damaged database or row raises when it is read.
@@ -87,6 +95,7 @@ _OWN_TABLES = """
         file integer not null, item integer not null);
     create table deal_years (deal text not null, year integer not null);
     create table files (file integer primary key, name blob not null, digest text not null);
+    create table rewritten (position integer primary key);
 """
 # Made once the rows are in: an index built after its rows is built in one pass.
 _OWN_INDEXES = """
@@ -218,16 +227,17 @@ def update_store(
     what it changed."""
     from softbank_kb.sqlite_export import replace_records
 
-    _copy_file(base, path)
+    copy_file(base, path)
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
         files = sorted(changed)
         stored = {
-            record_id: (stored_json, item)
-            for record_id, stored_json, item in connection.execute(
-                f"select id, json, item from record_json where file in ({_in(files)})", files
+            record_id: (stored_json, item, position)
+            for record_id, stored_json, item, position in connection.execute(
+                f"select id, json, item, position from record_json where file in ({_in(files)})",
+                files,
             )
         }
         rewritten, added, moved = [], [], []
@@ -271,30 +281,38 @@ def update_store(
                 for at, (collection, record, file, item, text) in enumerate(added)
             ),
         )
-        if added or moved or any(stored[r.id][1] != item for _, r, _, item, _ in rewritten):
+        shifted = added or moved or any(stored[r.id][1] != item for _, r, _, item, _ in rewritten)
+        if shifted:
             _number(connection, files, everything=bool(added))
+        _note_derived_base(
+            connection, None if shifted else [stored[r.id][2] for _, r, *_ in rewritten]
+        )
         connection.executemany(
             "update files set digest = ? where file = ?",
             ((digest, file) for file, (digest, _) in changed.items()),
         )
-        _note_same_records(connection, not (rewritten or added or moved))
         connection.execute("update meta set value = ? where name = 'content_key'", (key,))
         connection.commit()
     finally:
         connection.close()
 
 
-def _note_same_records(connection: sqlite3.Connection, same: bool) -> None:
-    """Note, before the content key changes, the key of the first database whose records
-    (ids, JSON and positions) these are, when no record changed: what is derived from
-    records alone, the search index and ask's, is then that database's, and not rebuilt."""
-    if not same:
-        connection.execute("delete from meta where name = 'same_records_as'")
+def _note_derived_base(connection: sqlite3.Connection, rewritten: list[int] | None) -> None:
+    """Note, before the content key changes, what is derived from records alone (the
+    search index, ask's database) can be made from: the database of the first key whose
+    records stood at these very positions, with those at the positions `rewritten` since
+    made again (none: it serves as it is). Where positions moved (None), nothing can."""
+    if rewritten is None:
+        connection.execute("delete from meta where name = 'derived_base'")
+        connection.execute("delete from rewritten")
         return
     connection.execute(
-        "insert or replace into meta select 'same_records_as', coalesce("
-        "(select value from meta where name = 'same_records_as'),"
+        "insert or replace into meta select 'derived_base', coalesce("
+        "(select value from meta where name = 'derived_base'),"
         " (select value from meta where name = 'content_key'))"
+    )
+    connection.executemany(
+        "insert or ignore into rewritten values (?)", ((at,) for at in rewritten)
     )
 
 
@@ -340,7 +358,7 @@ def _number(connection: sqlite3.Connection, files: list[int], everything: bool) 
     connection.execute("drop table ranks")
 
 
-def _copy_file(source: Path, target: Path) -> None:
+def copy_file(source: Path, target: Path) -> None:
     """Copy a file's bytes into `target`, in the kernel where it can (no pass through Python)."""
     import shutil
 
@@ -460,10 +478,14 @@ class StoredKnowledgeBase(KnowledgeBase):
         self._built[record_id] = found[0] if found else None
         return self._built[record_id]  # type: ignore[no-any-return]
 
-    def same_records_as(self) -> str | None:
-        """The content key of an earlier database with these very records, if noted."""
+    def derived_base(self) -> tuple[str, list[int]] | None:
+        """The key of an earlier database whose derived databases these records' can be
+        made from, with the positions of the records made again since (see update_store)."""
         try:
-            return meta_value(self._connection, "same_records_as")
+            key = meta_value(self._connection, "derived_base")
+            if key is None:
+                return None
+            return key, [at for (at,) in self._rows("select position from rewritten")]
         except DAMAGED:
             return None
 

@@ -258,15 +258,17 @@ class _Derived:
         version: int,
         tables: Collection[str],
         update: Callable[[sqlite3.Connection, list[int]], None],
+        most: int,
     ) -> None:
         """Keep a copy of the base's database under `name` with `update` made to it: the
-        rows of the records made again since; nothing where there is no such base."""
+        rows of the records made again since (at most `most`); nothing where there is no
+        such base."""
         import sqlite3
 
         from softbank_kb.derived import NotUpdatable
         from softbank_kb.store import DAMAGED, copy_file
 
-        if self.base is None or not self.base[1]:
+        if self.base is None or not 0 < len(self.base[1]) <= most:
             return
         base_key, positions = self.base
         base = _open_database(f"{name}-{base_key}.sqlite", base_key, version, tables)

@@ -43,11 +43,12 @@ class Keeper(Protocol):
         version: int,
         tables: Collection[str],
         update: Callable[[sqlite3.Connection, list[int]], None],
+        most: int,
     ) -> None:
         """Keep under `name` a copy of the database kept for an earlier knowledge base of
-        the same records at the same positions but a few, with `update(connection,
-        positions)` made to it for those; nothing where there is none, or `update`
-        raises NotUpdatable."""
+        the same records at the same positions but a few (at most `most`), with
+        `update(connection, positions)` made to it for those; nothing where there is
+        none, or `update` raises NotUpdatable."""
         ...
 
     def lose_database(self, name: str) -> None:
@@ -92,7 +93,8 @@ def update_kept_database(
     `Keeper.update_database`); then `kept_database` finds it, else nothing was kept."""
     keeper = _KEEPERS.get(kb)
     if keeper is not None:
-        keeper.update_database(name, version, tables, update)
+        # Row by row, an update of a tenth of the records costs about what a build does.
+        keeper.update_database(name, version, tables, update, max(100, len(kb) // 10))
 
 
 class NotUpdatable(Exception):

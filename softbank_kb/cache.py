@@ -263,10 +263,9 @@ class _Derived:
         """Keep a copy of the base's database under `name` with `update` made to it: the
         rows of the records made again since (at most `most`); nothing where there is no
         such base."""
-        import sqlite3
 
         from softbank_kb.derived import NotUpdatable
-        from softbank_kb.store import DAMAGED, copy_file
+        from softbank_kb.store import DAMAGED, update_copy
 
         if self.base is None or not 0 < len(self.base[1]) <= most:
             return
@@ -280,18 +279,8 @@ class _Derived:
             return
 
         def write(path: Path) -> None:
-            copy_file(directory / f"{name}-{base_key}.sqlite", path)
-            connection = sqlite3.connect(path)
-            try:
-                connection.execute("PRAGMA journal_mode = OFF")
-                connection.execute("PRAGMA synchronous = OFF")
-                update(connection, positions)
-                connection.execute(
-                    "update meta set value = ? where name = 'content_key'", (self.key,)
-                )
-                connection.commit()
-            finally:
-                connection.close()
+            base_path = directory / f"{name}-{base_key}.sqlite"
+            update_copy(base_path, path, self.key, lambda connection: update(connection, positions))
 
         _write(f"{name}-{self.key}.sqlite", write, (*DAMAGED, NotUpdatable))
 

@@ -225,76 +225,89 @@ def update_store(
     had before, or new ones (the caller checks this), so no other record's references
     change. Only a record whose JSON or place differs is written again: an edit costs
     what it changed."""
-    from softbank_kb.sqlite_export import replace_records
+    update_copy(base, path, key, lambda connection: _update_records(connection, changed, years_of))
 
+
+def update_copy(
+    base: Path, path: Path, key: str, update: Callable[[sqlite3.Connection], None]
+) -> None:
+    """Write into the new file `path` a copy of the cache database `base` with `update`
+    made to it (while its content key is still the base's), then under content key `key`."""
     copy_file(base, path)
     connection = sqlite3.connect(path)
     try:
+        # A file nobody reads until it is renamed into place: no journal to keep safe.
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
-        files = sorted(changed)
-        stored = {
-            record_id: (stored_json, item, position)
-            for record_id, stored_json, item, position in connection.execute(
-                f"select id, json, item, position from record_json where file in ({_in(files)})",
-                files,
-            )
-        }
-        rewritten, added, moved = [], [], []
-        placed = (
-            (collection, record, file)
-            for collection in COLLECTIONS
-            for file in files
-            for record in changed[file][1][collection]
-        )
-        for collection, record, file, item in _itemized(placed):
-            text = json.dumps(plain(record))
-            old = stored.get(record.id)
-            if old is None:
-                added.append((collection, record, file, item, text))
-            elif old[0] != text:
-                rewritten.append((collection, record, file, item, text))
-            elif old[1] != item:
-                moved.append((record.id, item))
-        part = KnowledgeBase(
-            **{
-                name: tuple(r for c, r, *_ in (*rewritten, *added) if c == name)
-                for name in COLLECTIONS
-            }
-        )
-        replace_records(connection, [r.id for _, r, *_ in rewritten], part)
-        for start in range(0, len(rewritten), 1000):
-            batch = [r.id for _, r, *_ in rewritten[start : start + 1000]]
-            connection.execute(f"delete from deal_years where deal in ({_in(batch)})", batch)
-        _insert_deal_years(connection, part.deals, years_of)
-        connection.executemany(
-            "update record_json set json = ?, item = ? where id = ?",
-            ((text, item, record.id) for _, record, _, item, text in rewritten),
-        )
-        connection.executemany(
-            "update record_json set item = ? where id = ?", ((item, i) for i, item in moved)
-        )
-        connection.executemany(
-            "insert into record_json values (?, ?, ?, ?, ?, ?)",
-            (
-                (-1 - at, record.id, collection, text, file, item)
-                for at, (collection, record, file, item, text) in enumerate(added)
-            ),
-        )
-        shifted = added or moved or any(stored[r.id][1] != item for _, r, _, item, _ in rewritten)
-        if shifted:
-            _number(connection, files, everything=bool(added))
-        _note_derived_base(
-            connection, None if shifted else [stored[r.id][2] for _, r, *_ in rewritten]
-        )
-        connection.executemany(
-            "update files set digest = ? where file = ?",
-            ((digest, file) for file, (digest, _) in changed.items()),
-        )
+        update(connection)
         connection.execute("update meta set value = ? where name = 'content_key'", (key,))
         connection.commit()
     finally:
         connection.close()
+
+
+def _update_records(
+    connection: sqlite3.Connection,
+    changed: dict[int, tuple[str, dict[str, list[AnyRecord]]]],
+    years_of: DealYears,
+) -> None:
+    """The rows of the edited files' records that changed, written again (update_store)."""
+    from softbank_kb.sqlite_export import replace_records
+
+    files = sorted(changed)
+    stored = {
+        record_id: (stored_json, item, position)
+        for record_id, stored_json, item, position in connection.execute(
+            f"select id, json, item, position from record_json where file in ({_in(files)})",
+            files,
+        )
+    }
+    rewritten, added, moved = [], [], []
+    placed = (
+        (collection, record, file)
+        for collection in COLLECTIONS
+        for file in files
+        for record in changed[file][1][collection]
+    )
+    for collection, record, file, item in _itemized(placed):
+        text = json.dumps(plain(record))
+        old = stored.get(record.id)
+        if old is None:
+            added.append((collection, record, file, item, text))
+        elif old[0] != text:
+            rewritten.append((collection, record, file, item, text))
+        elif old[1] != item:
+            moved.append((record.id, item))
+    part = KnowledgeBase(
+        **{name: tuple(r for c, r, *_ in (*rewritten, *added) if c == name) for name in COLLECTIONS}
+    )
+    replace_records(connection, [r.id for _, r, *_ in rewritten], part)
+    for start in range(0, len(rewritten), 1000):
+        batch = [r.id for _, r, *_ in rewritten[start : start + 1000]]
+        connection.execute(f"delete from deal_years where deal in ({_in(batch)})", batch)
+    _insert_deal_years(connection, part.deals, years_of)
+    connection.executemany(
+        "update record_json set json = ?, item = ? where id = ?",
+        ((text, item, record.id) for _, record, _, item, text in rewritten),
+    )
+    connection.executemany(
+        "update record_json set item = ? where id = ?", ((item, i) for i, item in moved)
+    )
+    connection.executemany(
+        "insert into record_json values (?, ?, ?, ?, ?, ?)",
+        (
+            (-1 - at, record.id, collection, text, file, item)
+            for at, (collection, record, file, item, text) in enumerate(added)
+        ),
+    )
+    shifted = added or moved or any(stored[r.id][1] != item for _, r, _, item, _ in rewritten)
+    if shifted:
+        _number(connection, files, everything=bool(added))
+    _note_derived_base(connection, None if shifted else [stored[r.id][2] for _, r, *_ in rewritten])
+    connection.executemany(
+        "update files set digest = ? where file = ?",
+        ((digest, file) for file, (digest, _) in changed.items()),
+    )
 
 
 def _note_derived_base(connection: sqlite3.Connection, rewritten: list[int] | None) -> None:

@@ -138,7 +138,7 @@ def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
     path, connection, changed = nearest
     try:
         from softbank_kb.loading import load_changed_files
-        from softbank_kb.query import deal_years
+        from softbank_kb.models import deal_years
 
         before = stored.records_of_files(connection, changed)
         found = load_changed_files(

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from softbank_kb import __version__
-from softbank_kb.exits import NothingMatched, NotInSources, OutputUnwritable, Problems, nothing
-from softbank_kb.kinds import DEAL_KINDS, RECORD_TYPES
+from softbank_kb.choices import DEAL_KINDS, RECORD_TYPES
+from softbank_kb.errors import NothingMatched, NotInSources, OutputUnwritable, Problems, nothing
 from softbank_kb.options import (
     AmountType,
     DateType,
@@ -88,9 +88,9 @@ def validate(ctx: click.Context, strict: bool) -> None:
     Prints `OK: N records in M files`, or every problem as file:line:column and
     exits 1. With --strict, a warning is a problem too.
     """
+    from softbank_kb.errors import problems_after
     from softbank_kb.lexicon import check_lexicon
     from softbank_kb.loading import check_data_dir, check_data_dir_strictly
-    from softbank_kb.problems import problems_after
 
     directory = data_dir(ctx)
     if strict:
@@ -828,6 +828,6 @@ def _write_export(target: Path, write: Callable[[Path], None]) -> None:
 
 def main() -> NoReturn:
     """Run the CLI; every failure is a message and an exit code, never a traceback."""
-    from softbank_kb.exits import run
+    from softbank_kb.errors import run
 
     run(cli)

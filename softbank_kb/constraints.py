@@ -67,7 +67,6 @@ class StrictAmount:
 
         # Imported here, as pydantic_core is: jsondata imports the models, which import
         # this module, and only a schema being built needs it.
-        from softbank_kb.jsondata import compact_number
 
         return core_schema.float_schema(
             ge=0,
@@ -176,3 +175,8 @@ class TaggedBy:
 
         choices = {tag: handler.generate_schema(member) for tag, member in self.members.items()}
         return core_schema.tagged_union_schema(choices, self.tag_of)
+
+
+def compact_number(value: float) -> int | float:
+    """Writes whole amounts without a decimal point: 6500000000, not 6500000000.0."""
+    return int(value) if value.is_integer() else value

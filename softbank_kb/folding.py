@@ -119,3 +119,36 @@ def stems_of_words(words: list[str]) -> tuple[list[str], list[str]]:
     """The English and the French stems of many folded words, in their order."""
     english, french = _stemmers()
     return english.stemWords(words), french.stemWords(words)
+
+
+ELLIPSIS = "…"
+# Folds typographic quotation marks and apostrophes to ASCII, as the seeds' README says.
+_ASCII_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFC, ASCII quotes and apostrophes, single spaces: the form excerpts are compared in."""
+    return normalize_keeping_lines(text).replace("\n", " ")
+
+
+def normalize_keeping_lines(text: str) -> str:
+    """As `normalize`, but a run of white space holding a line break becomes one newline.
+
+    Both forms have the same length, so offsets in one are offsets in the other.
+    """
+    folded = unicodedata.normalize("NFC", text).translate(_ASCII_QUOTES).strip()
+    return _SPACE.sub(lambda run: "\n" if "\n" in run.group() else " ", folded)

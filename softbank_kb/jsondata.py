@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from softbank_kb.constraints import compact_number
 from softbank_kb.models import (
     AnyRecord,
     Money,
@@ -22,11 +23,6 @@ if TYPE_CHECKING:
     from softbank_kb.ask import Answer, Reply
     from softbank_kb.query import Profile
     from softbank_kb.search import Hit
-
-
-def compact_number(value: float) -> int | float:
-    """Writes whole amounts without a decimal point: 6500000000, not 6500000000.0."""
-    return int(value) if value.is_integer() else value
 
 
 def to_json(value: Any) -> str:

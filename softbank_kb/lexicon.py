@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from softbank_kb.constraints import Chars, Checked, MinItems
+from softbank_kb.errors import KnowledgeBaseError, LoadError
 from softbank_kb.paths import DATA_LEXICON, maybe_inside
-from softbank_kb.problems import KnowledgeBaseError, LoadError
 
 if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase

@@ -8,6 +8,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+from softbank_kb.choices import DEAL_KINDS, ISO_4217
 from softbank_kb.constraints import (
     AtLeast,
     Before,
@@ -18,8 +19,6 @@ from softbank_kb.constraints import (
     StrictAmount,
     TaggedBy,
 )
-from softbank_kb.currencies import ISO_4217
-from softbank_kb.kinds import DEAL_KINDS
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -600,3 +599,25 @@ def data_file_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "sbkb data file"
     return schema
+
+
+def deal_years(kb: KnowledgeBase, deal: Deal) -> range:
+    """The years a deal counts for: its own, or every year a cumulative total spans.
+
+    A running total ("a total of ... since September 2024") runs to `until`, or, when the
+    article gives no end, to the publication of the latest article citing it.
+    """
+    if deal.date is None:
+        return range(0)
+    end = deal.date.year
+    if deal.cumulative:
+        if deal.until is not None:
+            end = deal.until.year
+        else:
+            published = [
+                source.published.year
+                for citation in deal.citations
+                if isinstance(source := kb.get(citation.source), Source) and source.published
+            ]
+            end = max([end, *published])
+    return range(deal.date.year, end + 1)

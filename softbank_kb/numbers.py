@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from softbank_kb.verify import normalize
+from softbank_kb.folding import normalize
 
 # French groups thousands with a space and writes the decimal with a comma ("1 000",
 # "6,5"); English groups with a comma and writes a point ("1,000", "6.5"). A scale word

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from softbank_kb.exits import EMPTY_JSON_KEY, FORMAT_KEY, KnowledgeBaseUnavailable, NothingMatched
+from softbank_kb.errors import EMPTY_JSON_KEY, FORMAT_KEY, KnowledgeBaseUnavailable, NothingMatched
 
 if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase
@@ -53,7 +53,7 @@ def data_dir(ctx: click.Context) -> Path:
 def load_kb(ctx: click.Context) -> KnowledgeBase:
     """The knowledge base of the chosen data directory, or exit 3 with every reason."""
     from softbank_kb.cache import knowledge_base
-    from softbank_kb.problems import KnowledgeBaseError, problems_after
+    from softbank_kb.errors import KnowledgeBaseError, problems_after
 
     directory = data_dir(ctx)
     try:
@@ -72,8 +72,8 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
 def load_lexicon(ctx: click.Context) -> None:
     """Read this command's searches with the package's lexicon and the data directory's,
     or exit 3 saying where one is broken."""
+    from softbank_kb.errors import KnowledgeBaseError
     from softbank_kb.lexicon import lexicon_for, using
-    from softbank_kb.problems import KnowledgeBaseError
 
     try:
         found = lexicon_for(data_dir(ctx))
@@ -412,7 +412,7 @@ class AmountType(click.ParamType):
 
 def currency_code(ctx: click.Context, param: click.Parameter, code: str | None) -> str | None:
     """An ISO 4217 code, in capitals, or a usage error."""
-    from softbank_kb.currencies import ISO_4217
+    from softbank_kb.choices import ISO_4217
 
     if not code:
         return None

@@ -20,8 +20,8 @@ from softbank_kb.models import (
     PartialDate,
     Person,
     Quote,
-    Source,
     StrategyItem,
+    deal_years,
 )
 
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:\.\.\s*(\d{4})\s*)?$")
@@ -66,7 +66,7 @@ def parse_money_filter(spec: str) -> tuple[float, str | None]:
 
     ValueError says what is wrong, an unknown currency included.
     """
-    from softbank_kb.currencies import ISO_4217
+    from softbank_kb.choices import ISO_4217
 
     match = _MONEY.match(spec)
     if match is None:
@@ -107,28 +107,6 @@ def deal_parties(deal: Deal) -> set[str]:
     """Every id a deal involves: investor, target, partners and vehicle."""
     parties = {deal.investor, *deal.partners}
     return parties | {i for i in (deal.target, deal.vehicle) if i is not None}
-
-
-def deal_years(kb: KnowledgeBase, deal: Deal) -> range:
-    """The years a deal counts for: its own, or every year a cumulative total spans.
-
-    A running total ("a total of ... since September 2024") runs to `until`, or, when the
-    article gives no end, to the publication of the latest article citing it.
-    """
-    if deal.date is None:
-        return range(0)
-    end = deal.date.year
-    if deal.cumulative:
-        if deal.until is not None:
-            end = deal.until.year
-        else:
-            published = [
-                source.published.year
-                for citation in deal.citations
-                if isinstance(source := kb.get(citation.source), Source) and source.published
-            ]
-            end = max([end, *published])
-    return range(deal.date.year, end + 1)
 
 
 def find_deals(

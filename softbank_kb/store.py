@@ -70,7 +70,7 @@ def build_store(
     digest of the version and code that made its records) alone. Without them the
     records are of no known file, and the database is never updated.
     """
-    from softbank_kb.query import deal_years
+    from softbank_kb.models import deal_years
 
     def write(connection: sqlite3.Connection) -> None:
         from softbank_kb.sqlite_export import write_tables

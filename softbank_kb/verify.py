@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from softbank_kb.folding import ELLIPSIS, normalize, normalize_keeping_lines
 from softbank_kb.models import KnowledgeBase, Quote, Source
 
-ELLIPSIS = "…"
-# Folds typographic quotation marks and apostrophes to ASCII, as the seeds' README says.
-_ASCII_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-    }
-)
-_SPACE = re.compile(r"\s+")
 # A sentence ends at . ! ? or … followed by space; a line break always ends one.
 _SENTENCE_END = re.compile(r"(?<=[.!?…]) +|\n")
 # Below this share of its characters covered by excerpts, a sentence counts as uncited.
 CITED_SHARE = 0.5
-
-
-def normalize(text: str) -> str:
-    """NFC, ASCII quotes and apostrophes, single spaces: the form excerpts are compared in."""
-    return _normalize_keeping_lines(text).replace("\n", " ")
-
-
-def _normalize_keeping_lines(text: str) -> str:
-    """As `normalize`, but a run of white space holding a line break becomes one newline.
-
-    Both forms have the same length, so offsets in one are offsets in the other.
-    """
-    folded = unicodedata.normalize("NFC", text).translate(_ASCII_QUOTES).strip()
-    return _SPACE.sub(lambda run: "\n" if "\n" in run.group() else " ", folded)
 
 
 @dataclass(frozen=True)
@@ -143,7 +112,7 @@ def read_articles(kb: KnowledgeBase, sources_dir: Path) -> tuple[list[Article], 
             continue
         source = by_hash.get(hashlib.sha256(data).hexdigest())
         if source is not None and source.id not in articles:
-            text = _normalize_keeping_lines(data.decode("utf-8-sig", errors="replace"))
+            text = normalize_keeping_lines(data.decode("utf-8-sig", errors="replace"))
             articles[source.id] = Article(source, path, text)
     missing = [
         Failure(source.id, f"no file in {sources_dir} has sha256 {source.sha256}")

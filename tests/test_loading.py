@@ -256,7 +256,7 @@ def test_sbkb_data_environment_variable(run_cli: RunCli) -> None:
 
 
 def test_error_messages_escape_control_characters() -> None:
-    from softbank_kb.problems import LoadError
+    from softbank_kb.errors import LoadError
 
     shown = str(LoadError("data/\x1b]0;title\x07.yaml", "bad \u202e key", 3, 1))
     assert shown == "data/\\x1b]0;title\\x07.yaml:3:1: bad \\u202e key"

@@ -17,12 +17,10 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from softbank_kb.about import About, about_of
-from softbank_kb.derived import recovering
 from softbank_kb.folding import fold, stems
-from softbank_kb.index import Index
+from softbank_kb.index import About, Index, about_of, index_of
 from softbank_kb.models import (
     AnyRecord,
     Citation,
@@ -36,7 +34,10 @@ from softbank_kb.models import (
     Quote,
     StrategyItem,
 )
-from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, Slot
+from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, Slot, or_package
+
+if TYPE_CHECKING:
+    from softbank_kb.lexicon import Lexicon
 
 Language = Literal["en", "fr"]
 Wanted = Literal["amount", "date", "person", "quote", "place", "organization", "record"]
@@ -98,28 +99,29 @@ class Reply:
 # Reading the question ---------------------------------------------------------------------
 
 
-@recovering
-def read_question(kb: KnowledgeBase, text: str) -> Question:
+def read_question(
+    kb: KnowledgeBase, text: str, index: Index | None = None, lexicon: Lexicon | None = None
+) -> Question:
     """A question read into its entities, years, concepts and the answer it wants."""
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError(f"the question is {len(text):,} characters long; the limit is 1,000")
     tokens = _tokens(text)
     if not tokens:
         raise QueryError("the question has no words: ask it in English or French")
-    from softbank_kb.lexicon import current_lexicon
     from softbank_kb.search import query_slots
 
-    lexicon_ = current_lexicon()
+    index = index_of(kb) if index is None else index
+    lexicon_ = or_package(lexicon)
     words = [word for word, _ in tokens]
     language = _language(text, words, lexicon_)
     years = tuple(dict.fromkeys(int(m.group(1)) for m in _YEAR.finditer(fold(text))))
-    entities, rest = _entities(kb, tokens)
+    entities, rest = _entities(kb, tokens, index, lexicon_)
     stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
     concepts: list[Any] = []
     wanted: Wanted | None = None
     left: list[str] = []
     terms: list[str] = []
-    for slot in query_slots(rest, keep_stopwords=True):
+    for slot in query_slots(rest, lexicon_, keep_stopwords=True):
         question_words = [c for c in slot.concepts if c.kind == "question"]
         if question_words and wanted is None:
             wanted = question_words[0].answer
@@ -130,7 +132,7 @@ def read_question(kb: KnowledgeBase, text: str) -> Question:
         if not slot.concepts and not _is_stop(slot, stop) and not _YEAR.fullmatch(slot.words[0]):
             left.append(slot.words[0])
             terms.append(slot.words[0])
-    unknown = tuple(word for word in left if not _known_word(kb, word))
+    unknown = tuple(word for word in left if not _known_word(index, word))
     return Question(
         text=text,
         language=language,
@@ -172,14 +174,9 @@ def _is_stop(slot: Slot, stop: set[str]) -> bool:
 
 
 def _entities(
-    kb: KnowledgeBase, tokens: list[tuple[str, bool]]
+    kb: KnowledgeBase, tokens: list[tuple[str, bool]], index: Index, lexicon_: Lexicon
 ) -> tuple[list[AnyRecord], list[str]]:
     """The people and organisations a question names, and its other words in order."""
-    from softbank_kb.index import index_of
-    from softbank_kb.lexicon import current_lexicon
-
-    index = index_of(kb)
-    lexicon_ = current_lexicon()
     stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
     words = [word for word, _ in tokens]
     found: list[AnyRecord] = []
@@ -194,7 +191,7 @@ def _entities(
             word, capital = tokens[at]
             # A word that is no stop word or term of the lexicon may be a misspelt name.
             if len(word) > 3 and word not in stop and not _is_term(word, lexicon_):
-                record = _misspelt_or_partial_name(kb, index, word, capital)
+                record = _misspelt_or_partial_name(kb, index, word, capital, lexicon_)
             size = 1
         if record is not None:
             if record not in found:
@@ -206,18 +203,18 @@ def _entities(
 
 
 def _misspelt_or_partial_name(
-    kb: KnowledgeBase, index: Any, word: str, capital: bool
+    kb: KnowledgeBase, index: Index, word: str, capital: bool, lexicon_: Lexicon
 ) -> AnyRecord | None:
     """The person or organisation a word names: a typo of a name, or a part of one.
 
     A person is named by any word of their name (`Goto`), an organisation by the first
     (`Tempus`), so that `Japan` is not taken for Microsoft Japan.
     """
-    from softbank_kb.names import resolve
+    from softbank_kb.search import resolve
 
     if index.has_word(word) and not capital:
         return None
-    record = resolve(kb, word).record
+    record = resolve(kb, word, index=index, lexicon=lexicon_).record
     if record is None or not index.has_word(word):
         return record  # a word no record has: a typo of the name resolved, or nothing
     name_words = [fold(name).split() for name in (record.label, *getattr(record, "aliases", ()))]
@@ -246,16 +243,15 @@ def _is_term(word: str, lexicon_: Any) -> bool:
     return any(stem in lexicon_.stems for stem in stems(word))
 
 
-def _known_word(kb: KnowledgeBase, word: str) -> bool:
+def _known_word(index: Index, word: str) -> bool:
     """Whether any record has this word, a form of it, or a word one typo from it.
 
     Not a longer word it begins: `Intel` is not known for `intelligence`.
     """
-    from softbank_kb.index import index_of
     from softbank_kb.scoring import SCORING
-    from softbank_kb.search import _word_matches
+    from softbank_kb.search import word_matches
 
-    return any(quality != SCORING.prefix for quality in _word_matches(index_of(kb), word).values())
+    return any(quality != SCORING.prefix for quality in word_matches(index, word).values())
 
 
 def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wanted:
@@ -273,18 +269,26 @@ def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wante
 # Answering --------------------------------------------------------------------------------
 
 
-@recovering
-def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
-    """The answers to a question, best first; see the module doc for how they are chosen."""
-    question = read_question(kb, text)
+def ask(
+    kb: KnowledgeBase,
+    text: str,
+    limit: int = MAX_ANSWERS,
+    index: Index | None = None,
+    about: About | None = None,
+    lexicon: Lexicon | None = None,
+) -> Reply:
+    """The answers to a question, best first (docs/architecture.md says how they are chosen).
+
+    Without `index`, `about` or `lexicon`, each is made from `kb` or the package's read.
+    """
+    index = index_of(kb) if index is None else index
+    lexicon = or_package(lexicon)
+    question = read_question(kb, text, index, lexicon)
     if question.unknown or (not question.entities and not question.concepts and not question.words):
         return Reply(question)
-    from softbank_kb.index import index_of
-
-    index = index_of(kb)
-    about = about_of(kb)
+    about = about_of(kb) if about is None else about
     candidates = _candidates(question, about, index)
-    text_scores = _text_scores(kb, question, candidates)
+    text_scores = _text_scores(index, question, candidates, lexicon)
     # All of them are read below: a batch at a time, not one by one.
     index.prefetch(candidates)
     index.prefetch_records(candidates)
@@ -303,7 +307,7 @@ def ask(kb: KnowledgeBase, text: str, limit: int = MAX_ANSWERS) -> Reply:
     answers = [answer for _, _, answer in scored]
     if answers:
         return Reply(question, tuple(_best(answers, limit)))
-    return Reply(question, (), _known_about(kb, question))
+    return Reply(question, (), _known_about(question, about, index))
 
 
 def _candidates(question: Question, about: About, index: Index) -> set[int]:
@@ -340,7 +344,9 @@ def _best(answers: list[Answer], limit: int) -> list[Answer]:
     return chosen
 
 
-def _text_scores(kb: KnowledgeBase, question: Question, candidates: set[int]) -> dict[int, float]:
+def _text_scores(
+    index: Index, question: Question, candidates: set[int], lexicon: Lexicon
+) -> dict[int, float]:
     """How well each candidate matches the question's own words, through search.
 
     With an entity named, its records are few and the concepts are scored on their own:
@@ -353,7 +359,7 @@ def _text_scores(kb: KnowledgeBase, question: Question, candidates: set[int]) ->
     from softbank_kb.search import scores_among
 
     try:
-        return scores_among(kb, " ".join(terms), candidates)
+        return scores_among(index, " ".join(terms), candidates, lexicon)
     except QueryError:
         return {}
 
@@ -528,13 +534,10 @@ def _plain_value(record: AnyRecord) -> Any:
     return record.label
 
 
-def _known_about(kb: KnowledgeBase, question: Question) -> tuple[AnyRecord, ...]:
+def _known_about(question: Question, about: About, index: Index) -> tuple[AnyRecord, ...]:
     """The named entities' own records, then a few records about them: not an answer."""
-    from softbank_kb.index import index_of
-
     known: list[AnyRecord] = list(question.entities)
     ids = {entity.id for entity in question.entities}
-    about, index = about_of(kb), index_of(kb)
     # Those that point to an entity are among those about it or what it belongs to.
     positions = sorted({at for rid in ids for at in about.positions(rid)})
     for at in positions:

@@ -27,6 +27,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -35,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from softbank_kb import __version__
-from softbank_kb.derived import keep_with
 from softbank_kb.digests import Notes
+from softbank_kb.errors import KnowledgeBaseError, LoadError
 from softbank_kb.memory import without_garbage_collection
 from softbank_kb.models import KnowledgeBase
 from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
@@ -62,24 +63,35 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable, Collection, Iterable
 
+    from softbank_kb.lexicon import Lexicon
     from softbank_kb.store import DataFile
 
 
-def knowledge_base(data_dir: Path) -> KnowledgeBase:
-    """The knowledge base of `data_dir`: from the cache when its files are unchanged."""
+def knowledge_base(data_dir: Path) -> tuple[KnowledgeBase, Kept | None]:
+    """The knowledge base of `data_dir`, from the cache when its files are unchanged, and
+    where what search and ask derive from it is kept (None: nowhere)."""
     directory = cache_dir()
-    if directory is not None and maybe_inside(directory, data_dir):
-        # A cache that would be written into the data directory is not kept, nor read.
-        return _from_data(data_dir, None, rebuild=False)
-    contents = _contents_or_none(data_dir)
-    if contents is not None:
-        key = contents.key
-        cached = load(key, recover=lambda: _from_data(data_dir, contents, rebuild=True))
+    contents = None
+    # A cache that would be written into the data directory is not kept, nor read.
+    if directory is None or not maybe_inside(directory, data_dir):
+        contents = _contents_or_none(data_dir)
+    if contents is None:
+        return _from_data(data_dir, None, rebuild=False), None
+    key = contents.key
+
+    def recover() -> KnowledgeBase:
+        return _from_data(data_dir, contents, rebuild=True)
+
+    cached = load(key, recover)
+    if cached is None:
+        cached = _updated(data_dir, contents)
+    if cached is None:
+        kb = _from_data(data_dir, contents, rebuild=False)
+        # Read back as every later run reads it, if it could be kept.
+        cached = load(key, recover)
         if cached is None:
-            cached = _updated(data_dir, contents)
-        if cached is not None:
-            return _remember(cached, key)
-    return _from_data(data_dir, contents, rebuild=False)
+            return kb, None
+    return _remember(cached, key)
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,6 @@ def _from_data(data_dir: Path, contents: _Contents | None, rebuild: bool) -> Kno
             _unlink(f"kb-{contents.key}.sqlite")  # found damaged: replaced, not trusted again
         places = {path: at for at, path in enumerate(contents.files)}
         store(contents, kb, {record_id: places[path] for record_id, path in file_of.items()})
-        _remember(kb, contents.key)
     return kb
 
 
@@ -219,70 +230,35 @@ def _newest_first(paths: Iterable[Path]) -> list[Path]:
     return [path for _, path in sorted(dated, reverse=True)]
 
 
-def _remember(kb: KnowledgeBase, key: str) -> KnowledgeBase:
-    """`kb`, with what search and ask derive from it kept under its content key."""
+def _remember(kb: KnowledgeBase, key: str) -> tuple[KnowledgeBase, Kept]:
+    """`kb`, and where what search and ask derive from it is kept, under its content key."""
     from softbank_kb.store import StoredKnowledgeBase
 
     base = kb.derived_base() if isinstance(kb, StoredKnowledgeBase) else None
-    keep_with(kb, _Derived(key, base))
-    return kb
+    # An edit that made no record again (comments, layout) keeps the earlier key's.
+    return kb, Kept(key, base[0] if base is not None and not base[1] else None)
 
 
-class _Derived:
-    """The keeper of what is derived from the knowledge base cached under one key."""
+@dataclass(frozen=True)
+class Kept:
+    """What is derived from the knowledge base cached under one key (index.Kept)."""
 
-    def __init__(self, key: str, base: tuple[str, list[int]] | None = None) -> None:
-        self.key = key
-        # An earlier key whose derived databases serve this one: as they are where no
-        # record changed since (an edit of comments or layout), else updated for those
-        # at the positions given.
-        self.base = base
-
-    def _keys(self) -> list[str]:
-        """The keys a derived database kept under may serve this knowledge base as it is."""
-        return [self.key] if self.base is None or self.base[1] else [self.key, self.base[0]]
+    key: str
+    same_as: str | None = None
 
     def database(
         self, name: str, version: int, tables: Collection[str]
     ) -> sqlite3.Connection | None:
         """The database derived and kept under `name`, read-only, if it is whole and ours."""
-        for key in self._keys():
-            found = _open_database(f"{name}-{key}.sqlite", key, version, tables)
+        for key in (self.key, self.same_as):
+            found = (
+                None
+                if key is None
+                else _open_database(f"{name}-{key}.sqlite", key, version, tables)
+            )
             if found is not None:
                 return found
         return None
-
-    def update_database(
-        self,
-        name: str,
-        version: int,
-        tables: Collection[str],
-        update: Callable[[sqlite3.Connection, list[int]], None],
-        most: int,
-    ) -> None:
-        """Keep a copy of the base's database under `name` with `update` made to it: the
-        rows of the records made again since (at most `most`); nothing where there is no
-        such base."""
-
-        from softbank_kb.derived import NotUpdatable
-        from softbank_kb.store import DAMAGED, update_copy
-
-        if self.base is None or not 0 < len(self.base[1]) <= most:
-            return
-        base_key, positions = self.base
-        base = _open_database(f"{name}-{base_key}.sqlite", base_key, version, tables)
-        if base is None:
-            return
-        base.close()
-        directory = _trusted_dir(create=False)
-        if directory is None:
-            return
-
-        def write(path: Path) -> None:
-            base_path = directory / f"{name}-{base_key}.sqlite"
-            update_copy(base_path, path, self.key, lambda connection: update(connection, positions))
-
-        _write(f"{name}-{self.key}.sqlite", write, (*DAMAGED, NotUpdatable))
 
     def keep_database(
         self, name: str, version: int, write: Callable[[sqlite3.Connection], None]
@@ -298,10 +274,18 @@ class _Derived:
             (sqlite3.Error,),
         )
 
-    def lose_database(self, name: str) -> None:
-        """Remove a derived database found damaged: it is rebuilt, not trusted again."""
-        for key in self._keys():
-            _unlink(f"{name}-{key}.sqlite")
+
+def forget_derived() -> None:
+    """Remove every search and ask database kept: one was found damaged, and is rebuilt."""
+    directory = _trusted_dir(create=False)
+    if directory is None:
+        return
+    for path in directory.iterdir():
+        if _DERIVED.fullmatch(path.name):
+            path.unlink(missing_ok=True)
+
+
+_DERIVED = re.compile(r"(?:search|ask)-[0-9a-f]{64}\.sqlite")
 
 
 def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
@@ -439,6 +423,37 @@ def store(contents: _Contents, kb: KnowledgeBase, file_of: dict[str, int]) -> No
         lambda path: build_store(kb, key, path, noted, file_of, _code_digest()),
         (sqlite3.Error,),
     )
+
+
+def lexicon_for(data_dir: Path) -> Lexicon:
+    """The lexicon `data_dir` is read with, the package's and its own merged: from the
+    cache when neither file changed; KnowledgeBaseError where either is broken."""
+    from softbank_kb import lexicon
+
+    path = data_dir / DATA_LEXICON
+    data = None
+    if os.path.lexists(path):
+        # Only here: the loader brings pydantic and PyYAML, 35 ms a warm start does without.
+        from softbank_kb.loading import read_data_file
+
+        read = read_data_file(path)
+        if isinstance(read, LoadError):
+            raise KnowledgeBaseError([read])
+        data = read
+    directory = cache_dir()
+    if directory is not None and maybe_inside(directory, data_dir):
+        return lexicon.lexicon_for(data_dir, data)
+    digest = hashlib.sha256(_code_digest().encode())
+    for part in (lexicon.LEXICON_FILE.read_bytes(), data):
+        if part is not None:
+            # Each file's length first, so that no two lists of files hash alike.
+            digest.update(f"{len(part)}\0".encode() + part)
+    name = f"lexicon-{digest.hexdigest()}.json"
+    found = read_cached(name, lexicon.Lexicon)
+    if found is None:
+        found = lexicon.lexicon_for(data_dir, data)
+        write_cached(name, found)
+    return found
 
 
 # The first item of every JSON file the cache writes: a file without it is not ours.

@@ -45,7 +45,25 @@ GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
 _ENTITIES = ("organization", "person")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group, answering once more should the cache be found damaged."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
+        from softbank_kb.errors import CacheDamaged
+
+        args = list(sys.argv[1:] if args is None else args)
+        try:
+            return super().main(args, *rest, **options)
+        except CacheDamaged:
+            # The one place a damaged database is handled: dropped, then the command run
+            # once more, the search and ask databases built anew from the records.
+            from softbank_kb.cache import forget_derived
+
+            forget_derived()
+            return super().main(args, *rest, **options)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data",
     "data_dir",
@@ -139,7 +157,7 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
     if not sources_dir.is_dir():
         raise click.BadParameter(f"{str(sources_dir)!r} is not a directory", param_hint="--sources")
     try:
-        report = verify_kb(load_kb(ctx), sources_dir)
+        report = verify_kb(load_kb(ctx).kb, sources_dir)
     except OSError as error:
         raise click.BadParameter(
             f"{str(sources_dir)!r} cannot be read: {error.strerror}", param_hint="--sources"
@@ -224,8 +242,9 @@ def invest(
     """
     from softbank_kb.query import FilterError, dated_deal_years, find_deals, minimum_in_currency
 
-    kb = load_kb(ctx)
-    party = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
+    loaded = load_kb(ctx)
+    kb = loaded.kb
+    party = resolve_name(loaded, company, _ENTITIES, "organisation") if company else None
     try:
         minimum, currency = minimum_in_currency(min_amount, currency)
     except FilterError as error:
@@ -293,9 +312,19 @@ def quote(
     """
     from softbank_kb.query import find_quotes
 
-    kb = load_kb(ctx)
-    said_by = resolve_name(kb, speaker, ("person", "organization"), "speaker") if speaker else None
-    quotes = find_quotes(kb, speaker=said_by.id if said_by else None, about=about, years=years)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
+    said_by = (
+        resolve_name(loaded, speaker, ("person", "organization"), "speaker") if speaker else None
+    )
+    about_ids = ()
+    if about:
+        from softbank_kb.search import resolve
+
+        named = resolve(kb, about, ("person", "organization", "strategy"), loaded.index()).record
+        about_ids = (named.id,) if named is not None else ()
+    speaker_id = said_by.id if said_by else None
+    quotes = find_quotes(kb, speaker=speaker_id, about=about, years=years, about_ids=about_ids)
     if not quotes:
         nothing("quote", without_hint(ctx, "about", "years", "speaker"))
     quotes = out.cut(quotes, "quotes")
@@ -347,12 +376,13 @@ def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_t
     from softbank_kb import jsondata, listing
     from softbank_kb.query import profile
 
-    kb = load_kb(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
     person = record_type == "person"
     what = "person" if person else "organisation"
     if name:
         one_record_asked(ctx)
-        found = profile(kb, resolve_name(kb, name, (record_type,), what))
+        found = profile(kb, resolve_name(loaded, name, (record_type,), what))
         out.show(
             lambda render: render.profile_view(found, kb), lambda: jsondata.profile_json(found)
         )
@@ -395,8 +425,9 @@ def financials(
     """
     from softbank_kb.query import find_figures, metrics_like, series_of
 
-    kb = load_kb(ctx)
-    entity = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
+    loaded = load_kb(ctx)
+    kb = loaded.kb
+    entity = resolve_name(loaded, company, _ENTITIES, "organisation") if company else None
     figures = find_figures(kb, entity=entity.id if entity else None, metric=metric, years=years)
     if not figures:
         close = metrics_like(kb, metric) if metric else []
@@ -436,7 +467,8 @@ def timeline_command(
     """
     from softbank_kb.query import timeline
 
-    kb = load_kb(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
     records = timeline(kb, start, end, years=years)
     if not records:
         nothing("dated record", "widen --from/--to or --year.")
@@ -460,7 +492,8 @@ def strategy(ctx: click.Context, out: Output) -> None:
     """
     from softbank_kb.query import strategy_groups
 
-    kb = load_kb(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
     groups = strategy_groups(kb)
     if not groups:
         nothing("strategy item")
@@ -508,10 +541,11 @@ def search(ctx: click.Context, query: str, types: tuple[str, ...], limit: int, o
     from softbank_kb.search import QueryError
     from softbank_kb.search import search as find
 
-    kb = load_kb(ctx)
-    load_lexicon(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
+    lexicon = load_lexicon(ctx)
     try:
-        hits = find(kb, query, types=types or None, limit=limit)
+        hits = find(kb, query, types or None, limit, loaded.index(), lexicon)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUERY") from None
     if not hits:
@@ -552,12 +586,14 @@ def ask(ctx: click.Context, question: str, limit: int, out: Output) -> None:
     what is known about it, marked as not an answer, and exits 1.
     """
     from softbank_kb.ask import ask as answer
+    from softbank_kb.index import about_of
     from softbank_kb.search import QueryError
 
-    kb = load_kb(ctx)
-    load_lexicon(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
+    lexicon = load_lexicon(ctx)
     try:
-        reply = answer(kb, question, limit=limit)
+        reply = answer(kb, question, limit, loaded.index(), about_of(kb, loaded.kept), lexicon)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUESTION") from None
     from softbank_kb import jsondata
@@ -593,10 +629,11 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
       sbkb show ampere-acquisition
     """
     one_record_asked(ctx)
-    kb = load_kb(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
     record = kb.get(record_id)
     if record is None:
-        from softbank_kb.names import closest_ids
+        from softbank_kb.search import closest_ids
 
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
@@ -624,7 +661,7 @@ def stats(ctx: click.Context, out: Output) -> None:
     from softbank_kb.query import stats as count
 
     # A whole-KB pass: every record is counted, so every record is built from the cache.
-    counts = count(load_kb(ctx))
+    counts = count(load_kb(ctx).kb)
     from softbank_kb import jsondata
 
     out.show(lambda render: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts)))
@@ -670,8 +707,9 @@ def graph(
     """
     from softbank_kb.graph import relations_graph
 
-    kb = load_kb(ctx)
-    found = resolve_name(kb, company, _ENTITIES, "organisation") if company else None
+    loaded = load_kb(ctx)
+    kb = loaded.kb
+    found = resolve_name(loaded, company, _ENTITIES, "organisation") if company else None
     result = relations_graph(kb, company=found.id if found else None, kinds=kinds, years=years)
     from softbank_kb import diagrams
 
@@ -739,7 +777,8 @@ def export(
     if output == "":
         raise click.BadParameter("an empty file name", param_hint="--output")
     # A whole-KB pass: every record is written, so every record is built from the cache.
-    kb = load_kb(ctx)
+    loaded = load_kb(ctx)
+    kb = loaded.kb
     target = None if output in (None, "-") else Path(output)
     if fmt == "sqlite" and target is None:
         raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")

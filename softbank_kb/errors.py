@@ -218,3 +218,7 @@ def _tolerant_streams() -> None:
         if reconfigure is not None and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
             # PYTHONIOENCODING=ascii, latin-1, cp1252 or the C locale without UTF-8 mode.
             reconfigure(errors="backslashreplace")
+
+
+class CacheDamaged(Exception):
+    """A database of the cache was found damaged while a command read it."""

@@ -16,24 +16,15 @@ from __future__ import annotations
 import array
 import bisect
 import functools
-import math
 import sqlite3
 import weakref
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from softbank_kb.derived import (
-    REBUILDERS,
-    DerivedDamaged,
-    keep_database,
-    kept_database,
-    lose_database,
-    recovering,
-    update_kept_database,
-)
+from softbank_kb.errors import CacheDamaged
 from softbank_kb.folding import fold, stems_of_words
-from softbank_kb.models import AnyRecord, KnowledgeBase, field_names
+from softbank_kb.models import AnyRecord, KnowledgeBase, Organization, field_names
 from softbank_kb.scoring import SCORING, TYPE_ORDER
 
 # The index database's own version: bumped whenever its tables change.
@@ -43,11 +34,23 @@ INDEX_VERSION = 1
 _BATCH = 1000
 
 
-class IndexDamaged(DerivedDamaged):
-    """The kept index database could not be read: it is rebuilt from the records."""
+class IndexDamaged(CacheDamaged):
+    """The kept index database could not be read."""
 
     def __init__(self, problem: str) -> None:
-        super().__init__("search", problem)
+        super().__init__(f"the kept search database: {problem}")
+
+
+class Kept(Protocol):
+    """Where the cache keeps what is derived from one knowledge base (cache.Kept)."""
+
+    def database(
+        self, name: str, version: int, tables: Collection[str]
+    ) -> sqlite3.Connection | None: ...
+
+    def keep_database(
+        self, name: str, version: int, write: Callable[[sqlite3.Connection], None]
+    ) -> None: ...
 
 
 # Named tuples, not frozen dataclasses: they are built by the ten thousand and a frozen
@@ -549,138 +552,197 @@ class StoredIndex(Index):
         return [(e, name) for e, name in rows]
 
 
-# An index per knowledge base, rebuilt only when another knowledge base is searched.
-_INDEXES: weakref.WeakKeyDictionary[KnowledgeBase, Index] = weakref.WeakKeyDictionary()
-
-
-def index_of(kb: KnowledgeBase) -> Index:
-    """The index of `kb`: the one the cache keeps for it (or an earlier knowledge base's,
-    updated for the records edited since), else built and kept."""
-    index = _INDEXES.get(kb)
-    if index is None:
-        connection = kept_database(kb, "search", INDEX_VERSION, _REQUIRED)
-        if connection is None:
-            update = functools.partial(_update_rows, kb=kb)
-            update_kept_database(kb, "search", INDEX_VERSION, _REQUIRED, update)
-            connection = kept_database(kb, "search", INDEX_VERSION, _REQUIRED)
-        index = StoredIndex(connection, kb) if connection is not None else _built(kb)
-        _INDEXES[kb] = index
-    return index
-
-
-def _update_rows(connection: sqlite3.Connection, positions: list[int], kb: KnowledgeBase) -> None:
-    """The rows of an index database for the records at `positions` made again from them,
-    their ids and types as they were: their entries, names, and words' postings, and the
-    vocabulary's stems and lists where words came or went (each as a build makes it)."""
-    records = kb.record_sequence()
-    getattr(records, "prefetch", lambda _: None)(positions)
-    came: set[str] = set()
-    went: set[str] = set()
-    for e in sorted(positions):
-        found = connection.execute(
-            "select type, paths, haystack from entries where position = ?", (e,)
-        ).fetchone()
-        kind, paths, haystack = found
-        old = (
-            [
-                _field(path, None, padded, kind)
-                for path, padded in zip(paths.split("\n"), haystack.split("\n"), strict=True)
-            ]
-            if paths
-            else []
-        )
-        old_names = {w for field in old if field.is_name for w in field.padded.split()}
-        entry = make_entry(e, records[e], records)
-        words, names = set(entry.haystack.split()), set(entry.names.split())
-        for word in words - set(haystack.split()):
-            came.update(_move(connection, word, e, "postings", add=True))
-        for word in set(haystack.split()) - words:
-            went.update(_move(connection, word, e, "postings", add=False))
-        for word in names - old_names:
-            _move(connection, word, e, "name_postings", add=True)
-        for word in old_names - names:
-            _move(connection, word, e, "name_postings", add=False)
-        connection.execute(
-            "update entries set paths = ?, haystack = ? where position = ?",
-            ("\n".join(field.path for field in entry.fields), entry.haystack, e),
-        )
-        connection.execute("delete from names where position = ?", (e,))
-        connection.executemany(
-            "insert into names values (?, ?, ?, ?, ?)",
-            ((key, e, f, spaceless, kind) for key, f, spaceless in name_keys(entry)),
-        )
-    _update_vocabulary(connection, came - went, went - came)
-    connection.execute(
-        "update blobs set value = ? where name = 'single_names'",
-        ("\n".join(_single_names(connection)),),
-    )
-
-
-def _move(connection: sqlite3.Connection, word: str, e: int, column: str, add: bool) -> list[str]:
-    """Add `e` to a word's postings (or name postings), or take it out; the word if it
-    came into the vocabulary or went out of it."""
-    row = connection.execute(f"select {column} from words where word = ?", (word,)).fetchone()
-    if row is None:
-        if not add or column != "postings":
-            return []
-        connection.execute("insert into words values (?, ?, null)", (word, _packed([e])))
-        return [word]
-    found = list(_unpacked(row[0]))
-    if add:
-        bisect.insort(found, e)
-    elif e in found:
-        found.remove(e)
-    if not found and column == "postings":
-        connection.execute("delete from words where word = ?", (word,))
-        return [word]
-    connection.execute(
-        f"update words set {column} = ? where word = ?", (_packed(found or None), word)
-    )
-    return []
-
-
-def _update_vocabulary(connection: sqlite3.Connection, came: set[str], went: set[str]) -> None:
-    """The stems and the typo vocabulary, once words came into the vocabulary or went."""
-    if not came and not went:
-        return
-    for word in went:
-        connection.execute("delete from stems where form = ?", (word,))
-    connection.executemany(
-        "insert into stems values (?, ?)",
-        ((stem, form) for stem, forms in stem_table(came).items() for form in forms),
-    )
-    vocabulary = [word for (word,) in connection.execute("select word from words order by word")]
-    connection.execute(
-        "update blobs set value = ? where name = 'typo_vocabulary'",
-        ("\n".join(word for word in vocabulary if _typo_candidate(word)),),
-    )
-
-
-def _single_names(connection: sqlite3.Connection) -> list[str]:
-    """The keys of one word, in the order a build first meets them: by position, then as
-    `name_keys` gives an entry's (its names in field order, the id last)."""
-    first: dict[str, tuple[int, float, int]] = {}
-    rows = connection.execute(
-        "select key, position, field, spaceless from names where instr(key, ' ') = 0"
-    )
-    for key, e, f, spaceless in rows:
-        met = (e, f if f >= 0 else math.inf, spaceless)
-        if key not in first or met < first[key]:
-            first[key] = met
-    return sorted(first, key=first.__getitem__)
-
-
-def _built(kb: KnowledgeBase) -> MemoryIndex:
+def index_of(kb: KnowledgeBase, kept: Kept | None = None) -> Index:
+    """The index of `kb`: the one `kept` has for it, else built (and kept there)."""
+    if kept is None:
+        return _memory_index(kb)
+    connection = kept.database("search", INDEX_VERSION, _REQUIRED)
+    if connection is not None:
+        return StoredIndex(connection, kb)
     index = MemoryIndex(kb)
-    keep_database(kb, "search", INDEX_VERSION, index.write)
+    kept.keep_database("search", INDEX_VERSION, index.write)
     return index
 
 
-def _rebuild(kb: KnowledgeBase) -> None:
-    """Replace the kept index of `kb`, found damaged, by one built from its records."""
-    lose_database(kb, "search")
-    _INDEXES[kb] = _built(kb)
+# Built once per knowledge base a program searches without a cache (the tests, a script).
+_MEMORY: weakref.WeakKeyDictionary[KnowledgeBase, MemoryIndex] = weakref.WeakKeyDictionary()
 
 
-REBUILDERS["search"] = _rebuild
-__all__ = ["Entry", "Field", "Index", "field_text", "index_of", "recovering"]
+def _memory_index(kb: KnowledgeBase) -> MemoryIndex:
+    if kb not in _MEMORY:
+        _MEMORY[kb] = MemoryIndex(kb)
+    return _MEMORY[kb]
+
+
+# What each record is about, for ask ------------------------------------------------------------
+
+
+class _AboutDamaged(CacheDamaged):
+    """The kept about database could not be read."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"the kept ask database: {problem}")
+
+
+# The about database's own version: bumped whenever its tables change.
+ABOUT_VERSION = 1
+_ABOUT_TABLES = ("about", "about_ids")
+
+
+class About:
+    """What each record is about, by position: for ask, which records concern an entity."""
+
+    def positions(self, rid: str) -> Sequence[int]:
+        """The positions of the records about an id, in order."""
+        raise NotImplementedError
+
+    def direct(self, at: int) -> frozenset[str]:
+        """The ids the record at `at` is about: itself and what it points to."""
+        raise NotImplementedError
+
+    def wide(self, at: int) -> frozenset[str]:
+        """Those ids and the organisations they belong to."""
+        raise NotImplementedError
+
+    def prefetch(self, positions: Collection[int]) -> None:
+        """Read what the records at these positions are about, a batch at a time."""
+
+    def count(self, rid: str) -> int:
+        """How many records are about an id: `SoftBank` most, `Ampere` a few."""
+        return len(self.positions(rid)) or 1
+
+
+def involved(record: AnyRecord) -> set[str]:
+    """The ids a record is about: itself and every record it points to, its sources aside."""
+    ids = {record.id}
+    for path, target, _ in record.references():
+        if path[0] != "citations":
+            ids.add(target)
+    return ids
+
+
+def _with_parents(kb: KnowledgeBase, ids: set[str]) -> set[str]:
+    """The ids and the organisations they belong to: SoftBank's LLM is SoftBank's too."""
+    found = set(ids)
+    for rid in ids:
+        record = kb.get(rid)
+        seen = 0
+        while isinstance(record, Organization) and record.parent and seen < 8:
+            found.add(record.parent)
+            record = kb.get(record.parent)
+            seen += 1
+    return found
+
+
+class MemoryAbout(About):
+    """What the records are about, worked out from all of them."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._direct = [frozenset(involved(record)) for record in kb.record_sequence()]
+        self._wide = [frozenset(_with_parents(kb, ids)) for ids in self._direct]
+        self._positions: dict[str, list[int]] = {}
+        for at, ids in enumerate(self._wide):
+            for rid in ids:
+                self._positions.setdefault(rid, []).append(at)
+
+    def positions(self, rid: str) -> Sequence[int]:
+        return self._positions.get(rid, ())
+
+    def direct(self, at: int) -> frozenset[str]:
+        return self._direct[at]
+
+    def wide(self, at: int) -> frozenset[str]:
+        return self._wide[at]
+
+    def write(self, connection: sqlite3.Connection) -> None:
+        """Write these tables into a new database (read by `StoredAbout`)."""
+        connection.executescript(
+            """
+            create table about (position integer primary key, direct text, wide text);
+            create table about_ids (id text primary key, positions blob not null) without rowid;
+            """
+        )
+        connection.executemany(
+            "insert into about values (?, ?, ?)",
+            (
+                (at, "\n".join(sorted(direct)), "\n".join(sorted(wide)))
+                for at, (direct, wide) in enumerate(zip(self._direct, self._wide, strict=True))
+            ),
+        )
+        connection.executemany(
+            "insert into about_ids values (?, ?)",
+            ((rid, array.array("i", found).tobytes()) for rid, found in self._positions.items()),
+        )
+
+
+class StoredAbout(About):
+    """What the records are about, as the cache keeps it: read for what a question needs."""
+
+    def __init__(self, connection: sqlite3.Connection, size: int) -> None:
+        self._connection = connection
+        self._size = size
+        self._read: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._positions: dict[str, array.array[int]] = {}
+
+    def _rows(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[object, ...]]:
+        try:
+            return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise _AboutDamaged(str(error)) from None
+
+    def positions(self, rid: str) -> Sequence[int]:
+        found = self._positions.get(rid)
+        if found is None:
+            rows = self._rows("select positions from about_ids where id = ?", (rid,))
+            found = array.array("i")
+            try:
+                if rows:
+                    found.frombytes(rows[0][0])  # type: ignore[arg-type]
+            except (TypeError, ValueError) as error:
+                raise _AboutDamaged(f"about {rid!r}: {error}") from None
+            if found and not 0 <= found[-1] < self._size:
+                raise _AboutDamaged(f"about {rid!r}: past the records")
+            self._positions[rid] = found
+        return found
+
+    def prefetch(self, positions: Collection[int]) -> None:
+        wanted = sorted(at for at in positions if at not in self._read)
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            rows = self._rows(
+                f"select position, direct, wide from about where position in"
+                f" ({', '.join('?' * len(batch))})",
+                tuple(batch),
+            )
+            for at, direct, wide in rows:
+                if not isinstance(direct, str) or not isinstance(wide, str):
+                    raise _AboutDamaged(f"about {at}")
+                self._read[at] = (frozenset(direct.split("\n")), frozenset(wide.split("\n")))  # type: ignore[index]
+
+    def _at(self, at: int) -> tuple[frozenset[str], frozenset[str]]:
+        if at not in self._read:
+            self.prefetch([at])
+            if at not in self._read:
+                raise _AboutDamaged(f"no about {at}")
+        return self._read[at]
+
+    def direct(self, at: int) -> frozenset[str]:
+        return self._at(at)[0]
+
+    def wide(self, at: int) -> frozenset[str]:
+        return self._at(at)[1]
+
+
+_ABOUT: weakref.WeakKeyDictionary[KnowledgeBase, About] = weakref.WeakKeyDictionary()
+
+
+def about_of(kb: KnowledgeBase, kept: Kept | None = None) -> About:
+    """What the records of `kb` are about: as `kept` has it, else worked out (and kept)."""
+    if kept is not None:
+        connection = kept.database("ask", ABOUT_VERSION, _ABOUT_TABLES)
+        if connection is not None:
+            return StoredAbout(connection, len(kb))
+    found = MemoryAbout(kb)
+    if kept is not None:
+        kept.keep_database("ask", ABOUT_VERSION, found.write)
+    return found

@@ -1,24 +1,10 @@
 """The concept lexicon: the words questions and searches are asked with, and what they point to.
 
-The package's (`lexicon.yaml` beside this file) holds the words of two languages, not the
-facts of one knowledge base, so every data directory is read with it. A data directory may
-add words of its own in a `lexicon.yaml` at its top, of the same schema: a concept of a new
-id is added, and one with the id of a package concept extends it (its terms, metrics,
-kinds and roles are added; its kind stays). Both are validated like the records (strict
-YAML, pydantic, `file:line:column` messages), by `sbkb validate` too, and kept in the
-cache so that a warm start parses no YAML. A command reads its data directory's lexicon
-with `lexicon_for` and makes it the one in use with `using`; searches and questions read
-it with `current_lexicon`.
+A data directory's own `lexicon.yaml` extends the package's (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -26,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from softbank_kb.constraints import Chars, Checked, MinItems
 from softbank_kb.errors import KnowledgeBaseError, LoadError
-from softbank_kb.paths import DATA_LEXICON, maybe_inside
+from softbank_kb.paths import DATA_LEXICON
 
 if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase
@@ -390,107 +376,23 @@ def _repeated_ids(lexicon: Lexicon) -> list[int]:
 
 
 @cache
-def lexicon() -> Lexicon:
-    """The package's lexicon, from the cache when the file is unchanged."""
-    name = f"lexicon-{_key(LEXICON_FILE.read_bytes())}.json"
-    found = _from_cache(name)
-    if found is not None:
-        return found
-    found = _package_lexicon_read()
-    _to_cache(name, found)
-    return found
-
-
-def _package_lexicon_read() -> Lexicon:
-    """The package's lexicon read from its file, the cache neither read nor written."""
+def package_lexicon() -> Lexicon:
+    """The package's lexicon, read from its file; KnowledgeBaseError where it is broken."""
     found, problems = check_lexicon(LEXICON_FILE)
     if found is None:
         raise KnowledgeBaseError(problems)
     return found
 
 
-def lexicon_for(data_dir: Path) -> Lexicon:
-    """The lexicon `data_dir` is read with: the package's, and the directory's own merged in.
+def lexicon_for(data_dir: Path, data: bytes | None) -> Lexicon:
+    """The package's lexicon with the data directory's own (`data`, its bytes) merged in.
 
-    From the cache when neither file changed; KnowledgeBaseError where either is broken.
-    A directory without a `lexicon.yaml` is read with the package's lexicon itself.
+    KnowledgeBaseError where either is broken; without `data`, the package's itself.
     """
-    # Not even the package's is cached where the cache would lie in the data directory.
-    base = lexicon() if _may_cache(data_dir) else _package_lexicon_read()
-    path = data_dir / DATA_LEXICON
-    if not os.path.lexists(path):
+    base = package_lexicon()
+    if data is None:
         return base
-    # Only here: the loader brings pydantic and PyYAML, 35 ms a warm start does without.
-    from softbank_kb import loading
-
-    data = loading.read_data_file(path)
-    if isinstance(data, LoadError):
-        raise KnowledgeBaseError([data])
-    # Both files are in the key: an edit of either is seen.
-    name = f"lexicon-{_key(LEXICON_FILE.read_bytes(), data)}.json"
-    found = _from_cache(name, data_dir)
-    if found is not None:
-        return found
-    found, problems = check_data_lexicon(path, base, data)
+    found, problems = check_data_lexicon(data_dir / DATA_LEXICON, base, data)
     if found is None:
         raise KnowledgeBaseError(problems)
-    _to_cache(name, found, data_dir)
     return found
-
-
-def _key(*files: bytes) -> str:
-    """A sha256 over the version, this module's code and the lexicon files' bytes."""
-    from softbank_kb import __version__
-
-    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
-    digest.update(Path(__file__).read_bytes())
-    for data in files:
-        # Each file's length first, so that no two lists of files hash alike.
-        digest.update(f"{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()
-
-
-def _from_cache(name: str, data_dir: Path | None = None) -> Lexicon | None:
-    """The lexicon cached under `name`, or None."""
-    from softbank_kb.cache import read_cached
-
-    return read_cached(name, Lexicon) if _may_cache(data_dir) else None
-
-
-def _to_cache(name: str, found: Lexicon, data_dir: Path | None = None) -> None:
-    """Keep `found` under `name`, unless the cache would be written into `data_dir`."""
-    from softbank_kb.cache import write_cached
-
-    if _may_cache(data_dir):
-        write_cached(name, found)
-
-
-def _may_cache(data_dir: Path | None) -> bool:
-    """Whether the cache may be used: never when it lies inside the data directory."""
-    from softbank_kb.cache import cache_dir
-
-    directory = cache_dir()
-    return data_dir is None or directory is None or not maybe_inside(directory, data_dir)
-
-
-# The lexicon the running command reads searches and questions with; None: the package's.
-_IN_USE: ContextVar[Lexicon | None] = ContextVar("sbkb_lexicon_in_use", default=None)
-
-
-def current_lexicon() -> Lexicon:
-    """The lexicon searches and questions are read with: `using`'s choice, else the package's."""
-    chosen = _IN_USE.get()
-    return lexicon() if chosen is None else chosen
-
-
-@contextmanager
-def using(chosen: Lexicon) -> Iterator[None]:
-    """Read searches and questions with `chosen` until the block ends."""
-    # A context variable, reset at the end, so that one command's data directory never
-    # leaks into the next one run in the same process (the tests run many).
-    token = _IN_USE.set(chosen)
-    try:
-        yield
-    finally:
-        _IN_USE.reset(token)

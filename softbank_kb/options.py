@@ -10,13 +10,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
 from softbank_kb.errors import EMPTY_JSON_KEY, FORMAT_KEY, KnowledgeBaseUnavailable, NothingMatched
 
 if TYPE_CHECKING:
+    from softbank_kb.cache import Kept
+    from softbank_kb.index import Index
+    from softbank_kb.lexicon import Lexicon
     from softbank_kb.models import KnowledgeBase
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -50,14 +53,27 @@ def data_dir(ctx: click.Context) -> Path:
     return Path(chosen) if chosen else bundled_data_dir()
 
 
-def load_kb(ctx: click.Context) -> KnowledgeBase:
+class Loaded(NamedTuple):
+    """The knowledge base a command reads, and where the cache keeps what is derived from it."""
+
+    kb: KnowledgeBase
+    kept: Kept | None
+
+    def index(self) -> Index:
+        """The search index of the knowledge base."""
+        from softbank_kb.index import index_of
+
+        return index_of(self.kb, self.kept)
+
+
+def load_kb(ctx: click.Context) -> Loaded:
     """The knowledge base of the chosen data directory, or exit 3 with every reason."""
     from softbank_kb.cache import knowledge_base
     from softbank_kb.errors import KnowledgeBaseError, problems_after
 
     directory = data_dir(ctx)
     try:
-        return knowledge_base(directory)
+        return Loaded(*knowledge_base(directory))
     except KnowledgeBaseError as error:
         # Quoted, so that the hint copied into a shell runs no `$(...)` in the name.
         hint = f"\nRun `sbkb --data {shlex.quote(str(directory))} validate` to see every problem."
@@ -69,27 +85,26 @@ def load_kb(ctx: click.Context) -> KnowledgeBase:
         ) from None
 
 
-def load_lexicon(ctx: click.Context) -> None:
-    """Read this command's searches with the package's lexicon and the data directory's,
-    or exit 3 saying where one is broken."""
+def load_lexicon(ctx: click.Context) -> Lexicon:
+    """The package's lexicon with the data directory's merged in, or exit 3 saying where
+    one is broken."""
+    from softbank_kb.cache import lexicon_for
     from softbank_kb.errors import KnowledgeBaseError
-    from softbank_kb.lexicon import lexicon_for, using
 
     try:
-        found = lexicon_for(data_dir(ctx))
+        return lexicon_for(data_dir(ctx))
     except KnowledgeBaseError as error:
         lines = "\n".join(str(e) for e in error.errors[:20])
         raise KnowledgeBaseUnavailable(
             f"the concept lexicon could not be loaded:\n{lines}"
         ) from None
-    ctx.with_resource(using(found))
 
 
-def resolve_name(kb: KnowledgeBase, name: str, types: tuple[str, ...], what: str) -> Any:
+def resolve_name(loaded: Loaded, name: str, types: tuple[str, ...], what: str) -> Any:
     """The record a name means, or exit 1 suggesting the closest names."""
-    from softbank_kb.names import resolve
+    from softbank_kb.search import resolve
 
-    resolution = resolve(kb, name, types)
+    resolution = resolve(loaded.kb, name, types, loaded.index())
     if resolution.record is not None:
         return resolution.record
     if resolution.candidates:
@@ -116,7 +131,7 @@ def complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
         from softbank_kb.printable import safe
 
         try:
-            kb = load_kb(ctx)
+            kb = load_kb(ctx).kb
         except click.ClickException:
             return []
         prefix = incomplete.lower()

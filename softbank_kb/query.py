@@ -203,12 +203,13 @@ def find_quotes(
     speaker: str | None = None,
     about: str | None = None,
     years: Collection[int] | None = None,
+    about_ids: Collection[str] = (),
 ) -> list[Quote]:
     """Quotes by a speaker, in the years given, in date order; with `about`, those that
-    mention the person, organisation or strategy item it names or contain its words."""
+    contain its words or mention one of `about_ids` (the record it names)."""
     from softbank_kb.folding import fold
 
-    about_ids = _named_by(kb, about) if about else set()
+    about_ids = set(about_ids)
     words = _WORD.findall(fold(about)) if about else []
     found = []
     speakers = [speaker] if speaker is not None else None
@@ -224,14 +225,6 @@ def find_quotes(
                 continue
         found.append(quote)
     return list(_oldest_first(found))
-
-
-def _named_by(kb: KnowledgeBase, name: str) -> set[str]:
-    """The id of the person, organisation or strategy item `name` names, if one."""
-    from softbank_kb.names import resolve
-
-    record = resolve(kb, name, ("person", "organization", "strategy")).record
-    return {record.id} if record is not None else set()
 
 
 _WORD = re.compile(r"[a-z0-9]+")

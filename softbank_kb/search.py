@@ -58,10 +58,10 @@ import itertools
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from softbank_kb.folding import _fold_with_offsets, fold, stems
-from softbank_kb.index import Entry, Field, Index, field_text, index_of, recovering
+from softbank_kb.index import Entry, Field, Index, field_text, index_of
 from softbank_kb.models import AnyRecord, KnowledgeBase
 from softbank_kb.scoring import (
     EXACT_TIER,
@@ -71,6 +71,9 @@ from softbank_kb.scoring import (
     SCORING,
     TEXT_TIER,
 )
+
+if TYPE_CHECKING:
+    from softbank_kb.lexicon import Lexicon
 
 MAX_QUERY_LENGTH = 1000
 
@@ -94,7 +97,7 @@ class Hit:
 # Matching words ---------------------------------------------------------------------------
 
 
-def _word_matches(index: Index, word: str, typos: bool = True) -> dict[str, float]:
+def word_matches(index: Index, word: str, typos: bool = True) -> dict[str, float]:
     """What a query word matches (words, or two-word phrases), with the quality of each."""
     has = index.has_word
     matches: dict[str, float] = {}
@@ -137,16 +140,16 @@ def _typo_matches(index: Index, word: str) -> dict[str, float]:
     return {other: SCORING.typo - SCORING.per_typo * distance for other, distance, _ in found}
 
 
-def _query_matches(index: Index, words: list[str]) -> list[dict[str, float]]:
+def _query_matches(index: Index, words: list[str], lexicon: Lexicon) -> list[dict[str, float]]:
     """For each slot of the query, what it matches, through the lexicon and neighbours."""
-    slots = query_slots(words)
+    slots = query_slots(words, lexicon)
     matches = [_slot_matches(index, slot) for slot in slots]
     for at, (first, second) in enumerate(itertools.pairwise(slots)):
         if len(first.words) != 1 or len(second.words) != 1:
             continue
         # `soft bank` is also found as `softbank`.
         joined = first.words[0] + second.words[0]
-        for other, quality in _word_matches(index, joined, typos=False).items():
+        for other, quality in word_matches(index, joined, typos=False).items():
             for side in (at, at + 1):
                 if matches[side].get(other, 0.0) < quality:
                     matches[side][other] = quality
@@ -164,14 +167,12 @@ class Slot(NamedTuple):
 _LONGEST_TERM = 4
 
 
-def query_slots(words: list[str], keep_stopwords: bool = False) -> list[Slot]:
+def query_slots(words: list[str], lexicon: Lexicon, keep_stopwords: bool = False) -> list[Slot]:
     """The folded words of a query as slots: lexicon phrases grouped, stop words left out.
 
     A stop word or question word is left out only when something else is left.
     """
-    from softbank_kb.lexicon import current_lexicon
-
-    found = current_lexicon()
+    found = lexicon
     phrases, stemmed = found.phrases, found.stems
     slots: list[Slot] = []
     at = 0
@@ -217,7 +218,7 @@ def _stemmed_concepts(
 def _slot_matches(index: Index, slot: Slot) -> dict[str, float]:
     """What one slot matches: its own word or phrase, and every term of its concepts."""
     if len(slot.words) == 1:
-        matches = _word_matches(index, slot.words[0])
+        matches = word_matches(index, slot.words[0])
     else:
         matches = {" ".join(slot.words): SCORING.exact}
     for concept in slot.concepts:
@@ -228,7 +229,7 @@ def _slot_matches(index: Index, slot: Slot) -> dict[str, float]:
             if " " in expansion:
                 matches.setdefault(expansion, kind(SCORING.concept))
                 continue
-            for other, quality in _word_matches(index, expansion, typos=False).items():
+            for other, quality in word_matches(index, expansion, typos=False).items():
                 if matches.get(other, 0.0) < min(quality, SCORING.concept):
                     matches[other] = kind(min(quality, SCORING.concept))
     return matches
@@ -279,6 +280,7 @@ def _rank(
     folded: str,
     types: Collection[str] | None,
     names_only: bool,
+    lexicon: Lexicon,
     among: Collection[int] | None = None,
     limit: int | None = None,
 ) -> tuple[list[_Found], list[dict[str, float]], int]:
@@ -288,7 +290,7 @@ def _rank(
     allowed = Allowed(index, types, among)
     found = _exact_names(index, folded, allowed)
     words = list(dict.fromkeys(folded.split()))
-    matches = _query_matches(index, words)
+    matches = _query_matches(index, words, lexicon)
     # Padded, so that `ai` is found as a word and not inside `paid`.
     padded = [{f" {m} ": q for m, q in word_matches.items()} for word_matches in matches]
     having = _Having(index, matches, names_only)
@@ -597,14 +599,23 @@ class Hits(list[Hit]):
         self.found = found
 
 
-@recovering
 def search(
-    kb: KnowledgeBase, query: str, types: Collection[str] | None = None, limit: int = 20
+    kb: KnowledgeBase,
+    query: str,
+    types: Collection[str] | None = None,
+    limit: int = 20,
+    index: Index | None = None,
+    lexicon: Lexicon | None = None,
 ) -> Hits:
-    """The records that match a query, best first, one hit per record (see the module doc)."""
+    """The records that match a query, best first, one hit per record (docs/search.md).
+
+    Without `index` or `lexicon`, the index is built from `kb` and the package's lexicon read.
+    """
     folded = _validated(query)
-    index = index_of(kb)
-    ranked, matches, count = _rank(index, folded, types, names_only=False, limit=max(limit, 0))
+    index = index_of(kb) if index is None else index
+    ranked, matches, count = _rank(
+        index, folded, types, False, or_package(lexicon), limit=max(limit, 0)
+    )
     shown = ranked[: max(limit, 0)]
     index.prefetch_records([found.entry.position for found in shown])
     # The whole query too, so that `AI-RAN` is lit as one, hyphen included.
@@ -612,12 +623,22 @@ def search(
     return Hits([_hit(found, matched) for found in shown], count)
 
 
-@recovering
-def scores_among(kb: KnowledgeBase, query: str, among: Collection[int]) -> dict[int, float]:
+def scores_among(
+    index: Index, query: str, among: Collection[int], lexicon: Lexicon
+) -> dict[int, float]:
     """The search score of each record at the given positions that the query finds."""
     folded = _validated(query)
-    ranked, _, _ = _rank(index_of(kb), folded, None, names_only=False, among=among)
+    ranked, _, _ = _rank(index, folded, None, False, lexicon, among=among)
     return {found.entry.position: found.score for found in ranked}
+
+
+def or_package(lexicon: Lexicon | None) -> Lexicon:
+    """`lexicon`, or the package's own where none is given."""
+    if lexicon is not None:
+        return lexicon
+    from softbank_kb.lexicon import package_lexicon
+
+    return package_lexicon()
 
 
 def _hit(found: _Found, matched_words: set[str]) -> Hit:
@@ -654,3 +675,166 @@ def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
         else:
             merged.append((start, end))
     return tuple(merged)
+
+
+# What a name means ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name means: one record when it is clearly best; or the records it could
+    mean, several of them matching it equally; or, when it names none, the few whose
+    names are spelled close to it."""
+
+    record: AnyRecord | None
+    candidates: tuple[AnyRecord, ...] = ()
+    nearest: tuple[AnyRecord, ...] = ()
+
+
+def resolve(
+    kb: KnowledgeBase,
+    name: str,
+    types: Collection[str] = ("person", "organization"),
+    index: Index | None = None,
+    lexicon: Lexicon | None = None,
+) -> Resolution:
+    """The record a name means, or the closest candidates when it is not clear."""
+    try:
+        folded = _validated(name)
+    except QueryError:
+        return Resolution(None, ())
+    index = index_of(kb) if index is None else index
+    allowed = Allowed(index, types)
+    # A name, alias or id given in full is decided among the records so named alone:
+    # ranking every other record (and the typo search it takes) could not change it.
+    exact = sorted(_exact_names(index, folded, allowed).values(), key=_rank_order)
+    chosen = _chosen(exact)
+    if chosen is not None:
+        return Resolution(chosen.entry.record, ())
+    ranked, _, _ = _rank(index, folded, types, True, or_package(lexicon))
+    # The ranking finds a word inside a longer one (`intel` in `intelligence`); a name
+    # is meant only where each word of it is a word of the name, a form or a typo of one,
+    # or where the name starts with it (`Amp` for Ampere).
+    ranked = [f for f in ranked if _names_it(folded, f.entry.names)]
+    if not ranked:
+        ranked = _name_starts(index, folded, allowed)
+    if not ranked:
+        return Resolution(None, nearest=_nearest_names(index, folded, types))
+    chosen = _chosen(ranked)
+    if chosen is not None:
+        return Resolution(chosen.entry.record, ())
+    return Resolution(None, tuple(f.entry.record for f in ranked[:5]))
+
+
+# How alike (rapidfuzz's ratio, 0-100) a name must be to be suggested for one that
+# matched nothing: `Grafcor` is 75 from `Graphcore`; `Apple` is 73 from `appels`.
+_NEAR_NAME = 75
+# A name typed this short is taken only as the start of a name: `Amp`, never `Am`.
+_NAME_START_MIN = 3
+
+
+def _names_it(folded: str, names: str) -> bool:
+    """Whether one of a record's names (folded, one a line) is what `folded` names."""
+    return any(_names_one(folded, name.strip()) for name in names.split("\n") if name.strip())
+
+
+def _names_one(folded: str, name: str) -> bool:
+    """Whether `folded` names the one folded name: its start, it spaceless, or its words."""
+    if len(folded) >= _NAME_START_MIN and name.startswith(folded):
+        return True
+    words = name.split()
+    if folded.replace(" ", "") in (name.replace(" ", ""), *words):
+        return True  # `open ai` for OpenAI, `openai` for Open AI
+    return all(_is_name_word(word, words) for word in folded.split())
+
+
+def _is_name_word(word: str, words: list[str]) -> bool:
+    """A word of the name, the same word in another form, or a typo of one."""
+    if word in words:
+        return True
+    if len(word) <= SCORING.short or not word.isalpha():
+        return False
+    from rapidfuzz.distance import OSA
+
+    own = set(stems(word))
+    edits = 1 if len(word) < SCORING.two_typos_from else 2
+    return any(
+        own & set(stems(other)) or OSA.distance(word, other, score_cutoff=edits) <= edits
+        for other in words
+        if other.isalpha()
+    )
+
+
+def _name_starts(index: Index, folded: str, allowed: Allowed) -> list[_Found]:
+    """Records a name or alias of which starts with `folded`, shortest name first."""
+    if len(folded) < _NAME_START_MIN:
+        return []
+    shortest: dict[int, int] = {}
+    for e, name in index.names_starting(folded):
+        if e in allowed:
+            shortest[e] = min(shortest.get(e, len(name)), len(name))
+    # Scored so that `_chosen` tells one record from several.
+    found = [
+        _Found(index.entry(e), NAME_TIER, 50.0 - size / 100, -1, True)
+        for e, size in shortest.items()
+    ]
+    return sorted(found, key=_rank_order)
+
+
+def _chosen(ranked: list[_Found]) -> _Found | None:
+    """The record clearly meant, best first in `ranked`, or None if none stands out."""
+    if not ranked:
+        return None
+    top = ranked[0]
+    # Within two points of the best, a second record is a real alternative.
+    close = [f for f in ranked if f.tier == top.tier and top.score - f.score < 2]
+    return close[0] if len(close) == 1 else _common_parent(close)
+
+
+def _common_parent(close: list[_Found]) -> _Found | None:
+    """The one record the others all belong to: `SoftBank` is the group, not its units."""
+    ids = {f.entry.record.id for f in close}
+    for found in close:
+        others = ids - {found.entry.record.id}
+        children = {
+            f.entry.record.id
+            for f in close
+            if getattr(f.entry.record, "parent", None) == found.entry.record.id
+        }
+        if others and children == others:
+            return found
+    return None
+
+
+def _nearest_names(index: Index, folded: str, types: Collection[str]) -> tuple[AnyRecord, ...]:
+    """The few records with a name, or a word of a name, loosely like the query."""
+    names: list[str] = []
+    owners: list[int] = []
+    for e, name in index.names_of(types):
+        # Whole names, and their words: `Miyakwa` is near `Miyakawa`, not `Junichi Miyakawa`.
+        for candidate in dict.fromkeys((name, *name.split())):
+            if len(candidate) > SCORING.short:
+                names.append(candidate)
+                owners.append(e)
+    from rapidfuzz import fuzz, process
+
+    nearest: dict[str, AnyRecord] = {}
+    for _, _, at in process.extract(
+        folded, names, scorer=fuzz.ratio, score_cutoff=_NEAR_NAME, limit=25
+    ):
+        record = index.records[owners[at]]
+        nearest.setdefault(record.id, record)
+    return tuple(nearest.values())[:3]
+
+
+def closest_ids(kb: KnowledgeBase, text: str, limit: int = 5) -> list[str]:
+    """The ids most like `text`, for "did you mean" after an unknown id."""
+    folded = fold(text[:MAX_QUERY_LENGTH])
+    if not folded or limit < 1:
+        return []
+    from rapidfuzz import fuzz, process
+
+    ids = kb.record_ids()
+    folded_ids = [fold(record_id) for record_id in ids]
+    found = process.extract(folded, folded_ids, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)
+    return [ids[at] for _, _, at in found]

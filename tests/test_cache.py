@@ -265,12 +265,12 @@ def _kept(name: str) -> Path:
 
 def _kept_is_whole(path: Path) -> bool:
     """The database is one the cache opens: our header, its version, tables and key."""
-    from softbank_kb import about, index
+    from softbank_kb import index
 
     name, key = path.name.removesuffix(".sqlite").split("-", 1)
     version, tables = {
         "search": (index.INDEX_VERSION, index._REQUIRED),
-        "ask": (about.ABOUT_VERSION, about._TABLES),
+        "ask": (index.ABOUT_VERSION, index._ABOUT_TABLES),
     }[name]
     header = path.read_bytes()[: store.HEADER_SIZE]
     return store.is_our_header(header, version) and store.open_store(path, key, tables) is not None
@@ -296,14 +296,14 @@ def test_a_search_index_damaged_under_the_reader_is_rebuilt(
     run_cli, data_dir, name, command, monkeypatch
 ) -> None:
     """Opened as whole, its pages found damaged by a query: answered from the records."""
-    from softbank_kb import about, index
+    from softbank_kb import index
 
     expected = run_cli("--data", str(data_dir), *command, env=NO_CACHE)
     run_cli("--data", str(data_dir), *command)
     path = _kept(name)
     _overwritten_pages(path)
     rebuilt: list[int] = []
-    made = {"search": index.MemoryIndex, "ask": about.MemoryAbout}[name]
+    made = {"search": index.MemoryIndex, "ask": index.MemoryAbout}[name]
     built = made.__init__
 
     def counted(self: object, kb: KnowledgeBase) -> None:
@@ -324,16 +324,12 @@ def test_a_search_index_damaged_under_the_reader_is_rebuilt(
 @pytest.mark.parametrize("name", ["lexicon"])
 @pytest.mark.parametrize("damage", JSON_DAMAGES)
 def test_a_damaged_lexicon_is_ignored_and_rebuilt(run_cli, data_dir, damage, name) -> None:
-    from softbank_kb.lexicon import lexicon
-
     question = ["ask", "Combien SoftBank a-t-il payé pour Ampere ?", "--json"]
-    lexicon.cache_clear()  # so that this cache directory gets the lexicon too
     first = run_cli("--data", str(data_dir), *question)
     directory = cache.cache_dir()
     assert directory is not None
     (path,) = directory.glob(f"{name}-*.json")
     damage(path)
-    lexicon.cache_clear()  # as a new process would, read the lexicon's cache again
     again = run_cli("--data", str(data_dir), *question)
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
@@ -556,7 +552,7 @@ def test_an_untrusted_cache_is_not_read(run_cli, data_dir, tmp_path, damage, war
         (line,) = result.stderr.splitlines()[:1]
         assert line.startswith("sbkb: warning: not using the cache ")
         assert warning in line
-        assert len(result.stderr.splitlines()) <= 2  # one per file or directory refused
+        assert len(result.stderr.splitlines()) <= 3  # one per file (kb, search, lexicon) refused
 
 
 @pytest.mark.parametrize(
@@ -609,10 +605,9 @@ def test_a_relative_cache_home_is_ignored(
 def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli, monkeypatch) -> None:
     # A kind written but refused on reading would be rebuilt at every start without a word.
     from softbank_kb import digests
-    from softbank_kb.lexicon import Lexicon, lexicon
+    from softbank_kb.lexicon import Lexicon
 
     monkeypatch.setattr(digests, "SETTLED_NS", 0)  # a fresh clone's files are noted too
-    lexicon.cache_clear()  # read once per process: this test's cache gets its own copy
     for args in (["stats"], ["search", "puces"], ["ask", "Combien pour Ampere ?"]):
         assert run_cli(*args).exit_code == 0, args
     written = _cache_files()
@@ -636,9 +631,8 @@ def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli, monkey
 
 
 def test_the_lexicon_is_rebuilt_equal_from_its_cache(run_cli: RunCli) -> None:
-    from softbank_kb.lexicon import LEXICON_FILE, Lexicon, check_lexicon, lexicon
+    from softbank_kb.lexicon import LEXICON_FILE, Lexicon, check_lexicon
 
-    lexicon.cache_clear()
     assert run_cli("ask", "Combien pour Ampere ?").exit_code == 0
     (path,) = [p for p in _cache_files() if p.name.startswith("lexicon-")]
     assert cache.read_cached(path.name, Lexicon) == check_lexicon(LEXICON_FILE)[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from softbank_kb import about, index, store
+from softbank_kb import index, store
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import KnowledgeBase
 
@@ -97,9 +97,9 @@ def test_a_phrase_is_had_by_the_same_records(both, phrase: str) -> None:
 
 
 def test_what_records_are_about_is_the_same(kb: KnowledgeBase, tmp_path: Path) -> None:
-    memory = about.MemoryAbout(kb)
-    connection = _database(tmp_path, memory.write, about._TABLES)
-    stored = about.StoredAbout(connection, len(kb))  # type: ignore[arg-type]
+    memory = index.MemoryAbout(kb)
+    connection = _database(tmp_path, memory.write, index._ABOUT_TABLES)
+    stored = index.StoredAbout(connection, len(kb))  # type: ignore[arg-type]
     stored.prefetch(range(len(kb)))
     for at in range(len(kb)):
         assert stored.direct(at) == memory.direct(at)

@@ -10,7 +10,7 @@ import yaml
 from softbank_kb.folding import fold
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import KnowledgeBase
-from softbank_kb.names import closest_ids, resolve, resolve_organization, resolve_person
+from softbank_kb.search import closest_ids, resolve
 from softbank_kb.paths import bundled_data_dir
 from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, search
 
@@ -220,7 +220,7 @@ def test_resolve_clear_best(kb: KnowledgeBase, name: str, expected: str) -> None
 
 def test_resolve_ambiguous_gives_candidates(kb: KnowledgeBase) -> None:
     # Two joint ventures, neither of them named "joint venture".
-    resolution = resolve_organization(kb, "joint venture")
+    resolution = resolve(kb, "joint venture", ("organization",))
     assert resolution.record is None
     ids = [record.id for record in resolution.candidates]
     assert {
@@ -237,18 +237,18 @@ def test_resolve_nothing_near(kb: KnowledgeBase) -> None:
 
 
 def test_resolve_near_miss_suggests(kb: KnowledgeBase) -> None:
-    resolution = resolve_person(kb, "Goot")
+    resolution = resolve(kb, "Goot", ("person",))
     assert resolution.record is None
     assert [record.id for record in resolution.nearest] == ["yoshimitsu-goto"]
     assert resolution.candidates == ()
 
 
 def test_resolve_keeps_to_its_types(kb: KnowledgeBase) -> None:
-    resolution = resolve_person(kb, "Son")
+    resolution = resolve(kb, "Son", ("person",))
     assert resolution.record is not None
     assert resolution.record.id == "masayoshi-son"
-    assert resolve_organization(kb, "Son").record is None
-    assert resolve_person(kb, "Nvidia").record is None
+    assert resolve(kb, "Son", ("organization",)).record is None
+    assert resolve(kb, "Nvidia", ("person",)).record is None
     strategy = resolve(kb, "asi-dimension-ai-chips", ("strategy",)).record
     assert strategy is not None
     assert strategy.id == "asi-dimension-ai-chips"

@@ -8,15 +8,18 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from softbank_kb.models import (
     COLLECTIONS,
     Citation,
+    Figure,
     KnowledgeBase,
     Money,
-    PartialDate,
+    Organization,
+    Person,
     Quantity,
 )
 
@@ -28,15 +31,32 @@ _TOKENIZE = "unicode61 remove_diacritics 2"
 Progress = Callable[[int, int], None]
 """Told (rows written so far, rows in all) after every batch."""
 
+Rows = Callable[[KnowledgeBase], Iterable[dict[str, Any]]]
+"""A table's rows, made from the whole knowledge base."""
+
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table: its SQL type and what it holds."""
+    """One column of a table: its SQL type, what it holds and, in a record table, its value."""
 
     name: str
-    kind: type
-    description: str
+    kind: type = str
+    # "" in a record table: what the record type says of the field of the same name.
+    description: str = ""
     references: str | None = None  # the table this column's ids point to
+    # The record's attribute ("" for `name`), an attribute of an optional one
+    # ("date.year": None without a date), or a function of the record.
+    value: str | Callable[[Any], Any] = ""
+
+    def reader(self) -> Callable[[Any], Any]:
+        """The column's value of a record, as one call (attrgetter: rows come by the million)."""
+        if callable(self.value):
+            return self.value
+        first, _, rest = (self.value or self.name).partition(".")
+        if not rest:
+            return attrgetter(first)
+        outer, inner = attrgetter(first), attrgetter(rest)
+        return lambda record: None if (part := outer(record)) is None else inner(part)
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,8 @@ class TableSpec:
     name: str
     description: str
     columns: tuple[Column, ...]
-    rows: Callable[[KnowledgeBase], Iterable[dict[str, Any]]]
+    # None: a row per record of the collection named like the table, its columns' values.
+    rows_of: Rows | None = None
     pk: str | None = "id"
     label: str | None = None
     search: tuple[str, ...] = ()
@@ -57,6 +78,21 @@ class TableSpec:
     def owner(self) -> str:
         """The column naming the record each row belongs to: its id, or a link's first."""
         return self.pk or self.columns[0].name
+
+    def rows(self, kb: KnowledgeBase) -> Iterable[dict[str, Any]]:
+        """The table's rows for the knowledge base `kb`."""
+        if self.rows_of is not None:
+            return self.rows_of(kb)
+        readers = [(column.name, column.reader()) for column in self.columns]
+        records = getattr(kb, self.name)
+        return ({name: read(record) for name, read in readers} for record in records)
+
+    def descriptions(self) -> dict[str, str]:
+        """What each column holds, by name, in the table's order."""
+        return {
+            c.name: c.description or _field_doc(COLLECTIONS[self.name], c.name)
+            for c in self.columns
+        }
 
 
 @dataclass(frozen=True)
@@ -82,65 +118,73 @@ def _id(what: str) -> Column:
 
 
 def _date_columns(prefix: str, what: str) -> tuple[Column, ...]:
+    """A partial date's four columns: as stated, its precision, its year, whether inferred."""
     stem = f"{prefix}_" if prefix != "date" else ""
     return (
         Column(
-            prefix, str, f"{what}, ISO 8601 of the precision stated: 2024, 2024-11, 2024-11-05."
+            prefix,
+            str,
+            f"{what}, ISO 8601 of the precision stated: 2024, 2024-11, 2024-11-05.",
+            value=f"{prefix}.value",
         ),
-        Column(f"{prefix}_precision", str, f"How much of {prefix} is stated: year, month or day."),
-        Column(f"{stem}year", int, f"The year of {prefix}, stated or inferred."),
+        Column(
+            f"{prefix}_precision",
+            str,
+            f"How much of {prefix} is stated: year, month or day.",
+            value=f"{prefix}.precision",
+        ),
+        Column(
+            f"{stem}year", int, f"The year of {prefix}, stated or inferred.", value=f"{prefix}.year"
+        ),
         Column(
             f"{stem}year_inferred",
             bool,
             f"1 when the article implies the year of {prefix} rather than stating it.",
+            value=f"{prefix}.year_inferred",
         ),
     )
 
 
-def _date_values(prefix: str, date: PartialDate | None) -> dict[str, Any]:
-    stem = f"{prefix}_" if prefix != "date" else ""
-    if date is None:
-        return {
-            prefix: None,
-            f"{prefix}_precision": None,
-            f"{stem}year": None,
-            f"{stem}year_inferred": None,
-        }
-    return {
-        prefix: date.value,
-        f"{prefix}_precision": date.precision,
-        f"{stem}year": date.year,
-        f"{stem}year_inferred": date.year_inferred,
-    }
-
-
 def _money_columns(prefix: str, what: str) -> tuple[Column, ...]:
+    """An amount of money's three columns: the amount, its currency, its hedge."""
     stem = f"{prefix}_" if prefix != "amount" else ""
     return (
-        Column(f"{stem}amount", float, f"{what}, in units of the currency: 6500000000, never 6.5."),
-        Column(f"{stem}currency", str, f"The ISO 4217 currency of {prefix}: USD, EUR, JPY, CNY."),
+        Column(
+            f"{stem}amount",
+            float,
+            f"{what}, in units of the currency: 6500000000, never 6.5.",
+            value=f"{prefix}.amount",
+        ),
+        Column(
+            f"{stem}currency",
+            str,
+            f"The ISO 4217 currency of {prefix}: USD, EUR, JPY, CNY.",
+            value=f"{prefix}.currency",
+        ),
         Column(
             f"{stem}qualifier",
             str,
             f"How the article hedges {prefix}: about, nearly, up_to, more_than, ...",
+            value=f"{prefix}.qualifier",
         ),
     )
 
 
-def _money_values(prefix: str, money: Money | None) -> dict[str, Any]:
-    stem = f"{prefix}_" if prefix != "amount" else ""
-    return {
-        f"{stem}amount": money.amount if money else None,
-        f"{stem}currency": money.currency if money else None,
-        f"{stem}qualifier": money.qualifier if money else None,
-    }
+def _aliases(record: Organization | Person) -> str:
+    """Other names as one JSON array: a column holds one value."""
+    return json.dumps(list(record.aliases), ensure_ascii=False)
 
 
-def _json_list(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+# A figure's value is money or a quantity: a currency for the one, a unit for the other.
+def _figure_currency(figure: Figure) -> str | None:
+    return figure.value.currency if isinstance(figure.value, Money) else None
 
 
-# The tables ----------------------------------------------------------------------------
+def _figure_unit(figure: Figure) -> str | None:
+    return figure.value.unit if isinstance(figure.value, Quantity) else None
+
+
+# Rows that are not one per record ------------------------------------------------------
 
 
 def _records_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
@@ -154,42 +198,6 @@ def _records_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
         }
 
 
-def _sources_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for s in kb.sources:
-        yield {
-            "id": s.id,
-            "title": s.title,
-            "language": s.language,
-            **_date_values("published", s.published),
-            "sha256": s.sha256,
-            "file": s.file,
-            "description": s.description,
-        }
-
-
-def _organizations_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for o in kb.organizations:
-        yield {
-            "id": o.id,
-            "name": o.name,
-            "aliases": _json_list(o.aliases),
-            "kind": o.kind,
-            "country": o.country,
-            "parent": o.parent,
-            "description": o.description,
-        }
-
-
-def _people_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for p in kb.people:
-        yield {
-            "id": p.id,
-            "name": p.name,
-            "aliases": _json_list(p.aliases),
-            "description": p.description,
-        }
-
-
 def _roles_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
     for p in kb.people:
         for position, role in enumerate(p.roles, 1):
@@ -200,86 +208,6 @@ def _roles_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
                 "title": role.title,
                 "title_fr": role.title_fr,
             }
-
-
-def _deals_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for d in kb.deals:
-        yield {
-            "id": d.id,
-            "kind": d.kind,
-            "status": d.status,
-            "investor": d.investor,
-            "target": d.target,
-            "vehicle": d.vehicle,
-            **_date_values("date", d.date),
-            **_money_values("amount", d.amount),
-            "stake_amount": d.stake.amount if d.stake else None,
-            "stake_unit": d.stake.unit if d.stake else None,
-            "stake_qualifier": d.stake.qualifier if d.stake else None,
-            "cumulative": d.cumulative,
-            "until": d.until.value if d.until else None,
-            **_money_values("co_investment", d.co_investment),
-            "summary": d.summary,
-            "context": d.context,
-        }
-
-
-def _quotes_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for q in kb.quotes:
-        yield {
-            "id": q.id,
-            "speaker": q.speaker,
-            "kind": q.kind,
-            **_date_values("date", q.date),
-            "venue": q.venue,
-            "text": q.text,
-            "text_en": q.text_en,
-            "context": q.context,
-        }
-
-
-def _figures_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for f in kb.figures:
-        value = f.value
-        yield {
-            "id": f.id,
-            "entity": f.entity,
-            "metric": f.metric,
-            "metric_fr": f.metric_fr,
-            "period": f.period,
-            **_date_values("date", f.date),
-            "amount": value.amount,
-            "currency": value.currency if isinstance(value, Money) else None,
-            "unit": value.unit if isinstance(value, Quantity) else None,
-            "qualifier": value.qualifier,
-            "status": f.status,
-            "summary": f.summary,
-            "context": f.context,
-        }
-
-
-def _events_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for e in kb.events:
-        yield {
-            "id": e.id,
-            "kind": e.kind,
-            **_date_values("date", e.date),
-            "title": e.title,
-            "summary": e.summary,
-        }
-
-
-def _strategy_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for s in kb.strategy:
-        yield {
-            "id": s.id,
-            "group": s.group,
-            "order": s.order,
-            "title": s.title,
-            "title_fr": s.title_fr,
-            "owner": s.owner,
-            "summary": s.summary,
-        }
 
 
 def _citations_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
@@ -314,17 +242,6 @@ def _equivalents_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
                     }
 
 
-def _links(collection: str, attribute: str, owner: str, other: str) -> Callable[..., Any]:
-    """Rows of a many-to-many link table: (owner id, position, other id)."""
-
-    def rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-        for record in getattr(kb, collection):
-            for position, other_id in enumerate(getattr(record, attribute), 1):
-                yield {owner: record.id, "position": position, other: other_id}
-
-    return rows
-
-
 def _link_table(
     name: str,
     description: str,
@@ -334,273 +251,294 @@ def _link_table(
     """A many-to-many table: owner (column, table, field holding the ids) to other ids."""
     owner_column, owner_table, attribute = owner
     other_column, other_table, other_doc = other
+
+    def rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+        for record in getattr(kb, owner_table):
+            for position, other_id in enumerate(getattr(record, attribute), 1):
+                yield {owner_column: record.id, "position": position, other_column: other_id}
+
     return TableSpec(
-        name=name,
-        description=description,
-        pk=None,
-        columns=(
+        name,
+        description,
+        (
             Column(owner_column, str, f"The {owner_column}'s id.", owner_table),
             Column("position", int, "Its place in the record's list, from 1."),
             Column(other_column, str, other_doc, other_table),
         ),
-        rows=_links(owner_table, attribute, owner_column, other_column),
+        rows,
+        pk=None,
         facets=(other_column,),
     )
 
 
-def table_specs() -> tuple[TableSpec, ...]:
-    """Every table of the export, in the order they are written (referenced first)."""
-    m: dict[str, Any] = dict(COLLECTIONS)
-    organization, person, deal, quote = (m["organizations"], m["people"], m["deals"], m["quotes"])
-    figure, event, strategy, source = (m["figures"], m["events"], m["strategy"], m["sources"])
-    return (
-        TableSpec(
-            "records",
-            "Every record of every type, with its one-line label: what the links between"
-            " tables point to when a reference may name records of several types.",
-            (
-                _id("record"),
-                Column("type", str, "source, organization, person, deal, quote, figure, ..."),
-                Column("label", str, "The record in one line: a name, a title, a summary."),
-                Column("table_name", str, "The table holding the record's fields."),
-            ),
-            _records_rows,
-            label="label",
-            search=("label",),
-            facets=("type",),
-        ),
-        TableSpec(
-            "sources",
-            "The two French articles every record cites.",
-            (
-                _id("source"),
-                Column("title", str, _field_doc(source, "title")),
-                Column("language", str, _field_doc(source, "language")),
-                *_date_columns("published", "When it was published"),
-                Column("sha256", str, _field_doc(source, "sha256")),
-                Column("file", str, _field_doc(source, "file")),
-                Column("description", str, _field_doc(source, "description")),
-            ),
-            _sources_rows,
-            label="title",
-            search=("title", "description"),
-        ),
-        TableSpec(
-            "organizations",
-            "Companies, funds, projects, joint ventures, media and research firms.",
-            (
-                _id("organisation"),
-                Column("name", str, _field_doc(organization, "name")),
-                Column("aliases", str, "Other names the articles use, as a JSON array."),
-                Column("kind", str, _field_doc(organization, "kind")),
-                Column("country", str, _field_doc(organization, "country")),
-                Column("parent", str, _field_doc(organization, "parent"), "organizations"),
-                Column("description", str, _field_doc(organization, "description")),
-            ),
-            _organizations_rows,
-            label="name",
-            search=("name", "aliases", "description"),
-            facets=("kind", "country"),
-        ),
-        TableSpec(
-            "people",
-            "People the articles name; their positions are in roles.",
-            (
-                _id("person"),
-                Column("name", str, _field_doc(person, "name")),
-                Column("aliases", str, "Other names the articles use, as a JSON array."),
-                Column("description", str, _field_doc(person, "description")),
-            ),
-            _people_rows,
-            label="name",
-            search=("name", "aliases", "description"),
-        ),
-        TableSpec(
-            "roles",
-            "Positions people hold: who works for which organisation, and as what.",
-            (
-                Column("person", str, "The person's id.", "people"),
-                Column("organization", str, "The organisation's id.", "organizations"),
-                Column("position", int, "Its place in the person's list of roles, from 1."),
-                Column("title", str, "The title in English."),
-                Column("title_fr", str, "The title as the article writes it."),
-            ),
-            _roles_rows,
-            pk=None,
-            label="title",
-            search=("title", "title_fr"),
-            facets=("organization",),
-        ),
-        TableSpec(
-            "deals",
-            "Investments, funding rounds, acquisitions, joint ventures, partnerships, stake"
-            " sales and budgets. Amounts as stated; their stated conversions are in"
-            " equivalents.",
-            (
-                _id("deal"),
-                Column("kind", str, _field_doc(deal, "kind")),
-                Column("status", str, _field_doc(deal, "status")),
-                Column("investor", str, _field_doc(deal, "investor"), "records"),
-                Column("target", str, _field_doc(deal, "target"), "organizations"),
-                Column("vehicle", str, _field_doc(deal, "vehicle"), "organizations"),
-                *_date_columns("date", "When"),
-                *_money_columns("amount", "How much"),
-                Column("stake_amount", float, "The share of the target, as a number."),
-                Column("stake_unit", str, "The unit of the stake: '%'."),
-                Column("stake_qualifier", str, "How the article hedges the stake."),
-                Column("cumulative", bool, "1 when the amount is a running total since date."),
-                Column("until", str, "Where a cumulative total stops, when the article says."),
-                *_money_columns("co_investment", "What co-investors put in beside the investor"),
-                Column("summary", str, _field_doc(deal, "summary")),
-                Column("context", str, _field_doc(deal, "context")),
-            ),
-            _deals_rows,
-            label="summary",
-            search=("summary", "context"),
-            facets=("kind", "status", "year", "currency"),
-            sort_desc="date",
-        ),
-        _link_table(
-            "deal_partners",
-            "Co-investors and joint-venture partners of a deal.",
-            ("deal", "deals", "partners"),
-            ("partner", "records", "The id of the co-investor or partner."),
-        ),
-        TableSpec(
-            "quotes",
-            "Words the articles attribute to a person or an organisation: the French"
-            " original and our English translation.",
-            (
-                _id("quote"),
-                Column("speaker", str, _field_doc(quote, "speaker"), "records"),
-                Column("kind", str, _field_doc(quote, "kind")),
-                *_date_columns("date", "When it was said"),
-                Column("venue", str, _field_doc(quote, "venue")),
-                Column("text", str, _field_doc(quote, "text")),
-                Column("text_en", str, _field_doc(quote, "text_en")),
-                Column("context", str, _field_doc(quote, "context")),
-            ),
-            _quotes_rows,
-            label="text_en",
-            search=("text", "text_en", "context", "venue"),
-            facets=("kind", "year", "speaker"),
-            sort_desc="date",
-        ),
-        _link_table(
-            "quote_mentions",
-            "What each quote is about.",
-            ("quote", "quotes", "mentions"),
-            ("record", "records", "The id of the record the quote mentions."),
-        ),
-        TableSpec(
-            "figures",
-            "Numbers the articles state: revenue, losses, targets, shares. Money has a"
-            " currency, a quantity a unit.",
-            (
-                _id("figure"),
-                Column("entity", str, _field_doc(figure, "entity"), "records"),
-                Column("metric", str, _field_doc(figure, "metric")),
-                Column("metric_fr", str, _field_doc(figure, "metric_fr")),
-                Column("period", str, _field_doc(figure, "period")),
-                *_date_columns("date", "The period's date"),
-                Column("amount", float, "The number as stated, in units."),
-                Column("currency", str, "The ISO 4217 currency, when the number is money."),
-                Column("unit", str, "The unit, when the number is not money: '%', 'times'."),
-                Column("qualifier", str, "How the article hedges it: about, nearly, ..."),
-                Column("status", str, _field_doc(figure, "status")),
-                Column("summary", str, _field_doc(figure, "summary")),
-                Column("context", str, _field_doc(figure, "context")),
-            ),
-            _figures_rows,
-            label="summary",
-            search=("summary", "metric", "metric_fr", "period", "context"),
-            facets=("status", "metric", "year", "currency"),
-            sort_desc="date",
-        ),
-        TableSpec(
-            "events",
-            "Dated happenings that are not already a deal or a quote.",
-            (
-                _id("event"),
-                Column("kind", str, _field_doc(event, "kind")),
-                *_date_columns("date", "When it happened or is expected"),
-                Column("title", str, _field_doc(event, "title")),
-                Column("summary", str, _field_doc(event, "summary")),
-            ),
-            _events_rows,
-            label="title",
-            search=("title", "summary"),
-            facets=("kind", "year"),
-            sort_desc="date",
-        ),
-        _link_table(
-            "event_participants",
-            "Who took part in each event.",
-            ("event", "events", "participants"),
-            ("participant", "records", "The id of who took part."),
-        ),
-        _link_table(
-            "event_records",
-            "The deals, quotes and figures made or given at each event.",
-            ("event", "events", "records"),
-            ("record", "records", "The id of the deal, quote or figure."),
-        ),
-        TableSpec(
-            "strategy",
-            "The elements of SoftBank's stated strategy: the ASI dimensions, the AI layers,"
-            " the aims.",
-            (
-                _id("strategy item"),
-                Column("group", str, _field_doc(strategy, "group")),
-                Column("order", int, _field_doc(strategy, "order")),
-                Column("title", str, _field_doc(strategy, "title")),
-                Column("title_fr", str, _field_doc(strategy, "title_fr")),
-                Column("owner", str, _field_doc(strategy, "owner"), "organizations"),
-                Column("summary", str, _field_doc(strategy, "summary")),
-            ),
-            _strategy_rows,
-            label="title",
-            search=("title", "title_fr", "summary"),
-            facets=("group", "owner"),
-        ),
-        _link_table(
-            "strategy_related",
-            "The records each strategy item involves.",
-            ("strategy", "strategy", "related"),
-            ("record", "records", "The id of a record the item involves."),
-        ),
-        TableSpec(
-            "citations",
-            "Where every record comes from: the article and its verbatim French words."
-            " Join on record = <table>.id.",
-            (
-                Column("record", str, "The id of the record that cites.", "records"),
-                Column("position", int, "Its place in the record's citations, from 1."),
-                Column("source", str, "The id of the source article.", "sources"),
-                Column("excerpt", str, _field_doc(Citation, "excerpt")),
-            ),
-            _citations_rows,
-            pk=None,
-            label="excerpt",
-            search=("excerpt",),
-            facets=("source",),
-        ),
-        TableSpec(
-            "equivalents",
-            "Conversions of an amount that the article itself states: 6.5 billion USD"
-            " (about 47 billion CNY).",
-            (
-                Column("record", str, "The id of the deal or figure.", "records"),
-                Column("field", str, "Which amount it converts: amount, co_investment, value."),
-                Column("position", int, "Its place among the amount's equivalents, from 1."),
-                *_money_columns("amount", "The converted amount"),
-            ),
-            _equivalents_rows,
-            pk=None,
-            facets=("currency",),
-        ),
-    )
+# The tables, in the order they are written (referenced first) ---------------------------
 
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "records",
+        "Every record of every type, with its one-line label: what the links between"
+        " tables point to when a reference may name records of several types.",
+        (
+            _id("record"),
+            Column("type", str, "source, organization, person, deal, quote, figure, ..."),
+            Column("label", str, "The record in one line: a name, a title, a summary."),
+            Column("table_name", str, "The table holding the record's fields."),
+        ),
+        _records_rows,
+        label="label",
+        search=("label",),
+        facets=("type",),
+    ),
+    TableSpec(
+        "sources",
+        "The two French articles every record cites.",
+        (
+            _id("source"),
+            Column("title"),
+            Column("language"),
+            *_date_columns("published", "When it was published"),
+            Column("sha256"),
+            Column("file"),
+            Column("description"),
+        ),
+        label="title",
+        search=("title", "description"),
+    ),
+    TableSpec(
+        "organizations",
+        "Companies, funds, projects, joint ventures, media and research firms.",
+        (
+            _id("organisation"),
+            Column("name"),
+            Column(
+                "aliases", str, "Other names the articles use, as a JSON array.", value=_aliases
+            ),
+            Column("kind"),
+            Column("country"),
+            Column("parent", references="organizations"),
+            Column("description"),
+        ),
+        label="name",
+        search=("name", "aliases", "description"),
+        facets=("kind", "country"),
+    ),
+    TableSpec(
+        "people",
+        "People the articles name; their positions are in roles.",
+        (
+            _id("person"),
+            Column("name"),
+            Column(
+                "aliases", str, "Other names the articles use, as a JSON array.", value=_aliases
+            ),
+            Column("description"),
+        ),
+        label="name",
+        search=("name", "aliases", "description"),
+    ),
+    TableSpec(
+        "roles",
+        "Positions people hold: who works for which organisation, and as what.",
+        (
+            Column("person", str, "The person's id.", "people"),
+            Column("organization", str, "The organisation's id.", "organizations"),
+            Column("position", int, "Its place in the person's list of roles, from 1."),
+            Column("title", str, "The title in English."),
+            Column("title_fr", str, "The title as the article writes it."),
+        ),
+        _roles_rows,
+        pk=None,
+        label="title",
+        search=("title", "title_fr"),
+        facets=("organization",),
+    ),
+    TableSpec(
+        "deals",
+        "Investments, funding rounds, acquisitions, joint ventures, partnerships, stake"
+        " sales and budgets. Amounts as stated; their stated conversions are in"
+        " equivalents.",
+        (
+            _id("deal"),
+            Column("kind"),
+            Column("status"),
+            Column("investor", references="records"),
+            Column("target", references="organizations"),
+            Column("vehicle", references="organizations"),
+            *_date_columns("date", "When"),
+            *_money_columns("amount", "How much"),
+            Column(
+                "stake_amount", float, "The share of the target, as a number.", value="stake.amount"
+            ),
+            Column("stake_unit", str, "The unit of the stake: '%'.", value="stake.unit"),
+            Column(
+                "stake_qualifier", str, "How the article hedges the stake.", value="stake.qualifier"
+            ),
+            Column("cumulative", bool, "1 when the amount is a running total since date."),
+            Column(
+                "until",
+                str,
+                "Where a cumulative total stops, when the article says.",
+                value="until.value",
+            ),
+            *_money_columns("co_investment", "What co-investors put in beside the investor"),
+            Column("summary"),
+            Column("context"),
+        ),
+        label="summary",
+        search=("summary", "context"),
+        facets=("kind", "status", "year", "currency"),
+        sort_desc="date",
+    ),
+    _link_table(
+        "deal_partners",
+        "Co-investors and joint-venture partners of a deal.",
+        ("deal", "deals", "partners"),
+        ("partner", "records", "The id of the co-investor or partner."),
+    ),
+    TableSpec(
+        "quotes",
+        "Words the articles attribute to a person or an organisation: the French"
+        " original and our English translation.",
+        (
+            _id("quote"),
+            Column("speaker", references="records"),
+            Column("kind"),
+            *_date_columns("date", "When it was said"),
+            Column("venue"),
+            Column("text"),
+            Column("text_en"),
+            Column("context"),
+        ),
+        label="text_en",
+        search=("text", "text_en", "context", "venue"),
+        facets=("kind", "year", "speaker"),
+        sort_desc="date",
+    ),
+    _link_table(
+        "quote_mentions",
+        "What each quote is about.",
+        ("quote", "quotes", "mentions"),
+        ("record", "records", "The id of the record the quote mentions."),
+    ),
+    TableSpec(
+        "figures",
+        "Numbers the articles state: revenue, losses, targets, shares. Money has a"
+        " currency, a quantity a unit.",
+        (
+            _id("figure"),
+            Column("entity", references="records"),
+            Column("metric"),
+            Column("metric_fr"),
+            Column("period"),
+            *_date_columns("date", "The period's date"),
+            Column("amount", float, "The number as stated, in units.", value="value.amount"),
+            Column(
+                "currency",
+                str,
+                "The ISO 4217 currency, when the number is money.",
+                value=_figure_currency,
+            ),
+            Column(
+                "unit",
+                str,
+                "The unit, when the number is not money: '%', 'times'.",
+                value=_figure_unit,
+            ),
+            Column(
+                "qualifier",
+                str,
+                "How the article hedges it: about, nearly, ...",
+                value="value.qualifier",
+            ),
+            Column("status"),
+            Column("summary"),
+            Column("context"),
+        ),
+        label="summary",
+        search=("summary", "metric", "metric_fr", "period", "context"),
+        facets=("status", "metric", "year", "currency"),
+        sort_desc="date",
+    ),
+    TableSpec(
+        "events",
+        "Dated happenings that are not already a deal or a quote.",
+        (
+            _id("event"),
+            Column("kind"),
+            *_date_columns("date", "When it happened or is expected"),
+            Column("title"),
+            Column("summary"),
+        ),
+        label="title",
+        search=("title", "summary"),
+        facets=("kind", "year"),
+        sort_desc="date",
+    ),
+    _link_table(
+        "event_participants",
+        "Who took part in each event.",
+        ("event", "events", "participants"),
+        ("participant", "records", "The id of who took part."),
+    ),
+    _link_table(
+        "event_records",
+        "The deals, quotes and figures made or given at each event.",
+        ("event", "events", "records"),
+        ("record", "records", "The id of the deal, quote or figure."),
+    ),
+    TableSpec(
+        "strategy",
+        "The elements of SoftBank's stated strategy: the ASI dimensions, the AI layers, the aims.",
+        (
+            _id("strategy item"),
+            Column("group"),
+            Column("order", int),
+            Column("title"),
+            Column("title_fr"),
+            Column("owner", references="organizations"),
+            Column("summary"),
+        ),
+        label="title",
+        search=("title", "title_fr", "summary"),
+        facets=("group", "owner"),
+    ),
+    _link_table(
+        "strategy_related",
+        "The records each strategy item involves.",
+        ("strategy", "strategy", "related"),
+        ("record", "records", "The id of a record the item involves."),
+    ),
+    TableSpec(
+        "citations",
+        "Where every record comes from: the article and its verbatim French words."
+        " Join on record = <table>.id.",
+        (
+            Column("record", str, "The id of the record that cites.", "records"),
+            Column("position", int, "Its place in the record's citations, from 1."),
+            Column("source", str, "The id of the source article.", "sources"),
+            Column("excerpt", str, _field_doc(Citation, "excerpt")),
+        ),
+        _citations_rows,
+        pk=None,
+        label="excerpt",
+        search=("excerpt",),
+        facets=("source",),
+    ),
+    TableSpec(
+        "equivalents",
+        "Conversions of an amount that the article itself states: 6.5 billion USD"
+        " (about 47 billion CNY).",
+        (
+            Column("record", str, "The id of the deal or figure.", "records"),
+            Column("field", str, "Which amount it converts: amount, co_investment, value."),
+            Column("position", int, "Its place among the amount's equivalents, from 1."),
+            *_money_columns("amount", "The converted amount"),
+        ),
+        _equivalents_rows,
+        pk=None,
+        facets=("currency",),
+    ),
+)
 
 VIEWS = (
     ViewSpec(
@@ -644,7 +582,7 @@ VIEWS = (
 
 def work_count(kb: KnowledgeBase) -> int:
     """The steps of an export, for a progress bar: each row written, and again indexed."""
-    return sum(sum(1 for _ in spec.rows(kb)) * (2 if spec.search else 1) for spec in table_specs())
+    return sum(sum(1 for _ in spec.rows(kb)) * (2 if spec.search else 1) for spec in TABLES)
 
 
 def export_sqlite(kb: KnowledgeBase, path: Path, progress: Progress | None = None) -> None:
@@ -684,14 +622,13 @@ def write_tables(
     """
     import sqlite_utils
 
-    specs = table_specs()
     total = work_count(kb) if progress else 0
     done = 0
     db = sqlite_utils.Database(connection)
     # A file nobody reads until it is renamed into place: no journal to keep safe.
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
-    for spec in specs:
+    for spec in TABLES:
         table = db.table(spec.name)
         table.create(
             {c.name: c.kind for c in spec.columns},
@@ -714,7 +651,7 @@ def write_tables(
     for view in VIEWS:
         db.create_view(view.name, " ".join(view.sql.split()))
     # Indexes on every reference, for Datasette's "links from other tables" counts.
-    for spec in specs:
+    for spec in TABLES:
         for column in spec.columns:
             if column.references:
                 db.table(spec.name).create_index([column.name])
@@ -728,7 +665,7 @@ def replace_records(
     import sqlite_utils
 
     db = sqlite_utils.Database(connection)
-    for spec in table_specs():
+    for spec in TABLES:
         columns = ", ".join(f"[{name}]" for name in spec.search)
         index = f"[{spec.name}_fts]"
         for start in range(0, len(removed), BATCH_SIZE):
@@ -771,10 +708,10 @@ def metadata(kb: KnowledgeBase, database: str) -> dict[str, Any]:
     """Datasette's metadata for the database named `database` (its file name's stem)."""
     sources = " · ".join(f"« {s.title} » ({s.language})" for s in kb.sources)
     tables: dict[str, Any] = {}
-    for spec in table_specs():
+    for spec in TABLES:
         entry: dict[str, Any] = {
             "description": spec.description,
-            "columns": {c.name: c.description for c in spec.columns},
+            "columns": spec.descriptions(),
         }
         if spec.label:
             entry["label_column"] = spec.label

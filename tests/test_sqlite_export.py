@@ -17,7 +17,7 @@ from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import COLLECTIONS
 from softbank_kb.paths import bundled_data_dir
 from softbank_kb.render import DelayedProgress
-from softbank_kb.sqlite_export import VIEWS, table_specs
+from softbank_kb.sqlite_export import TABLES, VIEWS
 
 from .conftest import REPO, RunCli
 
@@ -176,7 +176,7 @@ def test_metadata_describes_every_table_and_column(exported: Path) -> None:
 def _plain_view_columns(view: str) -> set[str]:
     """A view's columns that are a table's own, described with that table."""
     spec = next(v for v in VIEWS if v.name == view)
-    own = {c.name for s in table_specs() for c in s.columns}
+    own = {c.name for s in TABLES for c in s.columns}
     return own - set(spec.columns)
 
 

@@ -1,8 +1,6 @@
 """Records as lists of plain cells, for tables, cards, TSV or CSV: no rich, as pipes need none.
 
-A list is made of `Cell`s, each a text and the styles a terminal would draw it with; only
-`render.py` turns them into rich objects, when a list is drawn on a terminal. Amounts and
-names are written here too, as one home for both kinds of output.
+`render.py` draws a `RecordList` on a terminal; amounts and names are written here for both.
 """
 
 from __future__ import annotations
@@ -10,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from softbank_kb.models import (
     AnyRecord,
@@ -97,13 +95,7 @@ def cell(value: object, style: str = "") -> Cell:
 
 
 class RecordList:
-    """Records as rows of cells, one column each, under an id.
-
-    How a list is laid out on a terminal (a table, or cards where a table would break a
-    word) is `render.draw_list`'s business; the `anchor` column carries the id under it,
-    the `prose` column takes the width left, and with `drop_prose` it is left out on a
-    narrow screen.
-    """
+    """Records as rows of cells under their ids, as `render.draw_list` lays them out."""
 
     def __init__(
         self,
@@ -115,29 +107,21 @@ class RecordList:
         title: str | None = None,
     ) -> None:
         self.columns = list(columns)
+        # The column a record's id is drawn under.
         self.anchor = anchor
+        # The column that takes the width left; with drop_prose, left out on a narrow screen.
         self.prose = prose
         self.drop_prose = drop_prose
         self.title = title
         self.rows: list[tuple[str, dict[str, Cell]]] = []
 
     def add(self, record_id: str, cells: dict[str, Cell]) -> None:
+        """One record's row."""
         self.rows.append((record_id, cells))
-
-    def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
-        # Only a terminal's drawing imports rich, and so render.py.
-        from softbank_kb.render import draw_list
-
-        yield from draw_list(self, options.max_width)
 
 
 def delimited(listings: Sequence[RecordList], form: str) -> str:
-    """Lists as TSV or CSV for programs: a header, then one line per record, every column.
-
-    The columns are `id`, then `group` where the lists have titles (`strategy`),
-    then the list's own columns, empty cells kept. In TSV a tab or line break inside a
-    cell becomes a space, so each line has the same number of fields.
-    """
+    """Lists as TSV or CSV: a header (`id`, `group` if titled, the columns), a line a record."""
     grouped = any(listing.title for listing in listings)
     columns = listings[0].columns if listings else []
     header = ["id", *(["group"] if grouped else []), *(_field_name(c) for c in columns)]
@@ -153,6 +137,7 @@ def delimited(listings: Sequence[RecordList], form: str) -> str:
     return "".join("\t".join(_TSV_SPACE.sub(" ", value) for value in row) + "\n" for row in rows)
 
 
+# A tab or line break inside a TSV cell becomes a space: each line keeps its field count.
 _TSV_SPACE = re.compile(r"[\t\r\n]+")
 
 

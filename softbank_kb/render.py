@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -81,8 +80,9 @@ def _narrowest_width() -> int | None:
     return None
 
 
-def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -> None:
-    """Print to the console; long output on a terminal goes through the pager."""
+def emit(console: Console, shown: Sequence[RenderableType | RecordList], pager: bool) -> None:
+    """Print to the console, record lists drawn; long output on a terminal is paged."""
+    renderables = [_drawn(part, console.width) for part in shown]
     if pager and console.is_terminal:
         # As git does: less quits by itself when everything fits on one screen.
         os.environ.setdefault("LESS", "FRX")
@@ -94,11 +94,13 @@ def emit(console: Console, renderables: Sequence[RenderableType], pager: bool) -
         console.print(renderable)
 
 
-class DelayedProgress:
-    """A progress bar that shows only on a terminal, once the work has taken `delay` seconds.
+def _drawn(shown: RenderableType | RecordList, width: int) -> RenderableType:
+    """A record list drawn for `width` columns; anything else as it is."""
+    return Group(*draw_list(shown, width)) if isinstance(shown, RecordList) else shown
 
-    Called as (done, total) after each step; a short or piped run prints nothing at all.
-    """
+
+class DelayedProgress:
+    """A progress bar, called as (done, total), shown on a terminal once `delay` has passed."""
 
     def __init__(
         self,
@@ -170,14 +172,9 @@ _FACT_SEPARATOR = " · "
 
 
 def draw_list(listing: RecordList, width: int) -> Iterator[RenderableType]:
-    """A list drawn for `width` columns: a table if every column can be as wide as its
-    longest word, ids included (an id stands under its row's `anchor` cell), so that no
-    id or name is split inside a word; otherwise a card per record: its id on a line of
-    its own, then its facts, each kept whole on one line where it fits. The `prose`
-    column takes the width that is left; with `drop_prose` it is left out below
-    WIDE_SCREEN columns or where it would be narrower than _PROSE_MIN (`sbkb show` has
-    it in full). A column empty in every row is left out."""
+    """A list for `width` columns: a table where no id or name breaks inside a word, else cards."""
     rows = [(record_id, _texts(cells)) for record_id, cells in listing.rows]
+    # A column empty in every row is left out; so is a dropped prose column (`show` has it).
     columns = [c for c in listing.columns if any(cells[c].plain for _, cells in rows)]
     prose = listing.prose
     if listing.drop_prose and width < WIDE_SCREEN and prose in columns:
@@ -188,8 +185,6 @@ def draw_list(listing: RecordList, width: int) -> Iterator[RenderableType]:
         widths = _widths(listing, rows, columns, width)
     if widths is None:
         yield from _cards(listing, rows, columns, width)
-    elif len(rows) > LONG_LIST:
-        yield from _light_table(listing, rows, columns, widths)
     else:
         yield _list_table(listing, rows, columns, widths)
 
@@ -254,110 +249,6 @@ def _list_table(listing: RecordList, rows: _Rows, columns: list[str], widths: li
     return table
 
 
-# Beyond this many rows a table is laid out here, line by line, as rich would draw it
-# but without its general layout: rich's Table costs about 0.6 ms a row at 200 columns
-# (0.65 s for 1,080 deals); this costs a tenth of that (benchmarks/README.md). What it
-# leaves out is the highlighting of matched words inside a cell.
-LONG_LIST = 200
-
-
-def _light_table(
-    listing: RecordList, rows: _Rows, columns: list[str], widths: list[int]
-) -> Iterator[RenderableType]:
-    """A long list as a table's lines: the same columns, widths and wrapping as rich's."""
-    total = sum(widths) + _COLUMN_GAP * (len(widths) - 1) + _EDGE_PADDING
-    lines = []
-    if listing.title:
-        for line in _wrap(safe(listing.title), total):
-            lines.append([(line, "table.title"), (" " * (total - cell_len(line)), "")])
-    lines += _row_lines([[(column, "bold")] for column in columns], widths)
-    lines.append([("─" * total, "")])
-    for record_id, cells in rows:
-        row = [[(cells[c].plain, cells[c].style)] for c in columns]
-        if listing.anchor in columns:
-            # Under the cell's own style, as rich draws a Text's appended span.
-            anchored = row[columns.index(listing.anchor)]
-            anchored.append((safe(record_id), f"{anchored[0][1]} dim".strip()))
-        lines.extend(_row_lines(row, widths))
-    yield _Lines(lines)
-
-
-_Piece = tuple[str, str]
-
-
-def _row_lines(cells: list[list[_Piece]], widths: list[int]) -> list[list[_Piece]]:
-    """One row: each cell's paragraphs wrapped to its width, the cells side by side."""
-    wrapped = [
-        [(line, style) for part, style in cell for line in _wrap(part, width)]
-        for cell, width in zip(cells, widths, strict=True)
-    ]
-    lines = []
-    for at in range(max(len(cell_lines) for cell_lines in wrapped)):
-        pieces: list[_Piece] = [(" ", "")]
-        for index, (cell_lines, width) in enumerate(zip(wrapped, widths, strict=True)):
-            line, style = cell_lines[at] if at < len(cell_lines) else ("", "")
-            pieces.append(("   " if index else "", ""))
-            pieces.append((line, style))
-            pieces.append((" " * (width - cell_len(line)), ""))
-        pieces.append((" ", ""))
-        lines.append(pieces)
-    return lines
-
-
-def _wrap(paragraphs: str, width: int) -> list[str]:
-    """Text wrapped at spaces to `width` cells; a longer word is folded (never in a table,
-    whose columns are as wide as their longest word)."""
-    lines = []
-    for paragraph in paragraphs.split("\n"):
-        words: list[str] = []
-        used = 0
-        for word in paragraph.split():
-            size = cell_len(word)
-            while size > width:
-                if words:
-                    lines.append(" ".join(words))
-                    words, used = [], 0
-                lines.append(word[:width])
-                word = word[width:]
-                size = cell_len(word)
-            if words and used + 1 + size > width:
-                lines.append(" ".join(words))
-                words, used = [], 0
-            used += size + (1 if words else 0)
-            words.append(word)
-        lines.append(" ".join(words))
-    return lines
-
-
-class _Lines:
-    """Lines already laid out, each a run of (text, style) pieces: printed as they are."""
-
-    def __init__(self, lines: list[list[_Piece]]) -> None:
-        self.lines = lines
-
-    def __rich_console__(self, console: Console, options: Any) -> Iterator[Segment]:
-        styles: dict[str, Any] = {}
-        newline = Segment.line()
-        for pieces in self.lines:
-            # Runs of one style as one segment: rich's cost is per segment.
-            run, run_style = "", ""
-            for piece, style in pieces:
-                if style != run_style and run:
-                    yield Segment(run, self._style(console, styles, run_style))
-                    run = ""
-                run += piece
-                run_style = style
-            if run:
-                yield Segment(run, self._style(console, styles, run_style))
-            yield newline
-
-    @staticmethod
-    def _style(console: Console, styles: dict[str, Any], name: str) -> Any:
-        if name not in styles:
-            styles[name] = console.get_style(name) if name else None
-        return styles[name]
-
-
 def _cards(
     listing: RecordList, rows: _Rows, columns: list[str], width: int
 ) -> Iterator[RenderableType]:
@@ -384,8 +275,7 @@ def _cards(
 
 
 def _share_out(narrowest: list[int], widest: list[int], spare: int, prose: int | None) -> list[int]:
-    """Column widths from their least: the spare width goes, a cell at a time, to the
-    column whose longest line would wrap the most, then what is left to the prose."""
+    """Widths from the least: spare cells to the column that wraps most, the rest to the prose."""
     widths = list(narrowest)
     others = [i for i in range(len(widths)) if i != prose]
     if prose is not None:

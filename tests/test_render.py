@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from softbank_kb.listing import format_number, format_value
+import softbank_kb.listing as listing_module
+from softbank_kb.listing import RecordList, cell, format_number, format_value
 from softbank_kb.models import Money, Quantity
 from softbank_kb.printable import safe
+from softbank_kb.render import emit
 
 from .conftest import LIST_COMMANDS, TESTS, RunCli
 
@@ -302,21 +308,31 @@ def test_no_id_or_name_is_broken_at_any_width(run_cli: RunCli, args: list[str], 
             assert word in result.stdout, (record["name"], word, width)
 
 
-@pytest.mark.parametrize("width", [60, 80, 120, 200])
-@pytest.mark.parametrize("args", [*LIST_COMMANDS, ["company", "softbank-group"]], ids=" ".join)
-def test_a_long_list_is_drawn_as_rich_would_draw_it(
-    run_cli: RunCli, args: list[str], width: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Beyond render.LONG_LIST rows a table is laid out without rich's Table, line for line
-    the same: here every list is made long, by lowering the threshold to nothing."""
-    from softbank_kb import render
+def test_a_long_list_keeps_its_cells_spaces() -> None:
+    """Rich draws a table of hundreds of rows too: a cell's leading and doubled spaces stay."""
+    listing = RecordList(["Target", "Kind"], anchor="Target")
+    for n in range(250):
+        listing.add(f"deal-{n}", {"Target": cell(" ← SoftBank Group"), "Kind": cell("a  b")})
+    out = io.StringIO()
+    emit(Console(file=out, width=80, color_system=None), [listing], pager=False)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 + 2 * 250
+    assert lines[2:4] == ["  ← SoftBank Group   a  b ", " deal-0                   "]
 
-    env = {"COLUMNS": str(width)}
-    drawn_by_rich = run_cli(*args, "--no-pager", env=env)
-    monkeypatch.setattr(render, "LONG_LIST", 0)
-    drawn_light = run_cli(*args, "--no-pager", env=env)
-    assert drawn_light.exit_code == drawn_by_rich.exit_code == 0
-    assert drawn_light.stdout == drawn_by_rich.stdout
+
+def test_listing_imports_neither_rich_nor_render() -> None:
+    """Plain cells draw nothing: render draws a RecordList, never the other way round."""
+    tree = ast.parse(Path(listing_module.__file__).read_text(encoding="utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.split(".")[0] == "rich"}
+    assert "softbank_kb.render" not in imported
+    assert not hasattr(RecordList, "__rich_console__")
 
 
 @pytest.mark.parametrize(

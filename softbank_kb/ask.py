@@ -1,15 +1,4 @@
-"""Plain questions in English or French, answered with the records that state the answer.
-
-A question is read into what it names (people and organisations, by name, alias or typo),
-its years, its concepts (through the lexicon: metrics, deal kinds, roles, events, things)
-and the kind of answer it wants (`how much` an amount, `when` a date, `who` a person,
-`what did X say` a quote, `where` a place, `which companies` organisations). Each record
-is then scored by what it shares with the question, and the few best that hold the kind
-of answer wanted are the answers. A question with a word that no record knows (`Apple`,
-`Toyota`) is about something the sources never mention: it has no answer, never the
-nearest unrelated record. A question about a known entity that asks what no record
-states gets what is known about that entity, marked as not an answer.
-"""
+"""Questions in English or French answered with the records that state the answer."""
 
 from __future__ import annotations
 

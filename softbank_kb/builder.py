@@ -1,10 +1,4 @@
-"""Frozen dataclasses turned into JSON data and rebuilt from it exactly, without pydantic.
-
-The cache keeps validated records (and the lexicon) as JSON: rebuilding them re-runs no
-validation, since they were checked before they were written, and runs no code of the
-file's choosing, since JSON holds data only. Each class's fields are read from its type
-hints once, so a record is made by setting its fields, not by a generic walk per value.
-"""
+"""Frozen dataclasses turned into JSON data and rebuilt from it exactly, without pydantic."""
 
 from __future__ import annotations
 

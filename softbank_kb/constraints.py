@@ -1,11 +1,4 @@
-"""Rules that record fields carry in their annotations, turned into pydantic schemas on demand.
-
-Each class here is an `Annotated` marker: defining the records needs none of pydantic,
-so a command answered from the cache never imports it. When the loader validates (and
-when `sbkb schema` is asked for), pydantic finds these markers' hooks and each builds
-its rule with pydantic_core, imported only then. They are plain classes rather than
-dataclasses because every warm start defines them, and a dataclass compiles its methods.
-"""
+"""Rules that record fields carry in their annotations, made pydantic schemas when validating."""
 
 from __future__ import annotations
 

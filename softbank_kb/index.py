@@ -1,15 +1,4 @@
-"""The search index: each record's text folded, each word with the records it is in, and every name.
-
-An index is built in memory from a knowledge base (`MemoryIndex`), or read from a
-database the cache keeps beside the knowledge base's own (`StoredIndex`): a warm
-search reads the words it is asked for, the records those words are in and the names
-it looks up, never the whole index. Both answer the same questions the same way, in
-the same order, so a search gives the same hits whichever it runs on (tested).
-
-A word's records (its postings) are the records its folded text has it in; a phrase's
-are those that have all its words, kept where the phrase itself stands in one field.
-The ranking (`search.py`) scores only the records every query word is in.
-"""
+"""The indexes of a knowledge base: search's words and names, and what each record is about."""
 
 from __future__ import annotations
 
@@ -174,7 +163,7 @@ Owner = tuple[int, int, bool]
 
 
 class Index:
-    """What a search asks of an index, whichever holds it (see the module doc)."""
+    """What a search asks of an index, whichever holds it."""
 
     records: Sequence[AnyRecord]
 

@@ -1,14 +1,4 @@
-"""The cache's database: the export's schema plus each record's JSON, read with indexes.
-
-Built once per content key from a validated knowledge base: the tables of the SQLite
-export (sqlite_export.py), and beside them what the cache needs, each record's whole
-JSON (`record_json`, in file order) and the years each deal counts for (`deal_years`).
-A command opens it read-only and builds records only for what it asks for: a
-`StoredKnowledgeBase` answers `get(id)` with one indexed query and loads a collection
-only when it is read whole. A database is trusted only when its header, application id,
-schema version, tables and content key are all its own; a query that finds it damaged
-after that falls back to the data files (`recover`), so an answer is never lost.
-"""
+"""The SQLite store of one knowledge base: the export's tables and each record's JSON."""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from softbank_kb.models import AnyRecord, Deal, Figure, KnowledgeBase, Money, Quantity, Quote
 from softbank_kb.numbers import as_decimal, english_numbers, french_numbers, shown
@@ -48,12 +50,14 @@ class CuratorWarning:
 
 def curator_warnings(kb: KnowledgeBase) -> list[CuratorWarning]:
     """Every undated record whose citation states a date, event repeating a deal or quote,
-    quote text given twice, and record whose English drops what its French states."""
+    quote text given twice, and record whose English drops what its French states (a
+    number, a name, a hedge)."""
     return [
         *_undated_but_stated(kb),
         *_events_repeating(kb),
         *_quotes_sharing_text(kb),
         *_not_rendered(kb),
+        *_hedges_dropped(kb),
     ]
 
 
@@ -68,9 +72,11 @@ def _undated_but_stated(kb: KnowledgeBase) -> Iterator[CuratorWarning]:
     for record in dated:
         if record.date is not None:
             continue
+        # A prediction's year ("en 2025, ... sera") is what it looks to, not when it was said.
+        target = getattr(record, "target_date", None)
         for index, citation in enumerate(record.citations):
             words = stated_date(citation.excerpt)
-            if words is not None:
+            if words is not None and not (target is not None and words == target.value):
                 yield CuratorWarning(
                     record.id,
                     ("citations", index, "excerpt"),
@@ -251,3 +257,98 @@ def _summary_not_rendering(
                 " does not: the summary renders what the record holds",
             )
             break
+
+
+# The English fields a record may render its French in, where it has them.
+_ENGLISH_FIELDS = ("text_en", "summary", "context", "description", "title", "venue")
+
+
+@dataclass(frozen=True)
+class Hedge:
+    """A hedge or modal word of French (softbank_kb/hedges.yaml) and how English says it."""
+
+    id: str
+    fr: tuple[str, ...]
+    en: tuple[str, ...]
+    french: re.Pattern[str]
+    english: re.Pattern[str]
+    unless: re.Pattern[str] | None  # French phrases with the word that are no hedge
+
+
+def _whole(form: str) -> str:
+    """A pattern of `form` as whole words: no letter, digit or hyphen just before or after."""
+    before = r"(?<![\w-])" if form[:1].isalnum() else ""
+    after = r"(?![\w-])" if form[-1:].isalnum() else ""
+    return before + re.escape(" ".join(form.split())) + after
+
+
+def _any_of(forms: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(_whole(form) for form in forms), re.IGNORECASE)
+
+
+@cache
+def hedges() -> tuple[Hedge, ...]:
+    """The package's hedge words, read once from hedges.yaml beside this module."""
+    from importlib.resources import files
+
+    import yaml
+
+    text = files("softbank_kb").joinpath("hedges.yaml").read_text(encoding="utf-8")
+    entries: list[dict[str, Any]] = yaml.safe_load(text)["hedges"]
+    found = []
+    for entry in entries:
+        fr = tuple(normalize(str(word)) for word in entry["fr"])
+        en = tuple(normalize(str(word)) for word in entry["en"])
+        unless = tuple(normalize(str(phrase)) for phrase in entry.get("unless", ()))
+        exceptions = _any_of(unless) if unless else None
+        found.append(Hedge(str(entry["id"]), fr, en, _any_of(fr), _any_of(en), exceptions))
+    return tuple(found)
+
+
+def hedges_in(french: str) -> list[tuple[Hedge, str]]:
+    """The hedges a French text holds, each with the first of its words found there."""
+    text = normalize(french)
+    found = []
+    for hedge in hedges():
+        said = hedge.unless.sub(" ", text) if hedge.unless is not None else text
+        if match := hedge.french.search(said):
+            found.append((hedge, match.group()))
+    return found
+
+
+def _english(record: AnyRecord) -> str:
+    texts = (getattr(record, name, None) for name in _ENGLISH_FIELDS)
+    return normalize("\n".join(text for text in texts if isinstance(text, str)))
+
+
+def _hedges_dropped(kb: KnowledgeBase) -> Iterator[CuratorWarning]:
+    """Records whose French holds a hedge or modal word that their English does not: a
+    quote's text in its text_en, an excerpt in any English field of the record."""
+    for record in kb.records():
+        citations = getattr(record, "citations", ())
+        warned: set[str] = set()
+        if isinstance(record, Quote):
+            for hedge, word in hedges_in(record.text):
+                if not hedge.english.search(normalize(record.text_en)):
+                    warned.add(hedge.id)
+                    yield CuratorWarning(record.id, ("text_en",), _dropped(word, hedge, "text_en"))
+        english = _english(record)
+        for index, citation in enumerate(citations):
+            for hedge, word in hedges_in(citation.excerpt):
+                if hedge.id not in warned and not hedge.english.search(english):
+                    warned.add(hedge.id)
+                    yield CuratorWarning(
+                        record.id,
+                        ("citations", index, "excerpt"),
+                        _dropped(word, hedge, f"no English field of the {record.type}"),
+                    )
+
+
+def _dropped(word: str, hedge: Hedge, where: str) -> str:
+    """The warning for a hedge `where` does not say: "text_en", or "no English field of …"."""
+    said = ", ".join(hedge.en[:4]) + (", ..." if len(hedge.en) > 4 else "")
+    verb = "which text_en does not say" if where == "text_en" else f"which {where} says"
+    return (
+        f"the French says « {word} », {verb} ({said}): keep the hedge, as the English"
+        " never says more than the French"
+    )

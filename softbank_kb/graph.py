@@ -18,6 +18,31 @@ DEAL_RELATIONS = {
     "joint_venture": "partnered in",
     "partnership": "partnered with",
 }
+# What the investor's edge says of a deal only announced or planned: an announced
+# acquisition is not "acquired", a planned investment not "invested in".
+STATUS_RELATIONS = {
+    "announced": {
+        "investment": "announced an investment in",
+        "funding_round": "announced an investment in",
+        "stake_purchase": "agreed to buy a stake in",
+        "acquisition": "agreed to acquire",
+        "divestment": "agreed to sell",
+        "joint_venture": "announced a joint venture in",
+        "partnership": "announced a partnership with",
+    },
+    "planned": {
+        "investment": "plans to invest in",
+        "funding_round": "plans to invest in",
+        "stake_purchase": "plans to buy a stake in",
+        "acquisition": "plans to acquire",
+        "divestment": "plans to sell",
+        "joint_venture": "plans a joint venture in",
+        "partnership": "plans a partnership with",
+    },
+}
+# A partner's edge: the announcement or plan is the investor's, so the partner's says only
+# that it is named in it.
+PARTNER_RELATIONS = {"announced": "partner in (announced)", "planned": "partner in (planned)"}
 # Edge kinds: the deal kinds that have a counterparty, and the two standing relations.
 EDGE_KINDS = (*DEAL_RELATIONS, "owns", "works_for")
 
@@ -43,6 +68,7 @@ class Edge:
     date: PartialDate | None = None
     amount: Money | None = None
     title: str | None = None  # a role's title, for works_for
+    status: str | None = None  # a deal's: completed, announced or planned
 
 
 @dataclass(frozen=True)
@@ -91,10 +117,18 @@ def _edges(kb: KnowledgeBase) -> Iterator[Edge]:
     for deal in kb.deals:
         if deal.target is None or deal.kind not in DEAL_RELATIONS:
             continue  # a budget: money set aside, nobody on the other side
-        relation = DEAL_RELATIONS[deal.kind]
         for party in (deal.investor, *deal.partners):
             if party != deal.target:
-                yield Edge(party, deal.target, deal.kind, relation, deal.id, deal.date, deal.amount)
+                yield Edge(
+                    party,
+                    deal.target,
+                    deal.kind,
+                    _deal_relation(deal, party),
+                    deal.id,
+                    deal.date,
+                    deal.amount,
+                    status=deal.status,
+                )
     for organization in kb.organizations:
         if organization.parent is not None:
             yield Edge(organization.parent, organization.id, "owns", "owns", organization.id)
@@ -112,3 +146,12 @@ def _edges(kb: KnowledgeBase) -> Iterator[Edge]:
                 person.id,
                 title=", ".join(held),
             )
+
+
+def _deal_relation(deal: Deal, party: str) -> str:
+    """What the edge from `party` says of a deal, in the words of the deal's status."""
+    if deal.status == "completed":
+        return DEAL_RELATIONS[deal.kind]
+    if party != deal.investor:
+        return PARTNER_RELATIONS[deal.status]
+    return STATUS_RELATIONS[deal.status][deal.kind]

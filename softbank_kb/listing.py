@@ -277,12 +277,21 @@ def dated_list(
         listing.add(
             record.id,
             {
-                "Date": cell(str(getattr(record, "date", None) or "")),
+                "Date": cell(_date_cell(record)),
                 "Type": cell(record.type),
                 "What": cell(_what(record, kb)),
             },
         )
     return listing
+
+
+def _date_cell(record: AnyRecord) -> str:
+    """A record's date; for an undated prediction, the date it looks to, marked as such."""
+    date = getattr(record, "date", None)
+    target = getattr(record, "target_date", None)
+    if date is None and target is not None:
+        return f"{target} (target)"
+    return str(date or "")
 
 
 def _what(record: AnyRecord, kb: KnowledgeBase) -> str:

@@ -377,6 +377,10 @@ class Quote(_Cited):
         "'direct' in quotation marks; 'paraphrase' for a reported claim."
     )
     date: PartialDate | None = _described("When it was said.", default=None)
+    target_date: Annotated[PartialDate, Before(_from_string)] | None = _described(
+        "For a prediction, the date it looks to ('d'ici 2035' is 2035), not when it was said.",
+        default=None,
+    )
     venue: Text | None = _described("Where or to whom, in English.", default=None)
     context: Text | None = _described("What it answers, in English.", default=None)
     mentions: tuple[RecordId, ...] = _described("Ids of what it is about.", default=())

@@ -338,15 +338,20 @@ def timeline(
     years: Collection[int] | None = None,
 ) -> list[AnyRecord]:
     """Every dated record from `start` to `end` (inclusive, at their precision) and in
-    `years`, oldest first."""
-    dated = [r for r in kb.records() if _date_of(r) is not None and not isinstance(r, Organization)]
+    `years`, oldest first; an undated prediction stands at the date it looks to."""
+    dated = [r for r in kb.records() if _when(r) is not None and not isinstance(r, Organization)]
     chosen = [
         r
         for r in dated
-        if _within(_date_of(r), start, end) and _in_years(_date_of(r), years)  # type: ignore[arg-type]
+        if _within(_when(r), start, end) and _in_years(_when(r), years)  # type: ignore[arg-type]
     ]
     order = {name: index for index, name in enumerate(TYPE_NAMES.values())}
-    return sorted(chosen, key=lambda r: (_date_of(r).sort_key, order[r.type], r.id))  # type: ignore[union-attr]
+    return sorted(chosen, key=lambda r: (_when(r).sort_key, order[r.type], r.id))  # type: ignore[union-attr]
+
+
+def _when(record: AnyRecord) -> PartialDate | None:
+    """Where the timeline puts a record: its date, or else the date a prediction looks to."""
+    return _date_of(record) or getattr(record, "target_date", None)
 
 
 def _within(date: PartialDate, start: PartialDate | None, end: PartialDate | None) -> bool:

@@ -336,12 +336,28 @@ def test_a_cumulative_deal_counts_for_every_year_it_spans(run_cli: RunCli) -> No
 
 
 def test_the_largest_2025_commitment_is_a_2025_deal(run_cli: RunCli) -> None:
-    result = run_cli("invest", "--year", "2025", "--min-amount", "10bn USD", "--json")
-    assert _ids(result) == ["stargate-investment"]
-    (deal,) = json.loads(result.stdout)
-    assert deal["partners"] == ["openai"]
-    assert deal["co_investment"]["amount"] == 10_000_000_000
-    assert "Cette fois" in deal["context"]
+    result = run_cli("invest", "--year", "2025", "--min-amount", "6bn USD", "--json")
+    assert _ids(result) == ["ampere-acquisition"]
+
+
+def test_no_deal_holds_the_amount_the_article_leaves_unsettled(run_cli: RunCli) -> None:
+    # « Cette fois, SoftBank prévoit d'y investir jusqu'à 30 milliards »: « y » may be
+    # Stargate or OpenAI, so the amount is on neither deal but on a figure about SoftBank.
+    assert run_cli("invest", "--min-amount", "10bn USD").exit_code == 1
+    deal = json.loads(run_cli("show", "stargate-investment", "--json").stdout)
+    assert deal["amount"] is None and deal["date"] is None and deal["partners"] == []
+    assert "Cette fois" in deal["context"] and "does not settle" in deal["context"]
+    figures = json.loads(run_cli("financials", "--company", "softbank", "--json").stdout)
+    (planned,) = [
+        f for f in figures if f["id"] == "softbank-planned-investment-up-to-30-billion-usd"
+    ]
+    assert planned["value"] == {
+        "amount": 30_000_000_000,
+        "currency": "USD",
+        "qualifier": "up_to",
+        "equivalents": [],
+    }
+    assert planned["date"] is None
 
 
 def test_min_amount_does_not_compare_across_currencies(run_cli: RunCli) -> None:
@@ -524,8 +540,12 @@ def test_sort_by_name_and_by_date(run_cli: RunCli) -> None:
     names = [p["name"] for p in people]
     assert names == sorted(names, key=str.casefold)
     events = json.loads(run_cli("timeline", "--sort", "date", "--json").stdout)
-    keys = [tuple(int(part) for part in e["date"]["value"].split("-")) for e in events]
+    dated = [e for e in events if e["date"] is not None]
+    keys = [tuple(int(part) for part in e["date"]["value"].split("-")) for e in dated]
     assert keys == sorted(keys, reverse=True)
+    # As in every list, --sort date puts what has no date of its own last: here the
+    # predictions the timeline shows at the date they look to.
+    assert all(e["target_date"] is not None for e in events[len(dated) :])
 
 
 @pytest.mark.parametrize(

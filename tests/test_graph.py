@@ -65,11 +65,54 @@ def test_every_edge_points_to_a_record_and_joins_two_nodes(run_cli: RunCli, kb) 
 def test_an_edge_is_labelled_with_kind_date_and_amount(run_cli: RunCli) -> None:
     graph = _graph_json(run_cli, "--company", "ampere")
     (ampere,) = [e for e in graph["edges"] if e["record"] == "ampere-acquisition"]
-    assert (
-        ampere["label"] == "acquired · 2025-03 (inferred) · 6.5 billion USD (about 47 billion CNY)"
+    assert ampere["label"] == (
+        "agreed to acquire · 2025-03 (inferred) · 6.5 billion USD (about 47 billion CNY)"
     )
     assert ampere["amount"]["amount"] == 6500000000
     assert ampere["date"] == {"value": "2025-03", "year_inferred": True}
+    assert ampere["status"] == "announced"
+
+
+@pytest.mark.parametrize(
+    ("record", "source", "relation", "status"),
+    [
+        pytest.param("graphcore-acquisition", "softbank-group", "acquired", "completed", id="done"),
+        pytest.param(
+            "ampere-acquisition", "softbank-group", "agreed to acquire", "announced", id="announced"
+        ),
+        pytest.param(
+            "openai-new-investment-2025-04",
+            "softbank-group",
+            "announced an investment in",
+            "announced",
+            id="announced-investment",
+        ),
+        pytest.param(
+            "stargate-investment", "softbank-group", "plans to invest in", "planned", id="planned"
+        ),
+        pytest.param(
+            "crystal-intelligence-cooperation",
+            "openai",
+            "partner in (announced)",
+            "announced",
+            id="partner",
+        ),
+    ],
+)
+def test_an_edge_says_the_deal_status(
+    run_cli: RunCli, record: str, source: str, relation: str, status: str
+) -> None:
+    graph = _graph_json(run_cli)
+    (edge,) = [e for e in graph["edges"] if e["record"] == record and e["source"] == source]
+    assert edge["relation"] == relation
+    assert edge["label"].split(" · ")[0] == relation
+    assert edge["status"] == status
+
+
+def test_a_standing_relation_has_no_status(run_cli: RunCli) -> None:
+    graph = _graph_json(run_cli, "--kind", "owns", "--kind", "works_for")
+    assert graph["edges"]
+    assert all(edge["status"] is None for edge in graph["edges"])
 
 
 @pytest.mark.parametrize(
@@ -119,8 +162,9 @@ def test_the_mermaid_is_made_of_known_lines_only(run_cli: RunCli) -> None:
     assert lines[0] == "flowchart LR"
     for line in lines:
         assert _MERMAID_LINE.fullmatch(line), line
-    assert '-->|"acquired · 2025-03 (inferred) · 6.5 billion USD (about 47 billion CNY)"|' in (
-        result.stdout
+    assert (
+        '-->|"agreed to acquire · 2025-03 (inferred) · 6.5 billion USD (about 47 billion CNY)"|'
+        in result.stdout
     )
     assert "  %% ampere-acquisition" in lines
 

@@ -6,7 +6,7 @@ import pytest
 
 from softbank_kb import query
 from softbank_kb.loading import load_knowledge_base
-from softbank_kb.models import KnowledgeBase
+from softbank_kb.models import KnowledgeBase, parse_date
 from softbank_kb.paths import bundled_data_dir
 
 
@@ -165,5 +165,19 @@ def test_timeline_is_oldest_first_and_keeps_the_years_asked(kb: KnowledgeBase) -
     assert records
     assert {query._date_of(r).year for r in records} == {2017}
     everything = query.timeline(kb, None, None)
-    keys = [r.date.value for r in everything]
+    keys = [(r.date or r.target_date).value for r in everything]
     assert keys == sorted(keys)
+
+
+def test_an_undated_prediction_stands_in_the_timeline_at_its_target_date(
+    kb: KnowledgeBase,
+) -> None:
+    # « Il prédit que la super intelligence artificielle (ASI) sera réalisée d'ici 2035. »
+    prediction = kb.get("son-asi-by-2035")
+    assert prediction.date is None
+    assert prediction.target_date.value == "2035"
+    assert _ids(query.timeline(kb, None, None, years={2035})) == ["son-asi-by-2035"]
+    assert _ids(query.timeline(kb, parse_date("2030"), None)) == ["son-asi-by-2035"]
+    assert query.timeline(kb, None, None)[-1].id == "son-asi-by-2035"
+    # Said when, the article does not say: no year of statements holds it.
+    assert "son-asi-by-2035" not in _ids(query.timeline(kb, None, None, years={2024, 2025}))

@@ -75,11 +75,12 @@ def test_a_page_is_the_whole_rankings_first(
     assert _page(kb, query, limit) == paged
 
 
-@pytest.mark.parametrize("query", ["grafcore", "softbank", "ampere"])
+@pytest.mark.parametrize("query", ["grafcore", "softbank", "nvidia"])
 def test_a_page_judges_fewer_records_where_names_fill_it(
     kb: KnowledgeBase, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`grafcore` is a typo (the fuzzy tier), `softbank` an exact name, `ampere` a word."""
+    """`grafcore` is a typo (the fuzzy tier), `softbank` an exact name, `nvidia` a word of
+    other names too (strategy titles)."""
     judged: list[int] = []
     judge = search_module._judge
 

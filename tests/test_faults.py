@@ -231,6 +231,7 @@ def test_a_cache_directory_inside_the_data_directory_is_not_written(
     run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from softbank_kb import digests
+
     monkeypatch.setattr(digests, "SETTLED_NS", 0)  # files just copied would be noted too
     data = tmp_path / "data"
     shutil.copytree(bundled_data_dir(), data)

@@ -1,4 +1,4 @@
-"""The package reads one way: a module imports only modules of a lower layer (docs/architecture.md)."""
+"""The package reads one way: a module imports only modules of a layer below (docs/architecture.md)."""
 
 from __future__ import annotations
 

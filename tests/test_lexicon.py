@@ -16,9 +16,9 @@ from softbank_kb.cache import lexicon_for, read_cached
 from softbank_kb.folding import fold
 from softbank_kb.lexicon import LEXICON_FILE, Lexicon, check_lexicon
 from softbank_kb.lexicon import package_lexicon as lexicon
-from softbank_kb.search import search
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.paths import bundled_data_dir
+from softbank_kb.search import search
 
 from .conftest import REPO, RunCli
 

@@ -10,9 +10,8 @@ import yaml
 from softbank_kb.folding import fold
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import KnowledgeBase
-from softbank_kb.search import closest_ids, resolve
 from softbank_kb.paths import bundled_data_dir
-from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, search
+from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, closest_ids, resolve, search
 
 CASES_FILE = Path(__file__).parent / "search_cases.yaml"
 CASES = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The package reads one way: a module imports only modules of a layer below (docs/architecture.md)."""
+"""The package reads one way: a module imports only modules of a lower layer."""
 
 from __future__ import annotations
 

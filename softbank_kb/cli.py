@@ -600,7 +600,7 @@ def graph(
     kb = loaded.kb
     found = resolve_name(loaded, company, _ENTITIES, "organisation") if company else None
     result = relations_graph(kb, company=found.id if found else None, kinds=kinds, years=years)
-    from softbank_kb import diagrams
+    from softbank_kb import export as diagrams
 
     if not result.edges:
         if fmt == "json":  # one document always, as --json promises: an empty graph

@@ -9,7 +9,7 @@ import pydot
 import pytest
 
 from softbank_kb.cli import GRAPH_KINDS
-from softbank_kb.diagrams import graph_dot, graph_mermaid
+from softbank_kb.export import graph_dot, graph_mermaid
 from softbank_kb.graph import EDGE_KINDS, relations_graph
 from softbank_kb.loading import load_knowledge_base
 from softbank_kb.models import (

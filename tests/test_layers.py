@@ -18,7 +18,6 @@ LAYERS: list[tuple[str, ...]] = [
     ("data_commands",),  # validate, verify, schema, export
     ("options",),  # click options and parameter types, the output policy
     ("render", "export", "reading"),  # rich; whole-KB exports; what a command reads
-    ("diagrams",),
     ("listing", "jsondata"),  # records as cells and as JSON
     ("ask", "graph"),  # the core: questions, relations
     ("search",),  # matching, ranking, names

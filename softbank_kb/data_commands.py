@@ -81,8 +81,8 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
     article (after Unicode NFC, folding of typographic quotes and collapsing of white
     space; '…' elides). Exits 1 on any failure.
     """
+    from softbank_kb.curation import verify as verify_kb
     from softbank_kb.render import verify_report_lines
-    from softbank_kb.verify import verify as verify_kb
 
     if not sources_dir.is_dir():
         raise click.BadParameter(f"{str(sources_dir)!r} is not a directory", param_hint="--sources")

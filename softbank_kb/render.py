@@ -38,8 +38,8 @@ from softbank_kb.printable import safe
 
 if TYPE_CHECKING:
     from softbank_kb.ask import Answer, Reply
+    from softbank_kb.curation import VerifyReport
     from softbank_kb.query import Profile, Series, Stats
-    from softbank_kb.verify import VerifyReport
 
 # Text that is safe to print -------------------------------------------------------------
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from softbank_kb.curation import hedges, hedges_in, stated_date
-from softbank_kb.numbers import english_numbers, french_numbers
+from softbank_kb.curation import english_numbers, french_numbers, hedges, hedges_in, stated_date
 
 from .conftest import HOSTILE, RunCli
 

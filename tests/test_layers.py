@@ -27,7 +27,6 @@ LAYERS: list[tuple[str, ...]] = [
     ("index", "sqlite_export"),  # search's and ask's indexes; the SQL tables
     ("loading",),  # data files -> validated, cross-checked KnowledgeBase
     ("lexicon", "curation"),  # the words questions are read with; curators' checks
-    ("verify", "numbers"),
     ("models",),  # records and value types
     ("constraints", "scoring", "digests", "builder", "memory"),
     ("errors", "folding", "paths", "choices"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from softbank_kb.verify import normalize
+from softbank_kb.curation import normalize
 
 from .conftest import RunCli
 

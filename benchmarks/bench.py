@@ -4,8 +4,8 @@ Usage: python benchmarks/bench.py [--runs N] [--sizes 1000,10000,100000] [--keep
        python benchmarks/bench.py --runs 1 --sizes 1000000 --keep DIR   (the long run)
 
 After a warm-up round, every case runs in turn N times; it prints the median wall
-time, the peak resident memory of the hungriest run (each child's own, read at its
-exit), and the ratio to the import floor measured in the same rounds (what merely
+time, the peak resident memory of the hungriest run (each child's own, as GNU time
+reports it), and the ratio to the import floor measured in the same rounds (what merely
 importing our dependencies costs). Each size is timed warm, on its first run (the
 cache emptied first) and after one data file of the fifty was edited; then time is
 fitted as a constant plus a cost per record, and every target is met or missed by an
@@ -16,11 +16,10 @@ rounds of its own.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import fcntl
 import os
+import re
 import shutil
-import signal
 import statistics
 import struct
 import subprocess
@@ -57,6 +56,8 @@ INVEST_JSON = "invest --year 2024 --json"
 ANSWER_SIZED = [INVEST_JSON, "show ID", "quote NAME", "search grafcore", "ask"]
 # make_kb writes fifty files of copies (one per copy below fifty copies: 6 at 1,000).
 CHANGED = "(one data file edited)"
+# The first search or ask after a record's amount changed: what is derived is made anew.
+EDITED = "(first after a record edit)"
 TERMINAL_COLUMNS = 80
 # Drawing a long list on a terminal is timed up to this size: beyond, rich takes minutes.
 TERMINAL_UP_TO = 10_000
@@ -94,53 +95,10 @@ class Case:
     terminal: bool = False
 
 
-# ptrace(2), through libc: the only exact way to read a child's own peak memory.
-# ru_maxrss from wait4 is not it: Linux folds the peak of the memory the child was
-# forked or vforked with, the harness's own, into it at exec (tested: a 300 MB
-# harness saw 308 MB for `python -S -c pass`, whose own peak is 8 MB). A traced child
-# stops just before it exits, when /proc/PID/status still holds its VmHWM.
-_PTRACE_TRACEME, _PTRACE_CONT, _PTRACE_SETOPTIONS = 0, 7, 0x4200
-_PTRACE_O_TRACEEXIT, _PTRACE_O_EXITKILL, _PTRACE_EVENT_EXIT = 0x40, 0x100000, 6
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
-_libc.ptrace.restype = ctypes.c_long
-
-
-def _trace_me() -> None:
-    """In the forked child, before exec: let the harness trace it."""
-    if _libc.ptrace(_PTRACE_TRACEME, 0, None, None) != 0:
-        raise OSError(ctypes.get_errno(), "ptrace(PTRACE_TRACEME) refused")
-
-
-def _ptrace(request: int, pid: int, data: int) -> None:
-    if _libc.ptrace(request, pid, None, ctypes.c_void_p(data)) != 0:
-        raise OSError(ctypes.get_errno(), f"ptrace({request:#x}) failed on {pid}")
-
-
-def _vm_hwm_mb(pid: int) -> float:
-    """The peak resident memory of the process image `pid` now runs, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # the line is in kB
-    raise OSError(f"no VmHWM for process {pid}")
-
-
-def _wait_traced(pid: int) -> tuple[int, float]:
-    """Run a traced child to its end; its wait status and its own peak memory in MB."""
-    peak, started = 0.0, False
-    while True:
-        _, status, _ = os.wait4(pid, 0)
-        if os.WIFEXITED(status) or os.WIFSIGNALED(status):
-            return status, peak
-        deliver = os.WSTOPSIG(status)
-        if status >> 16 == _PTRACE_EVENT_EXIT:
-            peak, deliver = _vm_hwm_mb(pid), 0
-        elif not started and deliver == signal.SIGTRAP:
-            # The stop after exec: from here on, stop once more at the exit.
-            _ptrace(_PTRACE_SETOPTIONS, pid, _PTRACE_O_TRACEEXIT | _PTRACE_O_EXITKILL)
-            started, deliver = True, 0
-        # Any other stop is a signal meant for the child: hand it on.
-        _ptrace(_PTRACE_CONT, pid, deliver)
+# GNU time runs the command as its own child and reports that child's peak memory: the
+# harness's own memory is not folded into it, as it would be into wait4's ru_maxrss of a
+# child the harness forked itself.
+TIME = "/usr/bin/time"
 
 
 def _open_terminal() -> tuple[int, int, threading.Thread]:
@@ -175,23 +133,25 @@ def run_once(
         reader, writer, thread = _open_terminal()
     with tempfile.TemporaryFile() as errors:
         # A file, not a pipe: the harness waits without reading, so a pipe could fill.
-        started = time.perf_counter()
-        try:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=writer if terminal else subprocess.DEVNULL,
-                stderr=errors,
-                env=env,
-                preexec_fn=_trace_me,
-            )
-        except (OSError, subprocess.SubprocessError) as error:
-            raise SystemExit(f"cannot start and trace {command[0]}: {error}") from None
-        if writer is not None:
-            os.close(writer)  # the child holds its own copy
-        status, peak = _wait_traced(process.pid)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        with tempfile.NamedTemporaryFile("r") as peak_file:
+            started = time.perf_counter()
+            try:
+                process = subprocess.Popen(
+                    [TIME, "-f", "%M", "-o", peak_file.name, *command],
+                    stdin=subprocess.DEVNULL,
+                    stdout=writer if terminal else subprocess.DEVNULL,
+                    stderr=errors,
+                    env=env,
+                )
+            except (OSError, subprocess.SubprocessError) as error:
+                raise SystemExit(f"cannot start {TIME} {command[0]}: {error}") from None
+            if writer is not None:
+                os.close(writer)  # the child holds its own copy
+            process.wait()
+            elapsed = time.perf_counter() - started
+            # The last line is the peak in kB; a failed command's status line comes first.
+            lines = peak_file.read().split()
+            peak = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else 0.0
         if thread is not None and reader is not None:
             thread.join()
             os.close(reader)
@@ -237,6 +197,16 @@ def edit_comment(path: Path) -> None:
     if lines and lines[0].startswith("#"):
         lines = lines[1:]
     path.write_text(f"# Edited at {time.time_ns()}.\n{''.join(lines)}", encoding="utf-8")
+
+
+def edit_record(path: Path) -> None:
+    """Change one amount of a data file: a record made again, whatever was derived from it."""
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"amount: (\d+)\n", text)
+    assert found is not None, path
+    amount = int(found.group(1))
+    changed = str(amount + 1 if amount % 2 == 0 else amount - 1)
+    path.write_text(text[: found.start(1)] + changed + text[found.end(1) :], encoding="utf-8")
 
 
 def _positive(text: str) -> int:
@@ -349,6 +319,15 @@ def _size_cases(sizes: list[int], work: Path, cache_env: CacheEnv) -> list[Case]
                 lambda path=edited: edit_comment(path),
             )
         )
+        for label in ("search grafcore", "ask"):
+            cases.append(
+                Case(
+                    f"{size}: {label} {EDITED}",
+                    [*SBKB, *data, *sized[label]],
+                    env,
+                    lambda path=edited: edit_record(path),
+                )
+            )
     return cases
 
 

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from softbank_kb.jsondata import record_dict
 from softbank_kb.loading import load_knowledge_base
-from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import COLLECTIONS, KnowledgeBase
+from softbank_kb.models import COLLECTIONS, KnowledgeBase, without_garbage_collection
 
 
 def best_of(runs: int, action: object) -> float:

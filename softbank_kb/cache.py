@@ -38,8 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from softbank_kb import __version__
 from softbank_kb.digests import Notes
 from softbank_kb.errors import KnowledgeBaseError, LoadError
-from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import KnowledgeBase
+from softbank_kb.models import KnowledgeBase, without_garbage_collection
 from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
 from softbank_kb.printable import safe
 
@@ -482,7 +481,7 @@ def read_cached(file_name: str, kind: type[T]) -> T | None:
             if form != _JSON_FORMAT or kind_name != _name_of(kind):
                 return None
             if dataclasses.is_dataclass(kind):
-                from softbank_kb.builder import build
+                from softbank_kb.store import build
 
                 return build(kind, state)
             if sorted(state) != sorted(types):
@@ -504,7 +503,7 @@ def write_cached(file_name: str, value: object) -> None:
     import dataclasses
 
     if dataclasses.is_dataclass(value):
-        from softbank_kb.builder import plain
+        from softbank_kb.store import plain
 
         state, types = plain(value), {}
     else:

@@ -16,8 +16,13 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from softbank_kb.errors import KnowledgeBaseError, LoadError
-from softbank_kb.memory import without_garbage_collection
-from softbank_kb.models import COLLECTIONS, TYPE_NAMES, AnyRecord, KnowledgeBase
+from softbank_kb.models import (
+    COLLECTIONS,
+    TYPE_NAMES,
+    AnyRecord,
+    KnowledgeBase,
+    without_garbage_collection,
+)
 from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, yaml_names
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "check_data_dir", "load_knowledge_base"]

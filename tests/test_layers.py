@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("loading",),  # data files -> validated, cross-checked KnowledgeBase
     ("lexicon", "curation"),  # the words questions are read with; curators' checks
     ("models",),  # records and value types
-    ("constraints", "scoring", "digests", "builder", "memory"),
+    ("constraints", "scoring", "digests"),
     ("errors", "folding", "paths", "choices"),
     ("printable",),
     ("__init__",),

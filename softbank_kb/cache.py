@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable, Collection, Iterable
 
+    from softbank_kb.errors import LoadError
+    from softbank_kb.loading import Reader
     from softbank_kb.store import DataFile
 
 
@@ -102,19 +104,19 @@ def _from_data(data_dir: Path, contents: _Contents | None, rebuild: bool) -> Kno
     """The knowledge base loaded from its files, then cached if they did not change."""
     from softbank_kb.loading import load_with_files
 
-    kb, file_of = load_with_files(data_dir)
-    # Stored only if the files did not change while they were being loaded.
-    if contents is not None and _key_or_none(data_dir, notes=True) == contents.key:
+    read, parsed = _hashed_reads() if contents is not None else (None, {})
+    kb, file_of = load_with_files(data_dir, read)
+    # Stored only if the bytes parsed are those the key was made of: a file that changed
+    # since it was hashed (even back again, A -> B -> A) is not kept under a key its
+    # records do not come from; the next run makes a key of what the files hold then.
+    hashed = {} if contents is None else dict(zip(contents.files, contents.digests, strict=True))
+    if contents is not None and parsed == hashed:
         if rebuild:
             _unlink(f"kb-{contents.key}.sqlite")  # found damaged: replaced, not trusted again
         places = {path: at for at, path in enumerate(contents.files)}
         store(contents, kb, {record_id: places[path] for record_id, path in file_of.items()})
         _remember(kb, contents.key)
     return kb
-
-
-class _ChangedMeanwhile(Exception):
-    """The data files changed while their database was being written: it is not kept."""
 
 
 def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
@@ -141,11 +143,15 @@ def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
         from softbank_kb.models import deal_years
 
         before = stored.records_of_files(connection, changed)
+        read, parsed = _hashed_reads()
         found = load_changed_files(
             [contents.files[at] for at in changed],
             lambda ids: stored.types_outside(connection, ids, changed),
+            read,
         )
-        if found is None:
+        # The edited files' records from the very bytes their digests in the key are of
+        # (the others' come from the database, made of theirs); else a whole load.
+        if found is None or parsed != {contents.files[at]: contents.digests[at] for at in changed}:
             return None
         after = {(r.id, name) for part in found.values() for name, rs in part.items() for r in rs}
         if not set(before) <= after or any(name == "sources" for _, name in after):
@@ -156,10 +162,8 @@ def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
         def write(target: Path) -> None:
             key = contents.key
             stored.update_store(path, target, key, edits, lambda deal: deal_years(base, deal))
-            if _key_or_none(data_dir, notes=True) != key:
-                raise _ChangedMeanwhile
 
-        _write(f"kb-{contents.key}.sqlite", write, (*stored.DAMAGED, _ChangedMeanwhile))
+        _write(f"kb-{contents.key}.sqlite", write, stored.DAMAGED)
     except (*stored.DAMAGED, RuntimeError):
         return None
     finally:
@@ -377,6 +381,23 @@ def _digest_notes() -> Notes | None:
     if directory is None:
         return None
     return Notes(lambda name: _read_own_file(directory / name, _NOTES_BYTES, _NOTES_BYTES))
+
+
+def _hashed_reads() -> tuple[Reader, dict[Path, bytes | None]]:
+    """A reader of data files for the loader, and the sha256 of the bytes it gave of each
+    file (None for a file read twice that changed between): the digests of what was parsed."""
+    from softbank_kb import loading
+
+    parsed: dict[Path, bytes | None] = {}
+
+    def read(path: Path) -> bytes | LoadError:
+        data = loading.read_data_file(path)
+        if isinstance(data, bytes):
+            digest = hashlib.sha256(data).digest()
+            parsed[path] = digest if parsed.setdefault(path, digest) == digest else None
+        return data
+
+    return read, parsed
 
 
 def _file_digest(path: Path) -> bytes:

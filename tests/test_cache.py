@@ -209,9 +209,11 @@ def test_a_query_that_finds_damage_answers_from_the_data_and_rebuilds(
     damage(path)
     loads: list[Path] = []
 
-    def counted(directory: Path) -> tuple[KnowledgeBase, dict[str, Path]]:
+    def counted(
+        directory: Path, *args: loading.Reader | None
+    ) -> tuple[KnowledgeBase, dict[str, Path]]:
         loads.append(directory)
-        return load_with_files(directory)
+        return load_with_files(directory, *args)
 
     with monkeypatch.context() as patched:
         patched.setattr(store, "is_our_header", lambda *header: True)

@@ -23,6 +23,7 @@ database is rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable
 
     from softbank_kb.lexicon import Lexicon
+    from softbank_kb.loading import Reader
     from softbank_kb.store import DataFile
 
 
@@ -113,18 +115,18 @@ def _from_data(data_dir: Path, contents: _Contents | None, rebuild: bool) -> Kno
     """The knowledge base loaded from its files, then cached if they did not change."""
     from softbank_kb.loading import load_with_files
 
-    kb, file_of = load_with_files(data_dir)
-    # Stored only if the files did not change while they were being loaded.
-    if contents is not None and _key_or_none(data_dir, notes=True) == contents.key:
+    read, parsed = _hashed_reads() if contents is not None else (None, {})
+    kb, file_of = load_with_files(data_dir, read)
+    # Stored only if the bytes parsed are those the key was made of: a file that changed
+    # since it was hashed (even back again, A -> B -> A) is not kept under a key its
+    # records do not come from; the next run makes a key of what the files hold then.
+    hashed = {} if contents is None else dict(zip(contents.files, contents.digests, strict=True))
+    if contents is not None and parsed == hashed:
         if rebuild:
             _unlink(f"kb-{contents.key}.sqlite")  # found damaged: replaced, not trusted again
         places = {path: at for at, path in enumerate(contents.files)}
         store(contents, kb, {record_id: places[path] for record_id, path in file_of.items()})
     return kb
-
-
-class _ChangedMeanwhile(Exception):
-    """The data files changed while their database was being written: it is not kept."""
 
 
 def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
@@ -151,11 +153,15 @@ def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
         from softbank_kb.models import deal_years
 
         before = stored.records_of_files(connection, changed)
+        read, parsed = _hashed_reads()
         found = load_changed_files(
             [contents.files[at] for at in changed],
             lambda ids: stored.types_outside(connection, ids, changed),
+            read,
         )
-        if found is None:
+        # The edited files' records from the very bytes their digests in the key are of
+        # (the others' come from the database, made of theirs); else a whole load.
+        if found is None or parsed != {contents.files[at]: contents.digests[at] for at in changed}:
             return None
         after = {(r.id, name) for part in found.values() for name, rs in part.items() for r in rs}
         if not set(before) <= after or any(name == "sources" for _, name in after):
@@ -166,10 +172,8 @@ def _updated(data_dir: Path, contents: _Contents) -> KnowledgeBase | None:
         def write(target: Path) -> None:
             key = contents.key
             stored.update_store(path, target, key, edits, lambda deal: deal_years(base, deal))
-            if _key_or_none(data_dir, notes=True) != key:
-                raise _ChangedMeanwhile
 
-        _write(f"kb-{contents.key}.sqlite", write, (*stored.DAMAGED, _ChangedMeanwhile))
+        _write(f"kb-{contents.key}.sqlite", write, stored.DAMAGED)
     except (*stored.DAMAGED, RuntimeError):
         return None
     finally:
@@ -276,15 +280,17 @@ class Kept:
 
 def forget_derived() -> None:
     """Remove every search and ask database kept: one was found damaged, and is rebuilt."""
-    directory = _trusted_dir(create=False)
+    path = cache_dir()
+    directory = None if path is None else _opened_dir(path, create=False)
     if directory is None:
         return
-    for path in directory.iterdir():
-        if _DERIVED.fullmatch(path.name):
-            path.unlink(missing_ok=True)
-
-
-_DERIVED = re.compile(r"(?:search|ask)-[0-9a-f]{64}\.sqlite")
+    try:
+        for name in os.listdir(directory):  # noqa: PTH208 - names relative to the descriptor
+            if re.fullmatch(r"(?:search|ask)-[0-9a-f]{64}\.sqlite", name):
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=directory)
+    finally:
+        os.close(directory)
 
 
 def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
@@ -360,6 +366,23 @@ def _digest_notes() -> Notes | None:
     if directory is None:
         return None
     return Notes(lambda name: _read_own_file(directory / name, _NOTES_BYTES, _NOTES_BYTES))
+
+
+def _hashed_reads() -> tuple[Reader, dict[Path, bytes | None]]:
+    """A reader of data files for the loader, and the sha256 of the bytes it gave of each
+    file (None for a file read twice that changed between): the digests of what was parsed."""
+    from softbank_kb import loading
+
+    parsed: dict[Path, bytes | None] = {}
+
+    def read(path: Path) -> bytes | LoadError:
+        data = loading.read_data_file(path)
+        if isinstance(data, bytes):
+            digest = hashlib.sha256(data).digest()
+            parsed[path] = digest if parsed.setdefault(path, digest) == digest else None
+        return data
+
+    return read, parsed
 
 
 def _file_digest(path: Path) -> bytes:
@@ -602,12 +625,18 @@ def _read_own_file(path: Path, limit: int, largest: int) -> bytes | None:
 
     A file of more than `largest` bytes is no cache of ours: it is not read at all.
     """
+    directory = _opened_dir(path.parent, create=False)
+    if directory is None:
+        return None
     try:
-        # Not following a link, and not waiting for a FIFO's writer: what is opened is
-        # checked before a byte is read from it.
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        # Named in the directory checked, not following a link, and not waiting for a
+        # FIFO's writer: what is opened is checked before a byte is read from it.
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        handle = os.open(path.name, flags, dir_fd=directory)
     except OSError:
         return None
+    finally:
+        os.close(directory)
     try:
         info = os.fstat(handle)
         problem = _untrusted(info, "file") or (
@@ -638,21 +667,68 @@ def _untrusted(info: os.stat_result, what: str) -> str | None:
 def _trusted_dir(create: bool) -> Path | None:
     """The cache directory if it is this user's alone (made 0700 if `create`), else None."""
     directory = cache_dir()
-    if directory is None:
+    handle = None if directory is None else _opened_dir(directory, create)
+    if handle is None:
         return None
+    os.close(handle)
+    return directory
+
+
+def _opened_dir(directory: Path, create: bool) -> int | None:
+    """A descriptor of `directory` (made 0700 if `create`) if it is this user's alone and
+    no other user could have put it, or a link to it, where it is; else None."""
     try:
         if create:
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = directory.stat()
+            directory.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.open(directory.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except (OSError, RuntimeError):
         return None  # absent, a loop, or not a directory: nothing to read, nowhere to write
-    if not stat.S_ISDIR(info.st_mode):
+    handle = None
+    try:
+        if create:
+            with contextlib.suppress(OSError):  # there already, or for the checks to refuse
+                os.mkdir(directory.name, 0o700, dir_fd=parent)
+        # The entry itself, not what a link in it points to: another user's link to a
+        # directory of yours must not make the cache write and prune there.
+        entry = os.stat(directory.name, dir_fd=parent, follow_symlinks=False)
+        problem = _replaceable(entry, os.fstat(parent), directory.parent)
+        if problem is None:
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+            if not stat.S_ISLNK(entry.st_mode):
+                flags |= os.O_NOFOLLOW  # what was checked is what is opened
+            handle = os.open(directory.name, flags, dir_fd=parent)
+            problem = _untrusted(os.fstat(handle), "directory")
+    except OSError:
+        if handle is not None:
+            os.close(handle)
         return None
-    problem = _untrusted(info, "directory")
+    finally:
+        os.close(parent)
     if problem is not None:
+        if handle is not None:
+            os.close(handle)
         _warn(directory, problem)
         return None
-    return directory
+    return handle
+
+
+def _replaceable(entry: os.stat_result, parent: os.stat_result, where: Path) -> str | None:
+    """Why another user may have put the cache directory `entry` in `where`, or None."""
+    mode = stat.S_IMODE(parent.st_mode)
+    if stat.S_ISLNK(entry.st_mode):
+        if entry.st_uid != os.getuid():
+            return f"it is a symbolic link of uid {entry.st_uid}, not yours (uid {os.getuid()})"
+        # Yours, but in a directory others can write, sticky or not, it may be another's
+        # hard link to it: a link is followed only where no one else can put one.
+        if mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return f"it is a symbolic link in {where}, which other users can write (mode {mode:o})"
+        return None
+    # Where anyone can write, only the sticky bit (of a directory of yours or root's)
+    # keeps others from renaming the cache directory and putting their own in its place.
+    sticky = mode & stat.S_ISVTX and parent.st_uid in (0, os.getuid())
+    if mode & stat.S_IWOTH and not sticky:
+        return f"other users can replace it: {where} is writable by all (mode {mode:o})"
+    return None
 
 
 def _warn(path: Path, problem: str) -> None:
@@ -663,56 +739,75 @@ def _warn(path: Path, problem: str) -> None:
     sys.stderr.write(safe(f"sbkb: warning: not using the cache {path}: {problem}") + "\n")
 
 
+# The names of the files the cache writes, and the only ones it ever removes: each kind
+# (the name before the dash) under a 64-hex content key, and its temporary files.
+_KEPT_NAME = r"(?:kb|search|ask)-[0-9a-f]{64}\.sqlite|lexicon-[0-9a-f]{64}\.json"
+_TEMPORARY_NAME = r"\.kb-.+\.tmp"
+
+
 def _write(file_name: str, writer: Any, errors: tuple[type[Exception], ...]) -> None:
     """Have `writer` fill a new file that is then renamed to `file_name`; failing is no error."""
-    directory = _trusted_dir(create=True)
-    if directory is None:
+    path = cache_dir()
+    directory = None if path is None else _opened_dir(path, create=True)
+    if path is None or directory is None:
         return
     try:
-        import tempfile  # only a cold start writes; a warm one need not import it
-
         # Written beside its final name and renamed: a reader sees the old file or the
-        # whole new one, and two writers at once each rename a complete file.
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
-        os.close(handle)
+        # whole new one, and two writers at once each rename a complete file. Made anew
+        # (O_EXCL), never through a link, and readable by the user alone.
+        temporary = f".kb-{os.urandom(8).hex()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        os.close(os.open(temporary, flags, 0o600, dir_fd=directory))
         try:
-            writer(Path(temporary))
-            Path(temporary).replace(directory / file_name)
+            writer(path / temporary)
+            os.replace(temporary, file_name, src_dir_fd=directory, dst_dir_fd=directory)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=directory)
             raise
         _prune(directory, file_name)
     except (OSError, RuntimeError, *errors):
         return
+    finally:
+        os.close(directory)
 
 
 def _unlink(file_name: str) -> None:
-    """Remove a cache file found damaged, if the directory is ours."""
-    directory = _trusted_dir(create=False)
-    if directory is not None:
-        (directory / file_name).unlink(missing_ok=True)
+    """Remove a cache file found damaged, if the directory is ours and the name one it writes."""
+    path = cache_dir()
+    if path is None or not re.fullmatch(_KEPT_NAME, file_name):
+        return
+    directory = _opened_dir(path, create=False)
+    if directory is None:
+        return
+    try:
+        os.unlink(file_name, dir_fd=directory)
+    except OSError:
+        return  # gone already, or not to be removed: it is checked again when read
+    finally:
+        os.close(directory)
 
 
-def _prune(directory: Path, written: str) -> None:
-    """Remove all but the newest few caches of a kind: each edit of the data makes one."""
-    prefix, suffix = written.split("-", 1)[0], Path(written).suffix
-    caches = sorted(
-        directory.glob(f"{prefix}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True
-    )
-    for old in caches[_KEEP:]:
-        old.unlink(missing_ok=True)
-    # The same kind kept in an earlier version's format (the search index was JSON).
-    for old in directory.glob(f"{prefix}-*"):
-        if old.suffix != suffix:
-            old.unlink(missing_ok=True)
-    # Pickles of earlier versions: never read, so of no use (and no danger) left there.
-    for old in directory.glob("*.pickle"):
-        old.unlink(missing_ok=True)
-    # What a killed writer left; a live writer's file is younger than this.
+def _prune(directory: int, written: str) -> None:
+    """Remove all but the newest few caches of the kind written (each edit of the data makes
+    one), and what killed writers left: only names the cache writes itself, never others."""
+    kind = written.split("-", 1)[0] + "-" if re.fullmatch(_KEPT_NAME, written) else None
     stale = time.time() - _STALE_SECONDS
-    for leftover in directory.glob(".kb-*.tmp"):
+    caches = []
+    for name in os.listdir(directory):
         try:
-            if leftover.lstat().st_mtime < stale:
-                leftover.unlink()
+            info = os.stat(name, dir_fd=directory, follow_symlinks=False)
         except OSError:
             continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        if re.fullmatch(_TEMPORARY_NAME, name):
+            # What a killed writer left; a live writer's file is younger than this.
+            if info.st_mtime < stale:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=directory)
+        elif kind and name.startswith(kind) and re.fullmatch(_KEPT_NAME, name):
+            caches.append((info.st_mtime, name))
+    for _, name in sorted(caches, reverse=True)[_KEEP:]:
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=directory)

@@ -283,19 +283,22 @@ def check_data_lexicon(
     return Lexicon(concepts=tuple(concepts.values()), stopwords=stopwords), []
 
 
-def data_lexicon_problems(path: Path) -> list[LoadError]:
+def data_lexicon_problems(path: Path, data: bytes | None = None) -> list[LoadError]:
     """What is wrong with a data directory's lexicon: in itself, and merged into the package's.
 
-    Read afresh, never from the cache, as `validate` reads everything. When the package's
-    lexicon is itself broken, only `path` is checked: the package's problems are its own.
+    Read afresh, never from the cache, as `validate` reads everything (`data`: its bytes,
+    when the caller has read them). When the package's lexicon is itself broken, only
+    `path` is checked: the package's problems are its own.
     """
     base, _ = check_lexicon()
     if base is None:
-        return check_lexicon(path)[1]
-    return check_data_lexicon(path, base)[1]
+        return _checked(path, data)[2]
+    return check_data_lexicon(path, base, data)[1]
 
 
-def terms_naming_records(path: Path, kb: KnowledgeBase) -> list[LoadError]:
+def terms_naming_records(
+    path: Path, kb: KnowledgeBase, data: bytes | None = None
+) -> list[LoadError]:
     """Each term of a data directory's lexicon that is the name of one of its records.
 
     A name is found without the lexicon, and a term that is one is read as a word (`ask`
@@ -304,7 +307,7 @@ def terms_naming_records(path: Path, kb: KnowledgeBase) -> list[LoadError]:
     """
     from softbank_kb.folding import fold
 
-    found, node, _ = _checked(path)
+    found, node, _ = _checked(path, data)
     if found is None:
         return []  # its own problems are reported elsewhere
     names = {

@@ -140,10 +140,18 @@ def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
     return load_with_files(data_dir)[0]
 
 
-def load_with_files(data_dir: Path) -> tuple[KnowledgeBase, dict[str, Path]]:
-    """As `load_knowledge_base`, with the file each record stands in, by id."""
+Reader = Callable[[Path], bytes | LoadError]
+"""What gives a data file's bytes, or in one line why it cannot: read_data_file, or a
+caller's that hashes what it gives (cache.py), so that what is parsed is what was hashed."""
+
+
+def load_with_files(
+    data_dir: Path, read: Reader | None = None
+) -> tuple[KnowledgeBase, dict[str, Path]]:
+    """As `load_knowledge_base`, with the file each record stands in, by id; each file's
+    bytes are taken once from `read`."""
     with without_garbage_collection():
-        kb, errors, _, origins = _check_data_dir(data_dir)
+        kb, errors, _, origins = _check_data_dir(data_dir, read)
     if errors or kb is None:
         raise KnowledgeBaseError(errors)
     return kb, {record_id: parsed.path for record_id, (parsed, _) in origins.items()}
@@ -154,7 +162,9 @@ FileRecords = dict[str, list[AnyRecord]]
 
 
 def load_changed_files(
-    paths: list[Path], types_elsewhere: Callable[[Collection[str]], dict[str, str]]
+    paths: list[Path],
+    types_elsewhere: Callable[[Collection[str]], dict[str, str]],
+    read: Reader | None = None,
 ) -> dict[Path, FileRecords] | None:
     """The records of a few changed files, checked against the rest of the knowledge base.
 
@@ -162,14 +172,15 @@ def load_changed_files(
     files. The checks are the ones a whole load makes (each record valid, ids unique,
     references to records of the right type, the deal rules); at the first problem this
     gives None, and the caller loads the whole directory, which names every problem at
-    its file and line exactly as it always does.
+    its file and line exactly as it always does. Each file's bytes are taken once from
+    `read`.
     """
     with without_garbage_collection():
         found: dict[Path, FileRecords] = {}
         origins: _Origins = {}
         errors: list[LoadError] = []
         for path in paths:
-            parsed_file = _parse_file(path)
+            parsed_file = _parse_file(path, read)
             if isinstance(parsed_file, LoadError):
                 return None
             collections: FileRecords = {name: [] for name in COLLECTIONS}
@@ -225,7 +236,7 @@ _Origins = dict[str, tuple[_ParsedFile, Path_]]
 
 
 def _check_data_dir(
-    data_dir: Path,
+    data_dir: Path, read: Reader | None = None
 ) -> tuple[KnowledgeBase | None, list[LoadError], int, _Origins]:
     if not data_dir.exists():
         return None, [LoadError(str(data_dir), "data directory does not exist")], 0, {}
@@ -243,16 +254,23 @@ def _check_data_dir(
         return None, [LoadError(str(data_dir), f"holds {what}")], 0, {}
 
     errors = _Problems(broken)
+    read = read_data_file if read is None else read
+    lexicon_data = b""
     if words:
         # Words, not records: checked as the package's lexicon is, and merged into it.
         from softbank_kb.lexicon import data_lexicon_problems
 
-        for problem in data_lexicon_problems(words[0]):
-            errors.append(problem)
+        read_words = read(words[0])
+        if isinstance(read_words, LoadError):
+            errors.append(read_words)
+        else:
+            lexicon_data = read_words
+            for problem in data_lexicon_problems(words[0], lexicon_data):
+                errors.append(problem)
     collections: dict[str, list[AnyRecord]] = {name: [] for name in COLLECTIONS}
     origins: dict[str, tuple[_ParsedFile, Path_]] = {}
     for path in files:
-        parsed_file = _parse_file(path)
+        parsed_file = _parse_file(path, read)
         if isinstance(parsed_file, LoadError):
             errors.append(parsed_file)
             continue
@@ -282,7 +300,7 @@ def _check_data_dir(
     if words and not errors:
         from softbank_kb.lexicon import terms_naming_records
 
-        for problem in terms_naming_records(words[0], kb):
+        for problem in terms_naming_records(words[0], kb, lexicon_data):
             errors.append(problem)
     if not errors.full:
         for problem in itertools.chain(_dangling_references(kb, origins), _deal_rules(kb, origins)):
@@ -369,9 +387,13 @@ _KINDS = {
 }
 
 
-def _parse_file(path: Path) -> _ParsedFile | LoadError:
+def _parse_file(path: Path, read: Reader | None = None) -> _ParsedFile | LoadError:
     """Read and parse one file into records, or say in one line why it cannot be."""
-    parsed = parse_yaml(path)
+    # Read once, and parsed from these bytes: `read` may have hashed them for a cache key.
+    data = (read_data_file if read is None else read)(path)
+    if isinstance(data, LoadError):
+        return data
+    parsed = parse_yaml(path, data)
     if isinstance(parsed, LoadError):
         return parsed
     node, document = parsed

@@ -97,9 +97,9 @@ def spy_on_paths(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> l
     called: list[str] = []
     wrapped = getattr(owner, name)
 
-    def spied(path: Path) -> object:
+    def spied(path: Path, *args: object) -> object:
         called.append(path.name)
-        return wrapped(path)
+        return wrapped(path, *args)
 
     monkeypatch.setattr(owner, name, spied)
     return called

@@ -1,25 +1,4 @@
-"""A cache of the validated knowledge base, keyed by the content of its data files.
-
-The key is a sha256 over the package version and code, the Python version and every data
-file's name and bytes, so an edited file is always seen, whatever its timestamp. The value is
-a SQLite database (store.py): the export's tables, each record's JSON, and indexes, so a
-warm command builds only the records it prints, with neither pydantic, PyYAML nor the
-loader. What search and ask derive from a knowledge base (the search index, what each
-record is about) is kept beside it as databases under the same key, read a query at a
-time too; the lexicon is kept as JSON. A file's digest is noted by its status
-(digests.py), so that the key reads only the files that changed. Any unreadable,
-truncated or foreign cache file is ignored and rebuilt; a cache directory that cannot be
-written is survived. Nothing here ever writes into the data directory.
-
-Nothing the cache reads can run code: a database and JSON are data, and no pickle, marshal
-or shelve is ever read. What is read is still trusted no more than it must be: the
-directory is made 0700, a directory or file that another user owns or could write is not
-read (a warning, and the answer comes from the data), a file that is not a regular one or
-is implausibly large is not opened, and a database whose header, application id, schema
-version, tables or content key are not its own is rebuilt. A damage found only by a
-query (a page overwritten) is caught there: the answer comes from the data files, and the
-database is rebuilt.
-"""
+"""The cache: a content key of the data files, the directory it lives in, what is kept there."""
 
 from __future__ import annotations
 
@@ -37,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from softbank_kb import __version__
-from softbank_kb.digests import Notes
 from softbank_kb.errors import KnowledgeBaseError, LoadError
 from softbank_kb.models import KnowledgeBase, without_garbage_collection
 from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
@@ -66,6 +44,77 @@ if TYPE_CHECKING:
     from softbank_kb.lexicon import Lexicon
     from softbank_kb.loading import Reader
     from softbank_kb.store import DataFile
+
+
+# Digests noted by file status --------------------------------------------------------------
+
+# A file changed this recently is hashed every time until it is older: its next write
+# could fall in the same tick of the clock as its last and leave its times as they were.
+SETTLED_NS = 3_000_000_000
+_NOTES_FORMAT = "sbkb-digests-1"
+_NOTES_FILE = "digests.json"
+# Noted files beyond this many are dropped, the least recently seen first.
+_NOTES_KEPT = 10_000
+
+Status = tuple[int, int, int, int, int]
+
+
+def status_of(info: os.stat_result) -> Status:
+    """What says a file is unchanged: device, inode, size, mtime and ctime in ns."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+class Notes:
+    """The digests noted in the cache directory, and those to note once the key is made."""
+
+    def __init__(self, read: Callable[[str], bytes | None]) -> None:
+        self._noted = _noted_digests(read(_NOTES_FILE))
+        self._changed = False
+
+    def digest(self, path: Path, compute: Callable[[Path], bytes]) -> bytes:
+        """The sha256 of a file: from the note if its status is the noted one, else read."""
+        name = str(path.resolve())
+        info = path.stat()
+        status = status_of(info)
+        noted = self._noted.get(name)
+        if noted is not None and tuple(noted[:5]) == status:
+            return bytes.fromhex(noted[5])
+        found = compute(path)
+        if time.time_ns() - info.st_ctime_ns >= SETTLED_NS and status_of(path.stat()) == status:
+            # Unchanged while it was read, and settled: noted (moved to the end, newest).
+            self._noted.pop(name, None)
+            self._noted[name] = [*status, found.hex()]
+            self._changed = True
+        return found
+
+    def save(self, write: Callable[[str, bytes], None]) -> None:
+        """Write the note if a digest was added; failing to is not an error."""
+        if not self._changed:
+            return
+        kept = dict(list(self._noted.items())[-_NOTES_KEPT:])
+        write(_NOTES_FILE, json.dumps([_NOTES_FORMAT, kept]).encode())
+
+
+def _noted_digests(data: bytes | None) -> dict[str, list[int | str]]:
+    """The noted digests, or none when the note is absent, damaged or of another format."""
+    if not data:
+        return {}
+    try:
+        form, noted = json.loads(data)
+    except (ValueError, TypeError):
+        return {}
+    if form != _NOTES_FORMAT or not isinstance(noted, dict):
+        return {}
+    return {
+        name: entry
+        for name, entry in noted.items()
+        if isinstance(entry, list)
+        and len(entry) == 6
+        and all(type(value) is int for value in entry[:5])
+        and isinstance(entry[5], str)
+        and len(entry[5]) == 64
+        and all(c in "0123456789abcdef" for c in entry[5])
+    }
 
 
 def knowledge_base(data_dir: Path) -> tuple[KnowledgeBase, Kept | None]:
@@ -456,7 +505,7 @@ def lexicon_for(data_dir: Path) -> Lexicon:
     data = None
     if os.path.lexists(path):
         # Only here: the loader brings pydantic and PyYAML, 35 ms a warm start does without.
-        from softbank_kb.loading import read_data_file
+        from softbank_kb.strictyaml import read_data_file
 
         read = read_data_file(path)
         if isinstance(read, LoadError):

@@ -192,14 +192,14 @@ def check_lexicon(path: Path | None = None) -> tuple[Lexicon | None, list[LoadEr
 
 def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any, list[LoadError]]:
     """The lexicon in `path` and its node tree, or None, None and every problem."""
-    from softbank_kb import loading
+    from softbank_kb import strictyaml
 
-    parsed = loading.parse_yaml(path, data)
+    parsed = strictyaml.parse_yaml(path, data)
     if isinstance(parsed, LoadError):
         return None, None, [parsed]
     node, document = parsed
     if not isinstance(document, dict):
-        where = loading._line_column(node.start_mark)
+        where = strictyaml.line_column(node.start_mark)
         message = "the lexicon must be a mapping with `concepts`"
         return None, None, [LoadError(str(path), message, *where)]
     from pydantic import TypeAdapter, ValidationError
@@ -215,14 +215,14 @@ def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any
             # A list refused because an item of it was: the item's problem says it all.
             if any(len(other) > len(loc) and other[: len(loc)] == loc for other in locations):
                 continue
-            data_path, shown = loading._data_path(document, loc)
+            data_path, shown = strictyaml.data_path(document, loc)
             message = problem["msg"].removeprefix("Value error, ")
             unknown = problem["type"] == "unexpected_keyword_argument"
             if unknown:
                 message = f"unknown field {shown.rsplit('.', 1)[-1]!r}"
-            mark = loading._mark_of(node, data_path, key=unknown)
+            mark = strictyaml.mark_of(node, data_path, key=unknown)
             text = f"{shown}: {message}" if shown else message
-            problems.append(LoadError(str(path), text, *loading._line_column(mark)))
+            problems.append(LoadError(str(path), text, *strictyaml.line_column(mark)))
         return None, None, problems
     duplicates = _repeated_ids(lexicon)
     if duplicates:
@@ -241,11 +241,11 @@ def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any
 
 def _error_at(path: Path, node: Any, where: tuple[str | int, ...], message: str) -> LoadError:
     """A problem of the value at `where` (`concepts[2].kind`), placed at its line and column."""
-    from softbank_kb import loading
+    from softbank_kb import strictyaml
 
-    shown = loading._dotted(where)
-    mark = loading._mark_of(node, where)
-    return LoadError(str(path), f"{shown}: {message}", *loading._line_column(mark))
+    shown = strictyaml.dotted(where)
+    mark = strictyaml.mark_of(node, where)
+    return LoadError(str(path), f"{shown}: {message}", *strictyaml.line_column(mark))
 
 
 def check_data_lexicon(

@@ -606,7 +606,7 @@ def test_a_relative_cache_home_is_ignored(
 
 def test_every_file_the_cache_writes_is_one_it_will_read(run_cli: RunCli, monkeypatch) -> None:
     # A kind written but refused on reading would be rebuilt at every start without a word.
-    from softbank_kb import digests
+    from softbank_kb import cache as digests
     from softbank_kb.lexicon import Lexicon
 
     monkeypatch.setattr(digests, "SETTLED_NS", 0)  # a fresh clone's files are noted too

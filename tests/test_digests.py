@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from softbank_kb import cache, digests
+from softbank_kb import cache
 from softbank_kb.paths import data_files
 
 from .conftest import REPO, RunCli, spy_on_paths
@@ -42,7 +42,7 @@ def _key(data_dir: Path) -> str | None:
 
 
 def test_a_settled_unchanged_file_is_not_read_again(data_dir, reads, monkeypatch) -> None:
-    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     files = data_files(data_dir)
     first = _key(data_dir)
     assert len(reads) == len(files)
@@ -55,7 +55,7 @@ def test_a_settled_unchanged_file_is_not_read_again(data_dir, reads, monkeypatch
 def test_a_rewritten_file_is_read_again_though_its_times_are_set_back(
     data_dir, reads, monkeypatch
 ) -> None:
-    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     files = data_files(data_dir)
     first = _key(data_dir)
     reads.clear()
@@ -93,7 +93,7 @@ def test_a_file_changed_just_now_is_read_every_time(data_dir, reads) -> None:
     ids=["empty", "garbage", "other-shape", "other-format", "foreign"],
 )
 def test_a_damaged_note_is_ignored(data_dir, reads, monkeypatch, note: bytes) -> None:
-    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     files = data_files(data_dir)
     expected = _without_notes(files)
     directory = cache.cache_dir()
@@ -105,7 +105,7 @@ def test_a_damaged_note_is_ignored(data_dir, reads, monkeypatch, note: bytes) ->
 
 
 def test_a_noted_digest_that_is_not_a_digest_is_ignored(data_dir, reads, monkeypatch) -> None:
-    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     files = data_files(data_dir)
     expected = _key(data_dir)
     directory = cache.cache_dir()
@@ -118,7 +118,7 @@ def test_a_noted_digest_that_is_not_a_digest_is_ignored(data_dir, reads, monkeyp
 
 
 def test_a_note_others_can_write_is_not_read(data_dir, reads, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(digests, "SETTLED_NS", 0)
+    monkeypatch.setattr(cache, "SETTLED_NS", 0)
     monkeypatch.setattr(cache, "_WARNED", set())
     files = data_files(data_dir)
     expected = _key(data_dir)

@@ -230,7 +230,7 @@ def test_no_command_writes_into_the_data_directory(run_cli: RunCli, tmp_path: Pa
 def test_a_cache_directory_inside_the_data_directory_is_not_written(
     run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from softbank_kb import digests
+    from softbank_kb import cache as digests
 
     monkeypatch.setattr(digests, "SETTLED_NS", 0)  # files just copied would be noted too
     data = tmp_path / "data"

@@ -27,8 +27,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("index", "sqlite_export"),  # search's and ask's indexes; the SQL tables
     ("loading",),  # data files -> validated, cross-checked KnowledgeBase
     ("lexicon", "curation"),  # the words questions are read with; curators' checks
+    ("strictyaml",),  # YAML with file:line:column problems
     ("models",),  # records and value types
-    ("constraints", "scoring", "digests"),
+    ("constraints", "scoring"),
     ("errors", "folding", "paths", "choices"),
     ("printable",),
     ("__init__",),

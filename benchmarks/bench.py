@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import functools
 import os
 import re
 import shutil
@@ -311,23 +312,14 @@ def _size_cases(sizes: list[int], work: Path, cache_env: CacheEnv) -> list[Case]
             cases.append(Case(f"{size}: {INVEST} (terminal, warm)", terminal, terminal_env))
         files = sorted(data_dir.glob("part-*.yaml"))
         edited = files[len(files) // 2]
-        cases.append(
-            Case(
-                f"{size}: {INVEST_JSON} {CHANGED}",
-                [*SBKB, *data, *sized[INVEST_JSON]],
-                env,
-                lambda path=edited: edit_comment(path),
-            )
-        )
-        for label in ("search grafcore", "ask"):
-            cases.append(
-                Case(
-                    f"{size}: {label} {EDITED}",
-                    [*SBKB, *data, *sized[label]],
-                    env,
-                    lambda path=edited: edit_record(path),
-                )
-            )
+        edits = [
+            (INVEST_JSON, CHANGED, edit_comment),
+            ("search grafcore", EDITED, edit_record),
+            ("ask", EDITED, edit_record),
+        ]
+        for label, what, edit in edits:
+            command, before = [*SBKB, *data, *sized[label]], functools.partial(edit, edited)
+            cases.append(Case(f"{size}: {label} {what}", command, env, before))
     return cases
 
 

@@ -273,7 +273,9 @@ def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_t
         one_record_asked(ctx)
         found = profile(kb, resolve_name(loaded, name, (record_type,), what))
         out.show(
-            lambda render: render.profile_view(found, kb), lambda: jsondata.profile_json(found)
+            lambda render: render.profile_view(found, kb),
+            lambda: jsondata.profile_json(found),
+            listing=lambda: [listing.profile_rows(found, kb)],
         )
         return
     records: Sequence[Any] = kb.people if person else kb.organizations
@@ -485,14 +487,22 @@ def ask(ctx: click.Context, question: str, limit: int, out: Output) -> None:
         reply = answer(kb, question, limit, loaded.index(), about_of(kb, loaded.kept), lexicon)
     except QueryError as error:
         raise click.BadParameter(str(error), param_hint="QUESTION") from None
-    from softbank_kb import jsondata
+    from softbank_kb import jsondata, listing
 
     if reply.answered:
-        out.show(lambda render: render.reply_view(reply, kb), lambda: jsondata.answers_json(reply))
+        out.show(
+            lambda render: render.reply_view(reply, kb),
+            lambda: jsondata.answers_json(reply),
+            listing=lambda: [listing.answer_rows(reply, kb)],
+        )
         return
     # Under --json the exception below prints the empty document.
     if reply.known and out.output_format != "json":
-        out.show(lambda render: render.known_view(reply, kb), lambda: "[]")
+        out.show(
+            lambda render: render.known_view(reply, kb),
+            lambda: "[]",
+            listing=lambda: [listing.known_rows(reply)],
+        )
     _not_answered(reply)
 
 
@@ -527,11 +537,12 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
         close = closest_ids(kb, record_id)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NothingMatched(f"no record has id {record_id!r}.{hint}")
-    from softbank_kb import jsondata
+    from softbank_kb import jsondata, listing
 
     out.show(
         lambda render: render.record_view(record, kb),
         lambda: jsondata.to_json(jsondata.record_dict(record)),
+        listing=lambda: [listing.record_fields(record, kb)],
     )
 
 
@@ -551,9 +562,13 @@ def stats(ctx: click.Context, out: Output) -> None:
 
     # A whole-KB pass: every record is counted, so every record is built from the cache.
     counts = count(load_kb(ctx).kb)
-    from softbank_kb import jsondata
+    from softbank_kb import jsondata, listing
 
-    out.show(lambda render: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts)))
+    out.show(
+        lambda render: render.stats_tables(counts),
+        lambda: jsondata.to_json(asdict(counts)),
+        listing=lambda: [listing.stats_rows(counts)],
+    )
 
 
 @cli.command()

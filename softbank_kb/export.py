@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from softbank_kb.sqlite_export import Progress
 
 # Columns every CSV row starts with; the other fields follow in a stable order.
-_LEADING = ("id", "type", "label", "date")
+_LEADING = ("id", "type", "label", "date", "year_inferred")
 # A spreadsheet takes a cell starting with one of these for a formula (OWASP, "CSV
 # injection"): such a cell is written with a single quote before it.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,6 +36,8 @@ def export_json(kb: KnowledgeBase) -> str:
 
 def export_csv(kb: KnowledgeBase, raw: bool = False) -> str:
     """One table of every record: a `type` column, then every field; nested values as JSON.
+
+    `date` is plain ISO, whether its year is inferred a column of its own (`year_inferred`).
 
     Unless `raw`, a cell a spreadsheet would run as a formula starts with `'`, and control
     and bidi characters are written as visible escapes.
@@ -66,13 +68,18 @@ def _flat(record: AnyRecord) -> dict[str, Any]:
     row: dict[str, Any] = {"label": record.label}
     date = getattr(record, "date", None)
     row["date"] = date.value if date is not None else ""
+    row["year_inferred"] = _csv_value(date.year_inferred) if date is not None else ""
     for key, value in data.items():
-        if key == "date":
-            continue
-        row[key] = (
-            json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
-        )
+        if key != "date":
+            row[key] = _csv_value(value)
     return row
+
+
+def _csv_value(value: Any) -> Any:
+    """A field as one cell: true or false as JSON writes them, nested values as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
 def export_sqlite(kb: KnowledgeBase, path: Path, progress: Progress | None = None) -> None:

@@ -1,6 +1,8 @@
 """Records as lists of plain cells, for tables, cards, TSV or CSV: no rich, as pipes need none.
 
-`render.py` draws a `RecordList` on a terminal; amounts and names are written here for both.
+`render.py` draws a `RecordList` on a terminal; TSV and CSV print its fields, one a column
+(docs/output-columns.md lists them). A command that answers with one record, a profile,
+counts or answers prints `Rows` instead: a record as field and value lines.
 """
 
 from __future__ import annotations
@@ -8,8 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from softbank_kb.models import (
     AnyRecord,
@@ -18,56 +20,28 @@ from softbank_kb.models import (
     KnowledgeBase,
     Money,
     Organization,
+    PartialDate,
     Person,
     Quantity,
     Quote,
+    Role,
     StrategyItem,
+    field_names,
+    format_number,
+    format_value,
+    plain_number,
 )
 from softbank_kb.printable import safe
 
 if TYPE_CHECKING:
+    from softbank_kb.ask import Answer, Reply
+    from softbank_kb.query import Profile, Stats
     from softbank_kb.search import Hit
 
-
-_QUALIFIER_WORDS = {
-    "about": "about",
-    "nearly": "nearly",
-    "up_to": "up to",
-    "more_than": "more than",
-    "slightly_more_than": "slightly more than",
-    "at_least": "at least",
-}
-_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+__all__ = ["format_number", "format_value"]  # written in numbers.py; read from here too
 
 
 # Values ---------------------------------------------------------------------------------
-
-
-def format_number(amount: float) -> str:
-    """6500000000 as '6.5 billion', 581000000 as '581 million', 5 as '5'."""
-    for size, word in _SCALES:
-        if amount >= size:
-            return f"{_trim(amount / size)} {word}"
-    return _trim(amount)
-
-
-def _trim(number: float) -> str:
-    return f"{number:,.3f}".rstrip("0").rstrip(".")
-
-
-def format_value(value: Money | Quantity | None) -> str:
-    """An amount with its qualifier and the article's stated conversions."""
-    if value is None:
-        return ""
-    qualifier = _QUALIFIER_WORDS[value.qualifier] + " " if value.qualifier else ""
-    if isinstance(value, Quantity):
-        number = format_number(value.amount)
-        unit = value.unit if value.unit == "%" else f" {value.unit}"
-        return f"{qualifier}{number}{unit}"
-    shown = f"{qualifier}{format_number(value.amount)} {value.currency}"
-    if value.equivalents:
-        shown += " (" + "; ".join(format_value(e) for e in value.equivalents) + ")"
-    return shown
 
 
 def label_of(kb: KnowledgeBase, record_id: str | None) -> str:
@@ -76,6 +50,37 @@ def label_of(kb: KnowledgeBase, record_id: str | None) -> str:
         return ""
     record = kb.get(record_id)
     return record.label if record is not None else record_id
+
+
+def plain(value: object) -> str:
+    """A value as one TSV or CSV field: never a raw control character; true/false; no 6.5e9."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return plain_number(value)
+    return safe(str(value))
+
+
+def _date_fields(date: PartialDate | None) -> tuple[str, str]:
+    """A date's two fields: plain ISO, and whether its year is inferred ('' without a date)."""
+    if date is None:
+        return "", ""
+    return date.value, plain(date.year_inferred)
+
+
+def _unit_of(value: Money | Quantity | None) -> tuple[str, str]:
+    """An amount's currency, or the unit of a quantity: one of the two is empty."""
+    if isinstance(value, Money):
+        return value.currency, ""
+    if isinstance(value, Quantity):
+        return "", value.unit
+    return "", ""
+
+
+def _amount_of(value: Money | Quantity | None) -> str:
+    return plain(value.amount) if value is not None else ""
 
 
 # Cells and lists --------------------------------------------------------------------------
@@ -95,7 +100,11 @@ def cell(value: object, style: str = "") -> Cell:
 
 
 class RecordList:
-    """Records as rows of cells under their ids, as `render.draw_list` lays them out."""
+    """Records as rows of cells under their ids, as `render.draw_list` lays them out.
+
+    `fields` are what TSV and CSV print, one field a column, where the drawn cells join
+    several (a date and whether it is inferred); without them, the drawn columns.
+    """
 
     def __init__(
         self,
@@ -105,6 +114,7 @@ class RecordList:
         *,
         drop_prose: bool = False,
         title: str | None = None,
+        fields: Sequence[str] = (),
     ) -> None:
         self.columns = list(columns)
         # The column a record's id is drawn under.
@@ -113,23 +123,55 @@ class RecordList:
         self.prose = prose
         self.drop_prose = drop_prose
         self.title = title
+        self.fields = list(fields)
         self.rows: list[tuple[str, dict[str, Cell]]] = []
+        self.values: list[dict[str, str]] = []
 
-    def add(self, record_id: str, cells: dict[str, Cell]) -> None:
-        """One record's row."""
+    def add(
+        self, record_id: str, cells: dict[str, Cell], values: dict[str, str] | None = None
+    ) -> None:
+        """One record's row: its drawn cells and, where the list has fields, their values."""
         self.rows.append((record_id, cells))
+        self.values.append(values or {})
+
+    def delimited_rows(self) -> Iterator[list[str]]:
+        """The header, then a row a record: its fields, or its drawn cells."""
+        if self.fields:
+            yield ["id", *self.fields]
+            for (record_id, _), values in zip(self.rows, self.values, strict=True):
+                yield [record_id, *(values[name] for name in self.fields)]
+            return
+        yield ["id", *(_field_name(column) for column in self.columns)]
+        for record_id, cells in self.rows:
+            yield [record_id, *(cells[column].plain for column in self.columns)]
 
 
-def delimited(listings: Sequence[RecordList], form: str) -> str:
-    """Lists as TSV or CSV: a header (`id`, `group` if titled, the columns), a line a record."""
-    grouped = any(listing.title for listing in listings)
-    columns = listings[0].columns if listings else []
-    header = ["id", *(["group"] if grouped else []), *(_field_name(c) for c in columns)]
-    rows = [header]
-    for listing in listings:
-        for record_id, cells in listing.rows:
-            group = [safe(listing.title or "")] if grouped else []
-            rows.append([record_id, *group, *(cells[column].plain for column in columns)])
+class Rows:
+    """Lines of plain fields under a header: one record's fields, counts, answers."""
+
+    def __init__(self, *header: str) -> None:
+        self.header = list(header)
+        self.rows: list[list[str]] = []
+
+    def add(self, *values: object) -> None:
+        """One line; each value as `plain` writes it."""
+        self.rows.append([plain(value) for value in values])
+
+    def delimited_rows(self) -> Iterator[list[str]]:
+        """The header, then the lines."""
+        yield self.header
+        yield from self.rows
+
+
+def delimited(parts: Sequence[RecordList | Rows], form: str) -> str:
+    """Lists as TSV or CSV: one header, then a line a record (or a field, a count, an answer).
+
+    Every part after the first adds its lines under the first's header (strategy's groups).
+    """
+    rows: list[list[str]] = []
+    for part in parts:
+        lines = list(part.delimited_rows())
+        rows.extend(lines if not rows else lines[1:])
     if form == "csv":
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)
@@ -147,10 +189,31 @@ def _field_name(column: str) -> str:
 
 # Records --------------------------------------------------------------------------------
 
+DEAL_FIELDS = (
+    "date",
+    "year_inferred",
+    "kind",
+    "status",
+    "investor",
+    "target",
+    "amount",
+    "currency",
+    "amount_stated",
+    "via",
+    "summary",
+    "context",
+)
+
 
 def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> RecordList:
     """Deals: date, kind, target, amount with conversions, vehicle, summary, id."""
-    rows = []
+    listing = RecordList(
+        ["Date", "Kind", "Target", "Amount", "Via", "Summary"],
+        anchor="Target",
+        prose="Summary",
+        drop_prose=True,
+        fields=DEAL_FIELDS,
+    )
     for deal in deals:
         kind = deal.kind.replace("_", " ")
         if deal.status != "completed":
@@ -167,35 +230,41 @@ def deals_table(deals: Sequence[Deal], kb: KnowledgeBase) -> RecordList:
             "Target": cell(target, "bold"),
             "Amount": cell(amount),
             "Via": cell(label_of(kb, deal.vehicle)),
-            "Summary": cell(_with_concell(deal.summary, deal.context)),
+            "Summary": cell(_with_context(deal.summary, deal.context)),
         }
-        rows.append((deal.id, cells))
-    return _record_list(rows, prose="Summary", anchor="Target")
-
-
-def _with_concell(summary: str, context: str | None) -> str:
-    """A summary, then what a reader should know about it."""
-    return f"{summary}\nNote: {context}" if context else summary
-
-
-def _record_list(
-    rows: Sequence[tuple[str, dict[str, Cell]]],
-    prose: str,
-    anchor: str,
-    title: str | None = None,
-) -> RecordList:
-    """Records as rows; the prose column is left out on a narrow screen."""
-    columns = list(rows[0][1]) if rows else []
-    listing = RecordList(columns, anchor, prose, drop_prose=True, title=title)
-    for record_id, cells in rows:
-        listing.add(record_id, cells)
+        date, inferred = _date_fields(deal.date)
+        values = {
+            "date": date,
+            "year_inferred": inferred,
+            "kind": plain(deal.kind),
+            "status": plain(deal.status),
+            "investor": plain(label_of(kb, deal.investor)),
+            "target": plain(label_of(kb, deal.target)),
+            "amount": _amount_of(deal.amount),
+            "currency": deal.amount.currency if deal.amount else "",
+            "amount_stated": plain(amount.replace("\n", "; ")),
+            "via": plain(label_of(kb, deal.vehicle)),
+            "summary": plain(deal.summary),
+            "context": plain(deal.context),
+        }
+        listing.add(deal.id, cells, values)
     return listing
+
+
+def _with_context(summary: str, context: str | None) -> str:
+    """A summary, then what a reader should know about it (drawn in one cell)."""
+    return f"{summary}\nNote: {context}" if context else summary
 
 
 def quotes_list(quotes: Sequence[Quote], kb: KnowledgeBase) -> RecordList:
     """Quotes as a list for programs: when, who, the French and the English."""
-    listing = RecordList(["Date", "Speaker", "Kind", "Text", "English"], anchor="Speaker")
+    listing = RecordList(
+        ["Date", "Speaker", "Kind", "Text", "English"],
+        anchor="Speaker",
+        fields=("date", "year_inferred", "speaker", "kind", "text", "english"),
+    )
     for quote in quotes:
+        date, inferred = _date_fields(quote.date)
         listing.add(
             quote.id,
             {
@@ -205,6 +274,14 @@ def quotes_list(quotes: Sequence[Quote], kb: KnowledgeBase) -> RecordList:
                 "Text": cell(quote.text),
                 "English": cell(quote.text_en),
             },
+            {
+                "date": date,
+                "year_inferred": inferred,
+                "speaker": plain(label_of(kb, quote.speaker)),
+                "kind": plain(quote.kind),
+                "text": plain(quote.text),
+                "english": plain(quote.text_en),
+            },
         )
     return listing
 
@@ -213,7 +290,7 @@ def people_table(people: Sequence[Person], kb: KnowledgeBase) -> RecordList:
     """People: name, roles, aliases, id."""
     listing = RecordList(["Name", "Roles", "Aliases"], anchor="Name", prose="Roles")
     for person in people:
-        roles = "; ".join(f"{r.title}, {label_of(kb, r.organization)}" for r in person.roles)
+        roles = "; ".join(_role(role, kb) for role in person.roles)
         listing.add(
             person.id,
             {
@@ -223,6 +300,10 @@ def people_table(people: Sequence[Person], kb: KnowledgeBase) -> RecordList:
             },
         )
     return listing
+
+
+def _role(role: Role, kb: KnowledgeBase) -> str:
+    return f"{role.title}, {label_of(kb, role.organization)}"
 
 
 def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase) -> RecordList:
@@ -243,9 +324,31 @@ def organizations_table(organizations: Sequence[Organization], kb: KnowledgeBase
     return listing
 
 
+FIGURE_FIELDS = (
+    "entity",
+    "metric",
+    "metric_fr",
+    "period",
+    "year_inferred",
+    "amount",
+    "currency",
+    "unit",
+    "amount_stated",
+    "status",
+    "summary",
+    "context",
+)
+
+
 def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> RecordList:
     """Figures: entity, metric, period, value with conversions, status, summary, id."""
-    rows = []
+    listing = RecordList(
+        ["Entity", "Metric", "Period", "Value", "Status", "Summary"],
+        anchor="Metric",
+        prose="Summary",
+        drop_prose=True,
+        fields=FIGURE_FIELDS,
+    )
     for figure in figures:
         inferred = figure.date is not None and figure.date.year_inferred
         cells = {
@@ -257,10 +360,25 @@ def figures_table(figures: Sequence[Figure], kb: KnowledgeBase) -> RecordList:
             "Period": cell(figure.period + (" (year inferred)" if inferred else "")),
             "Value": cell(format_value(figure.value)),
             "Status": cell(figure.status),
-            "Summary": cell(_with_concell(figure.summary, figure.context)),
+            "Summary": cell(_with_context(figure.summary, figure.context)),
         }
-        rows.append((figure.id, cells))
-    return _record_list(rows, prose="Summary", anchor="Metric")
+        currency, unit = _unit_of(figure.value)
+        values = {
+            "entity": plain(label_of(kb, figure.entity)),
+            "metric": plain(figure.metric),
+            "metric_fr": plain(figure.metric_fr),
+            "period": plain(figure.period),
+            "year_inferred": _date_fields(figure.date)[1],
+            "amount": _amount_of(figure.value),
+            "currency": currency,
+            "unit": plain(unit),
+            "amount_stated": plain(format_value(figure.value)),
+            "status": plain(figure.status),
+            "summary": plain(figure.summary),
+            "context": plain(figure.context),
+        }
+        listing.add(figure.id, cells, values)
+    return listing
 
 
 def timeline_table(records: Sequence[AnyRecord], kb: KnowledgeBase) -> RecordList:
@@ -272,14 +390,31 @@ def dated_list(
     records: Sequence[AnyRecord], kb: KnowledgeBase, title: str | None = None
 ) -> RecordList:
     """Records by date, type and what they say: the timeline, a profile's sections."""
-    listing = RecordList(["Date", "Type", "What"], anchor="What", prose="What", title=title)
+    listing = RecordList(
+        ["Date", "Type", "What"],
+        anchor="What",
+        prose="What",
+        title=title,
+        fields=("date", "year_inferred", "date_is_target", "type", "what"),
+    )
     for record in records:
+        date = getattr(record, "date", None)
+        target = getattr(record, "target_date", None)
+        shown = target if date is None and target is not None else date
+        value, inferred = _date_fields(shown)
         listing.add(
             record.id,
             {
                 "Date": cell(_date_cell(record)),
                 "Type": cell(record.type),
                 "What": cell(_what(record, kb)),
+            },
+            {
+                "date": value,
+                "year_inferred": inferred,
+                "date_is_target": plain(shown is target) if shown is not None else "",
+                "type": record.type,
+                "what": plain(_what(record, kb)),
             },
         )
     return listing
@@ -311,6 +446,7 @@ def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) ->
             prose="Summary",
             title=f"{group} ({owners})",
             drop_prose=True,
+            fields=("group", "owner", "number", "item", "french", "summary"),
         )
         for item in items:
             listing.add(
@@ -321,6 +457,14 @@ def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) ->
                     "French": cell(item.title_fr or ""),
                     "Summary": cell(item.summary),
                 },
+                {
+                    "group": plain(item.group),
+                    "owner": plain(label_of(kb, item.owner)),
+                    "number": plain(item.order),
+                    "item": plain(item.title),
+                    "french": plain(item.title_fr),
+                    "summary": plain(item.summary),
+                },
             )
         listings.append(listing)
     return listings
@@ -328,7 +472,12 @@ def strategy_tables(groups: dict[str, list[StrategyItem]], kb: KnowledgeBase) ->
 
 def hits_table(hits: Sequence[Hit]) -> RecordList:
     """Search hits: score, type, the record's title and id, the matched field highlighted."""
-    listing = RecordList(["Score", "Type", "Record", "Matched"], anchor="Record", prose="Matched")
+    listing = RecordList(
+        ["Score", "Type", "Record", "Matched"],
+        anchor="Record",
+        prose="Matched",
+        fields=("score", "type", "record", "field", "matched"),
+    )
     for hit in hits:
         listing.add(
             hit.record.id,
@@ -337,6 +486,13 @@ def hits_table(hits: Sequence[Hit]) -> RecordList:
                 "Type": cell(hit.record.type),
                 "Record": cell(hit.record.label, "bold"),
                 "Matched": _highlighted(hit),
+            },
+            {
+                "score": f"{hit.score:.0f}",
+                "type": hit.record.type,
+                "record": plain(hit.record.label),
+                "field": plain(hit.field),
+                "matched": plain(hit.text),
             },
         )
     return listing
@@ -353,3 +509,134 @@ def _highlighted(hit: Hit) -> Cell:
         else ()
     )
     return Cell(prefix + shown, "dim", spans)
+
+
+# One record, a profile, counts, answers: field and value lines ---------------------------
+
+
+def record_fields(record: AnyRecord, kb: KnowledgeBase) -> Rows:
+    """One record as `field value` lines: every field, one value a line, then its citations.
+
+    A date is two lines (its ISO value, whether its year is inferred), an amount four (the
+    number, its currency or unit, its qualifier, the amount as stated), a list a line an
+    item; references are ids.
+    """
+    rows = Rows("field", "value")
+    rows.add("id", record.id)
+    rows.add("type", record.type)
+    for name in field_names(type(record)):
+        if name in ("id", "type", "citations"):
+            continue
+        for field, value in _field_lines(name, getattr(record, name), kb):
+            rows.add(field, value)
+    for citation in getattr(record, "citations", ()):
+        rows.add("source", citation.source)
+        rows.add("excerpt", citation.excerpt)
+    return rows
+
+
+def _field_lines(name: str, value: Any, kb: KnowledgeBase) -> Iterator[tuple[str, Any]]:
+    if value is None or value == () or value == "":
+        return
+    if isinstance(value, PartialDate):
+        yield name, value.value
+        yield ("year_inferred" if name == "date" else f"{name}_year_inferred"), value.year_inferred
+    elif isinstance(value, (Money, Quantity)):
+        stem = "" if name in ("amount", "value") else f"{name}_"
+        currency, unit = _unit_of(value)
+        yield f"{stem}amount", value.amount
+        yield (f"{stem}currency", currency) if currency else (f"{stem}unit", unit)
+        if value.qualifier:
+            yield f"{stem}qualifier", value.qualifier
+        yield f"{stem or 'amount_'}stated", format_value(value)
+    elif isinstance(value, tuple):
+        for item in value:
+            yield name, _role(item, kb) if isinstance(item, Role) else item
+    else:
+        yield name, value
+
+
+def profile_rows(found: Profile, kb: KnowledgeBase) -> Rows:
+    """A profile as `field value` lines: the record's, then a line for each linked record,
+    its section (deals, quotes_by, ...) and its id."""
+    rows = record_fields(found.record, kb)
+    for key, _, records in found.sections():
+        for record in records:
+            rows.add(key, record.id)
+    return rows
+
+
+def stats_rows(counts: Stats) -> Rows:
+    """Counts as `by key count` lines: by type, by year, by source; the total first."""
+    rows = Rows("by", "key", "count")
+    rows.add("total", "records", counts.total)
+    for by, table in (
+        ("type", counts.by_type),
+        ("year", counts.by_year),
+        ("source", counts.by_source),
+    ):
+        for key, count in table.items():
+            rows.add(by, key, count)
+    return rows
+
+
+ANSWER_FIELDS = ("rank", "answer", "type", "id", "what", "source", "excerpt")
+
+
+def answer_rows(reply: Reply, kb: KnowledgeBase) -> Rows:
+    """Numbered answers, each with its record and the excerpt and source that prove it."""
+    rows = Rows(*ANSWER_FIELDS)
+    for rank, answer in enumerate(reply.answers, 1):
+        citation = answer.citation
+        rows.add(
+            rank,
+            answer_text(answer, kb),
+            answer.record.type,
+            answer.record.id,
+            answer_about(answer),
+            citation.source if citation else "",
+            citation.excerpt if citation else "",
+        )
+    return rows
+
+
+def known_rows(reply: Reply) -> Rows:
+    """What is known about a question's entities: the answers' columns, no rank, no answer."""
+    rows = Rows(*ANSWER_FIELDS)
+    for record in reply.known:
+        rows.add("", "", record.type, record.id, record.label, "", "")
+    return rows
+
+
+def answer_about(answer: Answer) -> str:
+    """The record an answer comes from in one line; a person or organisation answering as
+    itself is described, not named twice."""
+    record = answer.record
+    itself = answer.value is record and isinstance(record, (Person, Organization))
+    return record.description if itself else record.label  # type: ignore[union-attr]
+
+
+def answer_text(answer: Answer, kb: KnowledgeBase) -> str:
+    """The answer itself in one line: an amount, a date, a person and role, a quote."""
+    value = answer.value
+    if isinstance(value, (Money, Quantity)):
+        shown = format_value(value)
+        if isinstance(answer.record, Figure):
+            status = "" if answer.record.status == "actual" else f", {answer.record.status}"
+            shown += f" ({answer.record.period}{status})"
+        return shown
+    if isinstance(value, PartialDate):
+        return str(value)
+    if isinstance(value, Person):
+        roles = "; ".join(_role(role, kb) for role in value.roles)
+        return f"{value.name} ({roles})" if roles else value.name
+    if isinstance(value, Quote):
+        return f"{label_of(kb, value.speaker)}: {quoted(value)}"
+    if isinstance(value, Organization):
+        return value.name
+    return str(value)
+
+
+def quoted(quote: Quote) -> str:
+    """A quote's French words, in « » when they are the speaker's own."""
+    return f"« {quote.text} »" if quote.kind == "direct" else quote.text

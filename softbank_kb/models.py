@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields
+from decimal import Decimal
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -648,3 +649,47 @@ def without_garbage_collection() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+# Written as English words ---------------------------------------------------------------
+
+_QUALIFIER_WORDS = {
+    "about": "about",
+    "nearly": "nearly",
+    "up_to": "up to",
+    "more_than": "more than",
+    "slightly_more_than": "slightly more than",
+    "at_least": "at least",
+}
+_SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def format_number(amount: float) -> str:
+    """6500000000 as '6.5 billion', 581000000 as '581 million', 5 as '5'."""
+    for size, word in _SCALES:
+        if amount >= size:
+            return f"{_trim(amount / size)} {word}"
+    return _trim(amount)
+
+
+def _trim(number: float) -> str:
+    return f"{number:,.3f}".rstrip("0").rstrip(".")
+
+
+def format_value(value: Money | Quantity | None) -> str:
+    """An amount as the article states it: its qualifier, and the conversions it gives."""
+    if value is None:
+        return ""
+    qualifier = _QUALIFIER_WORDS[value.qualifier] + " " if value.qualifier else ""
+    if isinstance(value, Quantity):
+        unit = value.unit if value.unit == "%" else f" {value.unit}"
+        return f"{qualifier}{format_number(value.amount)}{unit}"
+    stated = f"{qualifier}{format_number(value.amount)} {value.currency}"
+    if value.equivalents:
+        stated += " (" + "; ".join(format_value(e) for e in value.equivalents) + ")"
+    return stated
+
+
+def plain_number(amount: float) -> str:
+    """A number as `sort -n` and a spreadsheet read it: 6500000000, 4.99; never 6.5e9."""
+    return format(Decimal(repr(float(amount))).normalize(), "f")

@@ -19,16 +19,17 @@ from softbank_kb.jsondata import record_dict
 from softbank_kb.listing import (
     Cell,
     RecordList,
+    answer_about,
+    answer_text,
     dated_list,
     format_value,
     label_of,
+    quoted,
 )
 from softbank_kb.models import (
     AnyRecord,
-    Figure,
     KnowledgeBase,
     Money,
-    Organization,
     PartialDate,
     Person,
     Quantity,
@@ -37,7 +38,7 @@ from softbank_kb.models import (
 from softbank_kb.printable import safe
 
 if TYPE_CHECKING:
-    from softbank_kb.ask import Answer, Reply
+    from softbank_kb.ask import Reply
     from softbank_kb.curation import VerifyReport
     from softbank_kb.query import Profile, Series, Stats
 
@@ -350,7 +351,7 @@ def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
         body.append(text(when, "dim"))
         body.append("\n")
     if lang in ("fr", "both"):
-        body.append(text(_quoted(quote), "italic"))
+        body.append(text(quoted(quote), "italic"))
         body.append("\n")
     if lang in ("en", "both"):
         body.append(text(quote.text_en))
@@ -360,10 +361,6 @@ def quote_panel(quote: Quote, kb: KnowledgeBase, lang: str = "both") -> Panel:
         body.append("\n")
     body.append(text(f"Source: {_sources(quote, kb)} · {quote.id}", "dim"))
     return Panel(body, title=title, title_align="left", box=box.ROUNDED, expand=True)
-
-
-def _quoted(quote: Quote) -> str:
-    return f"« {quote.text} »" if quote.kind == "direct" else quote.text
 
 
 def _sources(record: AnyRecord, kb: KnowledgeBase) -> str:
@@ -466,28 +463,6 @@ def profile_view(found: Profile, kb: KnowledgeBase) -> list[RenderableType]:
 # Answers --------------------------------------------------------------------------------
 
 
-def answer_text(answer: Answer, kb: KnowledgeBase) -> str:
-    """The answer itself in one line: an amount, a date, a person and role, a quote."""
-    value = answer.value
-    if isinstance(value, (Money, Quantity)):
-        shown = format_value(value)
-        if isinstance(answer.record, Figure):
-            status = "" if answer.record.status == "actual" else f", {answer.record.status}"
-            shown += f" ({answer.record.period}{status})"
-        return shown
-    if isinstance(value, PartialDate):
-        return str(value)
-    if isinstance(value, Person):
-        roles = "; ".join(f"{r.title}, {label_of(kb, r.organization)}" for r in value.roles)
-        return f"{value.name} ({roles})" if roles else value.name
-    if isinstance(value, Quote):
-        speaker = label_of(kb, value.speaker)
-        return f"{speaker}: {_quoted(value)}"
-    if isinstance(value, (Organization,)):
-        return value.name
-    return str(value)
-
-
 def reply_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
     """Each answer: the answer, the record it comes from, and the excerpt that proves it."""
     grid = Table.grid(padding=(0, 1))
@@ -496,9 +471,7 @@ def reply_view(reply: Reply, kb: KnowledgeBase) -> list[RenderableType]:
     for rank, answer in enumerate(reply.answers, 1):
         body = text(answer_text(answer, kb), "bold")
         body.append("\n")
-        # A person or organisation answering as itself is described, not named twice.
-        itself = answer.value is answer.record and isinstance(answer.record, (Person, Organization))
-        body.append(text(answer.record.description if itself else answer.record.label))
+        body.append(text(answer_about(answer)))
         body.append("\n")
         body.append(text(f"{answer.record.type} {answer.record.id}", "dim"))
         if answer.citation is not None:

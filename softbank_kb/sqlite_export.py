@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -14,6 +15,7 @@ from typing import Any
 
 from softbank_kb.models import (
     COLLECTIONS,
+    TYPE_NAMES,
     Citation,
     Figure,
     KnowledgeBase,
@@ -21,6 +23,7 @@ from softbank_kb.models import (
     Organization,
     Person,
     Quantity,
+    format_value,
 )
 
 # Rows go in by batches: one statement per batch, not per row.
@@ -73,6 +76,8 @@ class TableSpec:
     search: tuple[str, ...] = ()
     facets: tuple[str, ...] = ()
     sort_desc: str | None = None
+    # Listed last on Datasette's database page: a link table, reached from a record's page.
+    hidden: bool = False
 
     @property
     def owner(self) -> str:
@@ -103,6 +108,19 @@ class ViewSpec:
     description: str
     sql: str
     columns: dict[str, str] = field(default_factory=dict)
+    facets: tuple[str, ...] = ()
+    # The table whose words describe the view's other columns.
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A query Datasette offers by name, with a form for its :parameters."""
+
+    name: str
+    title: str
+    description: str
+    sql: str
 
 
 def _field_doc(model: type, name: str) -> str:
@@ -145,13 +163,14 @@ def _date_columns(prefix: str, what: str) -> tuple[Column, ...]:
     )
 
 
-def _money_columns(prefix: str, what: str) -> tuple[Column, ...]:
-    """An amount of money's three columns: the amount, its currency, its hedge."""
+def _money_columns(prefix: str, what: str, stated: bool = True) -> tuple[Column, ...]:
+    """An amount of money's columns: the amount, its currency, its hedge, as stated."""
     stem = f"{prefix}_" if prefix != "amount" else ""
     return (
         Column(
             f"{stem}amount",
-            float,
+            # INTEGER: a whole amount is stored as one (6500000000, not 6500000000.0).
+            int,
             f"{what}, in units of the currency: 6500000000, never 6.5.",
             value=f"{prefix}.amount",
         ),
@@ -167,6 +186,35 @@ def _money_columns(prefix: str, what: str) -> tuple[Column, ...]:
             f"How the article hedges {prefix}: about, nearly, up_to, more_than, ...",
             value=f"{prefix}.qualifier",
         ),
+        *(
+            (
+                Column(
+                    f"{stem or 'amount_'}stated",
+                    str,
+                    f"{what}, as the article states it, with its conversions: 6.5 billion USD"
+                    " (about 47 billion CNY).",
+                    value=_stated(prefix),
+                ),
+            )
+            if stated
+            else ()
+        ),
+    )
+
+
+def _stated(name: str) -> Callable[[Any], str | None]:
+    """The amount in the record's field `name`, written as the article states it."""
+    read = attrgetter(name)
+    return lambda record: format_value(value) if (value := read(record)) is not None else None
+
+
+def _reading_order(columns: tuple[Column, ...], *first: str) -> tuple[Column, ...]:
+    """The columns a reader looks at first, in this order, then the others as they come:
+    Datasette's pages show a wide table's first columns without scrolling."""
+    named = {column.name: column for column in columns}
+    return (
+        *(named[name] for name in first),
+        *(column for column in columns if column.name not in first),
     )
 
 
@@ -210,15 +258,41 @@ def _roles_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
             }
 
 
-def _citations_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
-    for record in kb.records():
-        for position, citation in enumerate(getattr(record, "citations", ()), 1):
-            yield {
-                "record": record.id,
-                "position": position,
-                "source": citation.source,
-                "excerpt": citation.excerpt,
-            }
+def _citation_table(collection: str) -> TableSpec:
+    """The citations of one record type, each row linked to its record: what a record's
+    page in Datasette lists under "Links from other tables"."""
+    owner = TYPE_NAMES[COLLECTIONS[collection]]
+
+    def rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+        for record in getattr(kb, collection):
+            for position, citation in enumerate(record.citations, 1):
+                yield {
+                    owner: record.id,
+                    "position": position,
+                    "source": citation.source,
+                    "excerpt": citation.excerpt,
+                }
+
+    return TableSpec(
+        f"{owner}_citations",
+        f"Where each {owner} comes from: the article and its verbatim French words.",
+        (
+            Column(owner, str, f"The id of the {owner} that cites.", collection),
+            Column("position", int, "Its place in the record's citations, from 1."),
+            Column("source", str, "The id of the source article.", "sources"),
+            Column("excerpt", str, _field_doc(Citation, "excerpt")),
+        ),
+        rows,
+        pk=None,
+        label="excerpt",
+        search=("excerpt",),
+        facets=("source",),
+        hidden=True,
+    )
+
+
+# Every record type but the sources cites: a citation table for each.
+_CITED = tuple(name for name in COLLECTIONS if name != "sources")
 
 
 def _equivalents_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
@@ -268,6 +342,7 @@ def _link_table(
         rows,
         pk=None,
         facets=(other_column,),
+        hidden=True,
     )
 
 
@@ -357,32 +432,42 @@ TABLES: tuple[TableSpec, ...] = (
         "Investments, funding rounds, acquisitions, joint ventures, partnerships, stake"
         " sales and budgets. Amounts as stated; their stated conversions are in"
         " equivalents.",
-        (
-            _id("deal"),
-            Column("kind"),
-            Column("status"),
-            Column("investor", references="records"),
-            Column("target", references="organizations"),
-            Column("vehicle", references="organizations"),
-            *_date_columns("date", "When"),
-            *_money_columns("amount", "How much"),
-            Column(
-                "stake_amount", float, "The share of the target, as a number.", value="stake.amount"
+        _reading_order(
+            (
+                _id("deal"),
+                Column("kind"),
+                Column("status"),
+                Column("investor", references="records"),
+                Column("target", references="organizations"),
+                Column("vehicle", references="organizations"),
+                *_date_columns("date", "When"),
+                *_money_columns("amount", "How much"),
+                Column(
+                    "stake_amount",
+                    float,
+                    "The share of the target, as a number.",
+                    value="stake.amount",
+                ),
+                Column("stake_unit", str, "The unit of the stake: '%'.", value="stake.unit"),
+                Column(
+                    "stake_qualifier",
+                    str,
+                    "How the article hedges the stake.",
+                    value="stake.qualifier",
+                ),
+                Column("cumulative", bool, "1 when the amount is a running total since date."),
+                Column(
+                    "until",
+                    str,
+                    "Where a cumulative total stops, when the article says.",
+                    value="until.value",
+                ),
+                *_money_columns("co_investment", "What co-investors put in beside the investor"),
+                Column("summary"),
+                Column("context"),
             ),
-            Column("stake_unit", str, "The unit of the stake: '%'.", value="stake.unit"),
-            Column(
-                "stake_qualifier", str, "How the article hedges the stake.", value="stake.qualifier"
-            ),
-            Column("cumulative", bool, "1 when the amount is a running total since date."),
-            Column(
-                "until",
-                str,
-                "Where a cumulative total stops, when the article says.",
-                value="until.value",
-            ),
-            *_money_columns("co_investment", "What co-investors put in beside the investor"),
-            Column("summary"),
-            Column("context"),
+            *("id", "date", "kind", "status", "investor", "target", "amount", "currency"),
+            *("amount_stated", "summary"),
         ),
         label="summary",
         search=("summary", "context"),
@@ -399,15 +484,24 @@ TABLES: tuple[TableSpec, ...] = (
         "quotes",
         "Words the articles attribute to a person or an organisation: the French"
         " original and our English translation.",
-        (
-            _id("quote"),
-            Column("speaker", references="records"),
-            Column("kind"),
-            *_date_columns("date", "When it was said"),
-            Column("venue"),
-            Column("text"),
-            Column("text_en"),
-            Column("context"),
+        _reading_order(
+            (
+                _id("quote"),
+                Column("speaker", references="records"),
+                Column("kind"),
+                *_date_columns("date", "When it was said"),
+                Column(
+                    "target_date",
+                    str,
+                    "For a prediction, the date it looks to: 2035 for « d'ici 2035 ».",
+                    value="target_date.value",
+                ),
+                Column("venue"),
+                Column("text"),
+                Column("text_en"),
+                Column("context"),
+            ),
+            *("id", "date", "speaker", "kind", "text", "text_en", "venue"),
         ),
         label="text_en",
         search=("text", "text_en", "context", "venue"),
@@ -424,35 +518,45 @@ TABLES: tuple[TableSpec, ...] = (
         "figures",
         "Numbers the articles state: revenue, losses, targets, shares. Money has a"
         " currency, a quantity a unit.",
-        (
-            _id("figure"),
-            Column("entity", references="records"),
-            Column("metric"),
-            Column("metric_fr"),
-            Column("period"),
-            *_date_columns("date", "The period's date"),
-            Column("amount", float, "The number as stated, in units.", value="value.amount"),
-            Column(
-                "currency",
-                str,
-                "The ISO 4217 currency, when the number is money.",
-                value=_figure_currency,
+        _reading_order(
+            (
+                _id("figure"),
+                Column("entity", references="records"),
+                Column("metric"),
+                Column("metric_fr"),
+                Column("period"),
+                *_date_columns("date", "The period's date"),
+                Column("amount", int, "The number as stated, in units.", value="value.amount"),
+                Column(
+                    "currency",
+                    str,
+                    "The ISO 4217 currency, when the number is money.",
+                    value=_figure_currency,
+                ),
+                Column(
+                    "unit",
+                    str,
+                    "The unit, when the number is not money: '%', 'times'.",
+                    value=_figure_unit,
+                ),
+                Column(
+                    "qualifier",
+                    str,
+                    "How the article hedges it: about, nearly, ...",
+                    value="value.qualifier",
+                ),
+                Column(
+                    "amount_stated",
+                    str,
+                    "The number as the article states it: 581 million USD, nearly 5%.",
+                    value=_stated("value"),
+                ),
+                Column("status"),
+                Column("summary"),
+                Column("context"),
             ),
-            Column(
-                "unit",
-                str,
-                "The unit, when the number is not money: '%', 'times'.",
-                value=_figure_unit,
-            ),
-            Column(
-                "qualifier",
-                str,
-                "How the article hedges it: about, nearly, ...",
-                value="value.qualifier",
-            ),
-            Column("status"),
-            Column("summary"),
-            Column("context"),
+            *("id", "entity", "metric", "period", "amount", "currency", "unit"),
+            *("amount_stated", "status", "summary"),
         ),
         label="summary",
         search=("summary", "metric", "metric_fr", "period", "context"),
@@ -509,22 +613,6 @@ TABLES: tuple[TableSpec, ...] = (
         ("record", "records", "The id of a record the item involves."),
     ),
     TableSpec(
-        "citations",
-        "Where every record comes from: the article and its verbatim French words."
-        " Join on record = <table>.id.",
-        (
-            Column("record", str, "The id of the record that cites.", "records"),
-            Column("position", int, "Its place in the record's citations, from 1."),
-            Column("source", str, "The id of the source article.", "sources"),
-            Column("excerpt", str, _field_doc(Citation, "excerpt")),
-        ),
-        _citations_rows,
-        pk=None,
-        label="excerpt",
-        search=("excerpt",),
-        facets=("source",),
-    ),
-    TableSpec(
         "equivalents",
         "Conversions of an amount that the article itself states: 6.5 billion USD"
         " (about 47 billion CNY).",
@@ -532,24 +620,50 @@ TABLES: tuple[TableSpec, ...] = (
             Column("record", str, "The id of the deal or figure.", "records"),
             Column("field", str, "Which amount it converts: amount, co_investment, value."),
             Column("position", int, "Its place among the amount's equivalents, from 1."),
-            *_money_columns("amount", "The converted amount"),
+            *_money_columns("amount", "The converted amount", stated=False),
         ),
         _equivalents_rows,
         pk=None,
         facets=("currency",),
+        hidden=True,
     ),
+    *(_citation_table(collection) for collection in _CITED),
 )
 
+
+def _citations_sql() -> str:
+    """Every citation table as one: the record's id and type beside each excerpt."""
+    return " union all ".join(
+        f"select {owner} as record, '{owner}' as type, position, source, excerpt"
+        f" from {owner}_citations"
+        for owner in (TYPE_NAMES[COLLECTIONS[name]] for name in _CITED)
+    )
+
+
 VIEWS = (
+    ViewSpec(
+        "citations",
+        "Every citation of every record: the article and its verbatim French words."
+        " Join on record = <table>.id; a record's own page links its type's citations.",
+        _citations_sql(),
+        {
+            "record": "The id of the record that cites.",
+            "type": "The record's type: organization, person, deal, quote, ...",
+            "position": "Its place in the record's citations, from 1.",
+            "source": "The id of the source article.",
+            "excerpt": _field_doc(Citation, "excerpt"),
+        },
+        facets=("type", "source"),
+    ),
     ViewSpec(
         "deals_with_names",
         "Deals with the names of their investor, target and vehicle beside the ids.",
         """
-        select deals.id, deals.kind, deals.status, deals.date, deals.year,
-               deals.year_inferred, deals.investor, investor.label as investor_name,
-               deals.target, target.name as target_name,
-               deals.vehicle, vehicle.name as vehicle_name,
-               deals.amount, deals.currency, deals.qualifier, deals.summary
+        select deals.id, deals.date, deals.kind, deals.status,
+               investor.label as investor_name, target.name as target_name,
+               deals.amount, deals.currency, deals.amount_stated, deals.summary,
+               vehicle.name as vehicle_name, deals.year, deals.year_inferred,
+               deals.investor, deals.target, deals.vehicle
         from deals
         left join records as investor on investor.id = deals.investor
         left join organizations as target on target.id = deals.target
@@ -561,18 +675,135 @@ VIEWS = (
             "target_name": "The target's name.",
             "vehicle_name": "The fund's name.",
         },
+        facets=("kind", "status", "year", "currency", "investor_name"),
+        table="deals",
     ),
     ViewSpec(
         "quotes_with_speakers",
-        "Quotes with the speaker's name, French original and English translation.",
+        "Quotes with the speaker's name, French original and English translation, and"
+        " the article they come from.",
         """
-        select quotes.id, quotes.date, quotes.year, quotes.kind, quotes.speaker,
-               speaker.label as speaker_name, quotes.text, quotes.text_en, quotes.venue
+        select quotes.id, quotes.date, quotes.year, speaker.label as speaker_name,
+               quotes.kind, quotes.text, quotes.text_en, quotes.venue,
+               (select group_concat(title, ' · ') from (
+                   select distinct sources.title from quote_citations
+                   join sources on sources.id = quote_citations.source
+                   where quote_citations.quote = quotes.id)) as source,
+               quotes.speaker
         from quotes
         left join records as speaker on speaker.id = quotes.speaker
         order by quotes.date desc
         """,
-        {"speaker_name": "The speaker's name."},
+        {
+            "speaker_name": "The speaker's name.",
+            "source": "The title of the article the quote comes from.",
+        },
+        facets=("speaker_name", "kind", "year", "source"),
+        table="quotes",
+    ),
+)
+
+# Datasette offers these by name on the database page, with a form for each :parameter.
+QUERIES = (
+    CannedQuery(
+        "citations_of_a_record",
+        "The citations of a record",
+        "Every excerpt a record rests on, with its article: give the record's id, such as"
+        " ampere-acquisition or masayoshi-son.",
+        """
+        select citations.record, records.type, records.label, citations.position,
+               sources.title as source, citations.excerpt
+        from citations
+        join records on records.id = citations.record
+        join sources on sources.id = citations.source
+        where citations.record = :id
+        order by citations.position
+        """,
+    ),
+    CannedQuery(
+        "deals_in_a_currency",
+        "Deals in one currency, largest first",
+        "Amounts are compared only within a currency: give an ISO 4217 code (USD, EUR,"
+        " JPY, CNY). A deal stated in another currency counts through a conversion the"
+        " article itself states, and says so.",
+        """
+        select deals.id, deals.date, deals.kind, deals.status,
+               target.name as target,
+               case when deals.currency = :currency then deals.amount
+                    else converted.amount end as amount,
+               upper(:currency) as currency,
+               case when deals.currency = :currency then 'as stated'
+                    else 'by the article''s own conversion' end as counted,
+               deals.amount_stated, deals.summary
+        from deals
+        left join organizations as target on target.id = deals.target
+        left join equivalents as converted on converted.record = deals.id
+             and converted.field = 'amount' and converted.currency = upper(:currency)
+        where deals.currency = upper(:currency) or converted.record is not null
+        order by amount desc
+        """,
+    ),
+    CannedQuery(
+        "quotes_of_a_speaker",
+        "Quotes of a speaker, with their source",
+        "What a person or organisation said, oldest first, the French original, the"
+        " English translation and the article: give a name or a part of one (Son, Huang);"
+        " empty, every quote.",
+        """
+        select quotes.id, quotes.date, speaker.label as speaker, quotes.kind,
+               quotes.text, quotes.text_en, quotes.venue,
+               (select group_concat(title, ' · ') from (
+                   select distinct sources.title from quote_citations
+                   join sources on sources.id = quote_citations.source
+                   where quote_citations.quote = quotes.id)) as source
+        from quotes
+        join records as speaker on speaker.id = quotes.speaker
+        where quotes.speaker = :speaker or speaker.label like '%' || :speaker || '%'
+        order by quotes.date is null, quotes.date
+        """,
+    ),
+    CannedQuery(
+        "timeline",
+        "The timeline",
+        "Everything dated, oldest first; a year sorts before its months. A prediction"
+        " without a date of its own stands at the date it looks to. Optionally from and"
+        " to a date: 2024, 2024-11, 2024-11-05.",
+        """
+        select date, type, id, what, year_inferred from (
+            select date, 'deal' as type, id, summary as what, year_inferred from deals
+            union all
+            select coalesce(date, target_date), 'quote', quotes.id,
+                   speaker.label || ': ' || text_en, year_inferred
+            from quotes join records as speaker on speaker.id = quotes.speaker
+            union all
+            select date, 'figure', id, summary, year_inferred from figures
+            union all
+            select date, 'event', id, title, year_inferred from events
+        )
+        where date is not null
+          and (coalesce(:from_date, '') = '' or date >= :from_date)
+          and (coalesce(:to_date, '') = '' or substr(date, 1, length(:to_date)) <= :to_date)
+        order by date, type, id
+        """,
+    ),
+    CannedQuery(
+        "deals_of_a_company",
+        "The deals of an organisation or person",
+        "Every deal an organisation or person invested in, bought, sold, partnered or"
+        " funded through, newest first: give its id or a part of its name (ampere, OpenAI).",
+        """
+        select distinct deals.id, deals.date, deals.kind, deals.status,
+               investor.label as investor, target.name as target,
+               deals.amount, deals.currency, deals.amount_stated, deals.summary
+        from deals
+        left join records as investor on investor.id = deals.investor
+        left join organizations as target on target.id = deals.target
+        left join deal_partners on deal_partners.deal = deals.id
+        join records as party on party.id in
+             (deals.investor, deals.target, deals.vehicle, deal_partners.partner)
+        where party.id = :company or party.label like '%' || :company || '%'
+        order by deals.date desc
+        """,
     ),
 )
 
@@ -649,7 +880,7 @@ def write_tables(
             if progress:
                 progress(done, total)
     for view in VIEWS:
-        db.create_view(view.name, " ".join(view.sql.split()))
+        db.create_view(view.name, _one_line(view.sql))
     # Indexes on every reference, for Datasette's "links from other tables" counts.
     for spec in TABLES:
         for column in spec.columns:
@@ -708,10 +939,15 @@ def metadata(kb: KnowledgeBase, database: str) -> dict[str, Any]:
     """Datasette's metadata for the database named `database` (its file name's stem)."""
     sources = " · ".join(f"« {s.title} » ({s.language})" for s in kb.sources)
     tables: dict[str, Any] = {}
+    cited = {TYPE_NAMES[COLLECTIONS[name]]: name for name in _CITED}
     for spec in TABLES:
+        description = spec.description
+        if spec.name in cited.values():
+            owner = next(o for o, table in cited.items() if table == spec.name)
+            description += f" A row's page links its citations ({owner}_citations)."
         entry: dict[str, Any] = {
-            "description": spec.description,
-            "columns": spec.descriptions(),
+            "description": description,
+            "description_html": _described(description, spec.descriptions()),
         }
         if spec.label:
             entry["label_column"] = spec.label
@@ -719,20 +955,85 @@ def metadata(kb: KnowledgeBase, database: str) -> dict[str, Any]:
             entry["facets"] = list(spec.facets)
         if spec.sort_desc:
             entry["sort_desc"] = spec.sort_desc
+        if spec.hidden:
+            entry["hidden"] = True
         tables[spec.name] = entry
     for view in VIEWS:
-        tables[view.name] = {"description": view.description, "columns": view.columns}
+        tables[view.name] = {
+            "description": view.description,
+            "description_html": _described(view.description, _view_columns(view)),
+        }
+        if view.facets:
+            tables[view.name]["facets"] = list(view.facets)
+    description = (
+        "Every investment, acquisition, person, quote, figure, event and strategy item"
+        " that two French news articles state, each citing its article with the"
+        " article's own words. English fields are the project's own words."
+    )
     return {
         "title": "SoftBank's AI strategy, sourced",
-        "description": (
-            "Every investment, acquisition, person, quote, figure, event and strategy item"
-            " that two French news articles state, each citing its article with the"
-            " article's own words (table citations). English fields are the project's"
-            " own words. Sources: " + sources + "."
-        ),
+        "description": description + " Sources: " + sources + ".",
         "source": sources,
-        "databases": {database: {"tables": tables}},
+        "databases": {
+            database: {
+                "title": "SoftBank's AI strategy, sourced",
+                "description": description
+                + " A record's page links its citations (Links from other tables); the"
+                " queries below answer the usual questions. Amounts are compared only"
+                " within a currency.",
+                "tables": tables,
+                "queries": {
+                    query.name: {
+                        "title": query.title,
+                        "description": query.description,
+                        "sql": _one_line(query.sql),
+                    }
+                    for query in QUERIES
+                },
+            }
+        },
     }
+
+
+def _described(description: str, columns: dict[str, str]) -> str:
+    """A table's description, then what each column holds, folded away: on Datasette's
+    page the rows come first, not a screen of column descriptions."""
+    from html import escape
+
+    listed = "".join(
+        f"<dt>{escape(name)}</dt><dd>{escape(text)}</dd>" for name, text in columns.items()
+    )
+    return (
+        f"<p>{escape(description)}</p>"
+        f"<details><summary>What each column holds</summary><dl>{listed}</dl></details>"
+    )
+
+
+def _view_columns(view: ViewSpec) -> dict[str, str]:
+    """What each of a view's columns holds: its own words, else its table's."""
+    own = next((spec.descriptions() for spec in TABLES if spec.name == view.table), {})
+    return {
+        name: view.columns.get(name) or own.get(name, "") for name in _columns_of_views()[view.name]
+    }
+
+
+@functools.cache
+def _columns_of_views() -> dict[str, list[str]]:
+    """Each view's columns, as SQLite reads them from an empty database of the export."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        write_tables(connection, KnowledgeBase())
+        return {
+            view.name: [row[1] for row in connection.execute(f"PRAGMA table_info([{view.name}])")]
+            for view in VIEWS
+        }
+    finally:
+        connection.close()
+
+
+def _one_line(sql: str) -> str:
+    """SQL as one line, as Datasette shows it in its editor and its links."""
+    return " ".join(sql.split())
 
 
 def write_metadata(kb: KnowledgeBase, database_path: Path, metadata_path: Path) -> None:

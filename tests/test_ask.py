@@ -156,7 +156,7 @@ def test_not_in_the_sources(run_cli: RunCli, question: str) -> None:
 
 
 def test_known_entity_is_labelled_not_an_answer(run_cli: RunCli) -> None:
-    result = run_cli("ask", "Who is the CEO of Ampere?")
+    result = run_cli("ask", "Who is the CEO of Ampere?", "--table")
     assert result.exit_code == 1
     assert result.stdout.startswith("Not an answer")
     assert "ampere" in result.stdout

@@ -503,7 +503,8 @@ def test_grep_finds_every_id_of_a_piped_list(run_cli: RunCli) -> None:
         pytest.param(["invest"], {"SBKB_FORMAT": "table"}, "Date", id="env-table"),
         pytest.param(["invest"], {"SBKB_FORMAT": "json"}, "[", id="env-json"),
         pytest.param(["invest", "--tsv"], {"SBKB_FORMAT": "table"}, "id\t", id="flag-wins"),
-        pytest.param(["show", "ampere"], {}, "organization ampere", id="one-record-drawn"),
+        pytest.param(["show", "ampere"], {}, "field\tvalue", id="one-record-piped"),
+        pytest.param(["show", "ampere", "--table"], {}, "organization ampere", id="drawn"),
     ],
 )
 def test_the_output_form_is_chosen_by_flag_then_environment(run_cli, args, env, starts) -> None:

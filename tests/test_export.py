@@ -46,6 +46,16 @@ def test_csv_is_one_table_with_a_type_column(run_cli: RunCli, record_count: int)
     ampere = next(row for row in rows if row["id"] == "ampere-acquisition")
     assert ampere["type"] == "deal"
     assert json.loads(ampere["amount"])["amount"] == 6500000000
+    # The date plain ISO, whether its year is inferred a column of its own; true and false
+    # as JSON writes them; no date, both empty.
+    assert list(rows[0])[:5] == ["id", "type", "label", "date", "year_inferred"]
+    assert (ampere["date"], ampere["year_inferred"], ampere["cumulative"]) == (
+        "2025-03",
+        "true",
+        "false",
+    )
+    arm = next(row for row in rows if row["id"] == "arm")
+    assert (arm["date"], arm["year_inferred"]) == ("", "")
 
 
 def test_sqlite_has_a_table_per_type(run_cli, tmp_path, record_count) -> None:

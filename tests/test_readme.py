@@ -64,13 +64,3 @@ def test_the_limits_the_readme_states_are_the_loader_s() -> None:
     text = " ".join(README.read_text(encoding="utf-8").split())
     assert f"a data file is at most {MAX_FILE_BYTES // 2**20} MiB" in text
     assert f"a record nests at most {MAX_DEPTH} levels" in text
-
-
-def test_the_columns_the_readme_gives_are_the_piped_header(run_cli: RunCli, monkeypatch) -> None:
-    monkeypatch.delenv("SBKB_FORMAT")
-    rows = re.findall(r"^\| `(\w+)` \| (id, [a-z_, ]+) \|$", README.read_text("utf-8"), re.M)
-    assert len(rows) == 8
-    for command, columns in rows:
-        args = [command, "arm"] if command == "search" else [command]
-        header = run_cli(*args, "--tsv").stdout.splitlines()[0]
-        assert header.split("\t") == columns.split(", "), command

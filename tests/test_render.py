@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import csv
 import io
 import json
 import os
 import re
+import shlex
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,7 +23,7 @@ from softbank_kb.models import Money, Quantity
 from softbank_kb.printable import safe
 from softbank_kb.render import emit
 
-from .conftest import LIST_COMMANDS, TESTS, RunCli
+from .conftest import LIST_COMMANDS, REPO, TESTS, RunCli
 
 GOLDEN = TESTS / "golden"
 DISPLAY = TESTS / "display"
@@ -355,3 +360,220 @@ def test_a_card_wraps_under_its_own_indent(run_cli: RunCli, args: list[str], wid
     assert len(at) == len(ids), "drawn as cards, one id a line"
     for line in lines[at[0] :]:
         assert line in ids or not line or line.startswith("  "), (line, width)
+
+
+# Piped: plain lines for programs, whatever the command --------------------------------
+
+OUTPUT_COLUMNS = REPO / "docs" / "output-columns.md"
+# Every command that takes --tsv and --csv, as a user would run it.
+PIPED = [
+    *LIST_COMMANDS,
+    ["show", "ampere-acquisition"],
+    ["show", "article-asi-ambition"],
+    ["people", "masa"],
+    ["company", "ampere"],
+    ["stats"],
+    ["ask", "How much did SoftBank pay for Ampere?"],
+    ["ask", "Qui est le directeur financier de SoftBank ?"],
+]
+_BOX = re.compile("[\u2500-\u257f\u2580-\u259f]")  # box drawing and block elements
+
+
+@pytest.fixture
+def piped(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """run_cli as a pipe sees it: no SBKB_FORMAT, so stdout (not a terminal) gets TSV."""
+    monkeypatch.delenv("SBKB_FORMAT")
+    return run_cli
+
+
+@pytest.mark.parametrize("args", PIPED, ids=" ".join)
+def test_piped_output_is_plain_lines_under_a_header(piped: RunCli, args: list[str]) -> None:
+    result = piped(*args)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) >= 2
+    assert not [line for line in lines if line.endswith(" ")], "trailing spaces"
+    assert not _BOX.search(result.stdout), "box characters"
+    assert "\x1b" not in result.stdout
+    widths = {len(line.split("\t")) for line in lines}
+    assert widths == {len(lines[0].split("\t"))} != {1}
+    # --tsv prints the same; --csv the same rows.
+    assert piped(*args, "--tsv").stdout == result.stdout
+    rows = list(csv.reader(io.StringIO(piped(*args, "--csv").stdout)))
+    assert [row[0] for row in rows] == [line.split("\t")[0] for line in lines]
+
+
+def _documented_columns() -> list[tuple[list[str], list[str]]]:
+    """The commands and columns docs/output-columns.md gives, in its table."""
+    text = OUTPUT_COLUMNS.read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `sbkb ([^`]+)` \| ([a-z_, ]+) \|$", text, re.M)
+    return [(shlex.split(command), columns.split(", ")) for command, columns in rows]
+
+
+def test_the_columns_docs_give_are_the_headers(piped: RunCli) -> None:
+    documented = _documented_columns()
+    assert {args[0] for args, _ in documented} == {args[0] for args in PIPED}
+    for args, columns in documented:
+        assert piped(*args, "--tsv").stdout.splitlines()[0].split("\t") == columns, args
+        assert next(csv.reader(io.StringIO(piped(*args, "--csv").stdout))) == columns, args
+
+
+def _tsv(piped: RunCli, *args: str) -> list[dict[str, str]]:
+    header, *lines = piped(*args, "--tsv").stdout.splitlines()
+    return [dict(zip(header.split("\t"), line.split("\t"), strict=True)) for line in lines]
+
+
+_ISO = re.compile(r"^\d{4}(-\d{2}){0,2}$")
+
+
+def test_a_deal_list_has_one_field_per_column(piped: RunCli) -> None:
+    from softbank_kb.choices import DEAL_KINDS
+
+    deals = json.loads(piped("invest", "--json").stdout)
+    rows = _tsv(piped, "invest")
+    assert [row["id"] for row in rows] == [deal["id"] for deal in deals]
+    for row, deal in zip(rows, deals, strict=True):
+        date = deal["date"]
+        assert row["date"] == (date["value"] if date else "")
+        assert row["date"] == "" or _ISO.match(row["date"])
+        assert row["year_inferred"] == ("" if not date else str(date["year_inferred"]).lower())
+        assert row["kind"] == deal["kind"] in DEAL_KINDS
+        assert row["status"] == deal["status"]
+        money = deal["amount"]
+        assert row["amount"] == (str(money["amount"]) if money else "")
+        assert row["currency"] == (money["currency"] if money else "")
+        assert row["context"] == (deal["context"] or "")
+        assert "Note:" not in row["summary"]
+    stated = {row["id"]: row["amount_stated"] for row in rows}
+    assert stated["ampere-acquisition"] == "6.5 billion USD (about 47 billion CNY)"
+    assert Counter(row["year_inferred"] for row in rows) == Counter(
+        str(d["date"]["year_inferred"]).lower() if d["date"] else "" for d in deals
+    )
+
+
+def test_amounts_sort_with_sort_n(piped: RunCli) -> None:
+    out = piped("invest").stdout
+    header = out.splitlines()[0].split("\t")
+    column = header.index("amount") + 1
+    sort = subprocess.run(
+        ["sort", "-t", "\t", f"-k{column},{column}n"],
+        input="".join(out.splitlines(keepends=True)[1:]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    amounts = [line.split("\t")[column - 1] for line in sort.stdout.splitlines()]
+    numbers = [int(amount) for amount in amounts if amount]
+    assert numbers == sorted(numbers)
+    assert len(numbers) >= 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["quote"], ["financials"], ["timeline"]],
+    ids=" ".join,
+)
+def test_dates_are_plain_iso_with_the_inference_apart(piped: RunCli, args: list[str]) -> None:
+    rows = _tsv(piped, *args)
+    assert rows
+    for row in rows:
+        assert "inferred" not in row.get("date", "") + row.get("period", "")
+        assert "target" not in row.get("date", "")
+        assert row["year_inferred"] in ("true", "false", "")
+        if row.get("date"):
+            assert _ISO.match(row["date"]), row
+    assert any(row["year_inferred"] == "true" for row in rows)
+
+
+def test_timeline_marks_the_dates_a_prediction_looks_to(piped: RunCli) -> None:
+    events = json.loads(piped("timeline", "--json").stdout)
+    rows = _tsv(piped, "timeline")
+    looked_to = {e["id"] for e in events if e["date"] is None and e.get("target_date")}
+    assert looked_to
+    assert {row["id"] for row in rows if row["date_is_target"] == "true"} == looked_to
+
+
+def test_show_prints_a_record_as_field_and_value_lines(piped: RunCli) -> None:
+    lines = [line.split("\t") for line in piped("show", "ampere-acquisition").stdout.splitlines()]
+    assert lines[0] == ["field", "value"]
+    fields = dict(lines[1:])
+    assert fields["id"] == "ampere-acquisition"
+    assert fields["date"] == "2025-03"
+    assert fields["year_inferred"] == "true"
+    assert fields["amount"] == "6500000000"
+    assert fields["currency"] == "USD"
+    assert fields["amount_stated"] == "6.5 billion USD (about 47 billion CNY)"
+    assert fields["investor"] == "softbank-group"
+    record = json.loads(piped("show", "ampere-acquisition", "--json").stdout)
+    cited = [(c["source"], c["excerpt"]) for c in record["citations"]]
+    pairs = [v for f, v in lines if f in ("source", "excerpt")]
+    assert list(zip(pairs[::2], pairs[1::2], strict=True)) == cited
+
+
+def test_a_profile_piped_lists_what_names_it_by_section(piped: RunCli) -> None:
+    document = json.loads(piped("company", "ampere", "--json").stdout)
+    lines = [line.split("\t") for line in piped("company", "ampere").stdout.splitlines()]
+    linked = [(field, value) for field, value in lines if field in document["linked"]]
+    assert linked == [
+        (section, record["id"])
+        for section, records in document["linked"].items()
+        for record in records
+    ]
+    assert ["name", "Ampere"] in lines
+
+
+def test_stats_tsv_is_counts_by_type_year_and_source(piped: RunCli) -> None:
+    counts = json.loads(piped("stats", "--json").stdout)
+    rows = _tsv(piped, "stats")
+    assert rows[0] == {"by": "total", "key": "records", "count": str(counts["total"])}
+    for by in ("type", "year", "source"):
+        shown = {row["key"]: int(row["count"]) for row in rows if row["by"] == by}
+        assert shown == {str(key): value for key, value in counts[f"by_{by}"].items()}
+
+
+def test_ask_piped_is_numbered_answers_with_their_source(piped: RunCli) -> None:
+    question = "What did Jensen Huang say about Masayoshi Son?"
+    answers = json.loads(piped("ask", question, "--json").stdout)
+    rows = _tsv(piped, "ask", question)
+    assert [row["rank"] for row in rows] == [str(n) for n in range(1, len(answers) + 1)]
+    for row, answer in zip(rows, answers, strict=True):
+        assert row["id"] == answer["record"]["id"]
+        assert row["source"] == answer["excerpt"]["source"]
+        assert row["excerpt"] == answer["excerpt"]["excerpt"]
+        assert row["answer"]
+
+
+def test_what_is_known_is_not_given_as_an_answer(piped: RunCli) -> None:
+    result = piped("ask", "Who is the CEO of Ampere?")
+    assert result.exit_code == 1
+    assert "no record states the answer" in result.stderr
+    header, *lines = result.stdout.splitlines()
+    assert header.split("\t")[:2] == ["rank", "answer"]
+    assert lines
+    assert all(line.split("\t")[:2] == ["", ""] for line in lines)
+    assert "ampere" in {line.split("\t")[3] for line in lines}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "ampere-acquisition", "--tsv"],
+        ["company", "ampere", "--csv"],
+        ["stats", "--tsv"],
+        ["ask", "How much did SoftBank pay for Ampere?", "--tsv"],
+    ],
+    ids=" ".join,
+)
+def test_piped_records_and_counts_import_no_rich(args: list[str], tmp_path: Path) -> None:
+    """Written as plain lines, as lists are: no rich (about 20 ms) for a pipe."""
+    code = (
+        f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('rich' in sys.modules, file=sys.stderr)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.stdout.strip(), result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "False", result.stderr

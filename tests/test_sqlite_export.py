@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,10 +15,10 @@ import pytest
 from rich.console import Console
 
 from softbank_kb.loading import load_knowledge_base
-from softbank_kb.models import COLLECTIONS
+from softbank_kb.models import COLLECTIONS, TYPE_NAMES
 from softbank_kb.paths import bundled_data_dir
 from softbank_kb.render import DelayedProgress
-from softbank_kb.sqlite_export import TABLES, VIEWS
+from softbank_kb.sqlite_export import VIEWS
 
 from .conftest import REPO, RunCli
 
@@ -90,6 +91,99 @@ def test_datasette_serves_facets_search_labels_and_views(exported: Path) -> None
     assert served_metadata.json()["title"] == metadata["title"]
 
 
+def test_a_deal_s_page_in_datasette_links_its_citations(exported: Path) -> None:
+    metadata = json.loads((exported.parent / "metadata.json").read_text(encoding="utf-8"))
+    page, citations, row, sorted_by_amount = _datasette_get(
+        exported,
+        metadata,
+        "/kb/deals/ampere-acquisition",
+        "/kb/deal_citations.json?_shape=objects&_labels=on&deal=ampere-acquisition",
+        "/kb/deals/ampere-acquisition.json?_shape=objects",
+        "/kb/deals.json?_shape=objects&_sort_desc=amount&currency=USD&amount__notblank=1",
+    )
+    for response in (page, citations, row, sorted_by_amount):
+        assert response.status_code == 200, response.text
+    # "Links from other tables": the deal's two citations, a click away.
+    assert re.search(
+        r'<a href="/kb/deal_citations\?deal=ampere-acquisition">\s*2 rows</a>\s*'
+        r"from deal in deal_citations",
+        page.text,
+    )
+    # There, each excerpt with its article's title and the deal's summary as links.
+    rows = citations.json()["rows"]
+    assert [r["position"] for r in rows] == [1, 2]
+    assert rows[0]["source"]["label"] == "L’Ambition de Masayoshi Son en Matière d’IA"
+    assert rows[0]["deal"]["value"] == "ampere-acquisition"
+    assert "6,5 milliards de dollars" in rows[0]["excerpt"]
+    # Amounts are integers, with the amount as the article states it beside them.
+    (deal,) = row.json()["rows"]
+    assert deal["amount"] == 6500000000
+    assert isinstance(deal["amount"], int)
+    assert deal["amount_stated"] == "6.5 billion USD (about 47 billion CNY)"
+    amounts = [r["amount"] for r in sorted_by_amount.json()["rows"]]
+    assert amounts == sorted(amounts, reverse=True)
+    assert all(isinstance(amount, int) for amount in amounts)
+
+
+# Each canned query with the parameters a reader would give, and a row it must find.
+CANNED = [
+    pytest.param("citations_of_a_record", "id=ampere-acquisition", ("position", 1), id="citations"),
+    pytest.param("deals_in_a_currency", "currency=eur", ("currency", "EUR"), id="currency"),
+    pytest.param("quotes_of_a_speaker", "speaker=Huang", ("speaker", "Jensen Huang"), id="quotes"),
+    pytest.param("timeline", "from_date=2024-11&to_date=2025", ("type", "event"), id="timeline"),
+    pytest.param("timeline", "", ("date", "2017"), id="timeline-all"),
+    pytest.param("deals_of_a_company", "company=ampere", ("target", "Ampere"), id="company"),
+]
+
+
+@pytest.mark.parametrize(("name", "query", "expected"), CANNED)
+def test_canned_queries_run_in_datasette(exported: Path, name, query, expected) -> None:
+    metadata = json.loads((exported.parent / "metadata.json").read_text(encoding="utf-8"))
+    assert name in metadata["databases"]["kb"]["queries"]
+    page, document = _datasette_get(
+        exported, metadata, f"/kb/{name}?{query}", f"/kb/{name}.json?_shape=objects&{query}"
+    )
+    assert page.status_code == 200, page.text
+    assert document.status_code == 200, document.text
+    rows = document.json()["rows"]
+    column, value = expected
+    assert any(row[column] == value for row in rows), rows[:3]
+
+
+def test_the_canned_queries_answer_what_they_say(exported: Path) -> None:
+    metadata = json.loads((exported.parent / "metadata.json").read_text(encoding="utf-8"))
+    queries = metadata["databases"]["kb"]["queries"]
+    assert len(queries) >= 4
+    assert all(query["title"] and query["description"] for query in queries.values())
+    citations, euros, timeline = (
+        response.json()["rows"]
+        for response in _datasette_get(
+            exported,
+            metadata,
+            "/kb/citations_of_a_record.json?_shape=objects&id=masayoshi-son",
+            "/kb/deals_in_a_currency.json?_shape=objects&currency=EUR",
+            "/kb/timeline.json?_shape=objects",
+        )
+    )
+    kb = load_knowledge_base(bundled_data_dir())
+    son = kb.get("masayoshi-son")
+    assert [row["excerpt"] for row in citations] == [c.excerpt for c in son.citations]
+    # Largest first, in euros: the yen deal counts through the article's own conversion.
+    assert [row["amount"] for row in euros] == sorted((r["amount"] for r in euros), reverse=True)
+    converted = next(r for r in euros if r["id"] == "softbank-japanese-llm-compute-investment")
+    assert converted["counted"] == "by the article's own conversion"
+    assert converted["amount"] == 878000000
+    # Oldest first, a year before its months.
+    dates = [row["date"] for row in timeline]
+    assert dates == sorted(dates)
+    assert len(timeline) == sum(
+        1
+        for record in kb.records()
+        if record.type in ("deal", "quote", "figure", "event")
+        and (getattr(record, "date", None) or getattr(record, "target_date", None))
+    )
+
+
 def test_sqlite3_finds_typed_columns_references_and_citations(exported: Path) -> None:
     kb = load_knowledge_base(bundled_data_dir())
     # Every reference points at an existing row.
@@ -106,13 +200,23 @@ def test_sqlite3_finds_typed_columns_references_and_citations(exported: Path) ->
         "SELECT amount, typeof(amount), currency, date, date_precision, year, typeof(year),"
         " year_inferred FROM deals WHERE id = 'ampere-acquisition'",
     )
-    assert ampere == [(6.5e9, "real", "USD", "2025-03", "month", 2025, "integer", 1)]
+    assert ampere == [(6500000000, "integer", "USD", "2025-03", "month", 2025, "integer", 1)]
     assert _query(
         exported,
-        "SELECT amount, currency, qualifier FROM equivalents WHERE record = ?",
+        "SELECT amount, typeof(amount), currency, qualifier FROM equivalents WHERE record = ?",
         "ampere-acquisition",
-    ) == [(47e9, "CNY", "about")]
-    # Every record type joins to its citations; every citation of the KB is there.
+    ) == [(47000000000, "integer", "CNY", "about")]
+    # Every amount of money is an integer, beside the amount as the article states it.
+    for table, column in (("deals", "amount"), ("deals", "co_investment_amount")):
+        assert {kind for (kind,) in _query(exported, f"SELECT typeof({column}) FROM {table}")} <= {
+            "integer",
+            "null",
+        }
+    assert _query(exported, "SELECT amount_stated FROM deals WHERE id = 'ampere-acquisition'") == [
+        ("6.5 billion USD (about 47 billion CNY)",)
+    ]
+    # Every record type joins to its citations, in the view of all and in a table of its
+    # own, linked to the record by a foreign key; every citation of the KB is there.
     for table, model in COLLECTIONS.items():
         cited = sum(len(getattr(r, "citations", ())) for r in getattr(kb, table))
         (joined,) = _query(
@@ -120,6 +224,12 @@ def test_sqlite3_finds_typed_columns_references_and_citations(exported: Path) ->
             f'SELECT count(*) FROM "{table}" JOIN citations ON citations.record = "{table}".id',
         )[0]
         assert joined == cited, (table, model)
+        if table != "sources":
+            owner = TYPE_NAMES[model]
+            links = _query(exported, f"PRAGMA foreign_key_list({owner}_citations)")
+            assert {(row[3], row[2]) for row in links} == {(owner, table), ("source", "sources")}
+            (own,) = _query(exported, f"SELECT count(*) FROM {owner}_citations")[0]
+            assert own == cited, table
     # Many-to-many references in link tables.
     mentions = _query(
         exported, "SELECT record FROM quote_mentions WHERE quote = 'huang-largest-shareholder'"
@@ -161,23 +271,35 @@ def test_metadata_describes_every_table_and_column(exported: Path) -> None:
         " AND name NOT LIKE '%_fts%' AND name NOT LIKE 'sqlite_%'",
     )
     assert {name for name, _ in shown} == set(tables)
-    for name, kind in shown:
+    for name, _ in shown:
         assert tables[name]["description"], name
         columns = [row[1] for row in _query(exported, f'PRAGMA table_info("{name}")')]
-        described = tables[name]["columns"]
-        if kind == "table":
-            assert set(columns) == set(described), name
-        assert all(described.get(c) or c in _plain_view_columns(name) for c in columns), name
+        # Folded away under the description, so that the rows come first on the page.
+        html = tables[name]["description_html"]
+        assert "<details><summary>What each column holds</summary>" in html, name
+        described = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html))
+        assert list(described) == columns, name
+        assert all(described.values()), name
+        assert "columns" not in tables[name], "Datasette 0.65 would list them above the rows"
     assert {"kind", "status", "year", "currency"} <= set(tables["deals"]["facets"])
     assert tables["deals"]["label_column"] == "summary"
     assert tables["organizations"]["label_column"] == "name"
-
-
-def _plain_view_columns(view: str) -> set[str]:
-    """A view's columns that are a table's own, described with that table."""
-    spec = next(v for v in VIEWS if v.name == view)
-    own = {c.name for s in TABLES for c in s.columns}
-    return own - set(spec.columns)
+    # Facets on the views; the link and citation tables listed apart, as hidden.
+    for view in VIEWS:
+        assert tables[view.name]["facets"] == list(view.facets) != [], view.name
+    hidden = {name for name, entry in tables.items() if entry.get("hidden")}
+    assert hidden == {
+        "deal_partners",
+        "quote_mentions",
+        "event_participants",
+        "event_records",
+        "strategy_related",
+        "equivalents",
+    } | {
+        f"{TYPE_NAMES[model]}_citations" for name, model in COLLECTIONS.items() if name != "sources"
+    }
+    database = metadata["databases"]["kb"]
+    assert database["title"] and database["description"]
 
 
 def test_metadata_goes_where_asked_and_never_into_the_data(run_cli: RunCli, tmp_path) -> None:

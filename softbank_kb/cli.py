@@ -14,17 +14,23 @@ from softbank_kb.choices import DEAL_KINDS, RECORD_TYPES
 from softbank_kb.errors import NothingMatched, NotInSources, nothing
 from softbank_kb.options import (
     AmountType,
+    Choice,
     DateType,
     KindChoice,
     Output,
     company_option,
     currency_code,
+    json_or_format,
     list_options,
+    listed,
     one_record_asked,
+    output_file_option,
     output_options,
-    say_cut,
+    output_path_of,
+    output_target,
     without_hint,
     words_argument,
+    written_to,
     year_option,
 )
 from softbank_kb.reading import complete_names, load_kb, load_lexicon, resolve_name
@@ -39,8 +45,26 @@ GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
 _ENTITIES = ("organization", "person")
 
 
+# Options of the group, which a user may well type after the command (N10).
+_GLOBAL_OPTIONS = {"--data": "--data DIR", "--version": "--version", "-V": "--version"}
+
+
 class _Group(click.Group):
     """The command group, answering once more should the cache be found damaged."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as error:
+            wanted = _GLOBAL_OPTIONS.get(error.option_name)
+            if wanted is None or error.ctx is None or error.ctx.parent is None:
+                raise
+            name = error.ctx.info_name
+            raise click.UsageError(
+                f"{error.option_name} is an option of sbkb itself: give it before the"
+                f" command, as in `sbkb {wanted} {name} ...`.",
+                error.ctx,
+            ) from None
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         from softbank_kb.errors import CacheDamaged
@@ -62,8 +86,10 @@ class _Group(click.Group):
     "--data",
     "data_dir",
     envvar="SBKB_DATA",
+    metavar="DIR",
     type=click.Path(file_okay=True, dir_okay=True, path_type=str),
-    help="Data directory to use instead of the bundled knowledge base (env: SBKB_DATA).",
+    help="Data directory to use instead of the bundled knowledge base (env: SBKB_DATA)."
+    " Give it before the command.",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="sbkb")
 def cli(data_dir: str | None) -> None:
@@ -71,6 +97,7 @@ def cli(data_dir: str | None) -> None:
 
     \b
     Examples:
+      sbkb ask "How much did SoftBank pay for Ampere?"
       sbkb invest --year 2024          what SoftBank invested in, or bought, in 2024
       sbkb quote "Jensen Huang"        what he said, French original and English
       sbkb search grafcore             typo-, accent- and alias-tolerant search
@@ -78,20 +105,25 @@ def cli(data_dir: str | None) -> None:
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
     2 usage error, 3 the knowledge base could not be loaded, 4 internal error (a bug),
     5 the output could not be written, 130 interrupted.
+
+    \b
+    More: sbkb help COMMAND, sbkb help environment, sbkb help exit-codes,
+    and the man page: sbkb help --man | man -l -
     """
 
 
 # Query commands ---------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Deals: investments, acquisitions, joint ventures, sales.")
 @year_option
 @click.option(
     "--kind",
     "kinds",
     type=KindChoice(DEAL_KINDS),
+    metavar="KIND",
     multiple=True,
-    help="Kind of deal (funding_round, funding-round or 'funding round'); repeatable.",
+    help=f"Kind of deal: {listed(DEAL_KINDS)} (funding-round or 'funding round' too); repeatable.",
 )
 @company_option(
     "Investor, target, partner or fund, or a company of its group; by name, alias or typo."
@@ -103,6 +135,7 @@ def cli(data_dir: str | None) -> None:
 )
 @click.option(
     "--currency",
+    metavar="CODE",
     callback=currency_code,
     help="Currency of --min-amount. A deal counts in its own currency, or through a"
     " conversion the article states; never across currencies.",
@@ -173,11 +206,18 @@ def _say_conversions(deals: Sequence[Any], currency: str) -> None:
             )
 
 
-@cli.command()
+@cli.command(short_help="Quotes in French and English, with their source.")
 @words_argument("speaker", ("person", "organization"))
 @click.option("--about", help="Keep quotes that mention this entity or contain these words.")
 @year_option
-@click.option("--lang", type=click.Choice(["fr", "en", "both"]), default="both", show_default=True)
+@click.option(
+    "--lang",
+    type=Choice(["fr", "en", "both"]),
+    metavar="LANG",
+    default="both",
+    show_default=True,
+    help="The text shown: fr (the article's French), en (our English translation) or both.",
+)
 @list_options("date", "name")
 @output_options
 @click.pass_context
@@ -226,7 +266,7 @@ def quote(
     )
 
 
-@cli.command()
+@cli.command(short_help="People, or one person's profile.")
 @words_argument("name", ("person",))
 @list_options("name")
 @output_options
@@ -243,7 +283,7 @@ def people(ctx: click.Context, name: str | None, out: Output) -> None:
     _list_or_profile(ctx, out, name, "person")
 
 
-@cli.command()
+@cli.command(short_help="Organisations, or one organisation's profile.")
 @words_argument("name", ("organization",))
 @list_options("name")
 @output_options
@@ -284,7 +324,7 @@ def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_t
     out.show_lists(lambda: [table(records, kb)], lambda: jsondata.records_json(records))
 
 
-@cli.command()
+@cli.command(short_help="Figures: revenue, losses, targets, with a chart per series.")
 @company_option("The entity, by name, alias or typo.")
 @click.option(
     "--metric",
@@ -337,7 +377,7 @@ def financials(
     )
 
 
-@cli.command(name="timeline")
+@cli.command(name="timeline", short_help="Everything dated, oldest first.")
 @click.option("--from", "start", type=DateType(), help="First date: 2024, 2024-11 or 2024-11-05.")
 @click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
 @year_option
@@ -369,7 +409,7 @@ def timeline_command(
     )
 
 
-@cli.command()
+@cli.command(short_help="The strategy items: ASI dimensions, AI layers, stated aims.")
 @output_options
 @click.pass_context
 def strategy(ctx: click.Context, out: Output) -> None:
@@ -394,17 +434,19 @@ def strategy(ctx: click.Context, out: Output) -> None:
     )
 
 
-@cli.command()
+@cli.command(short_help="Search every record: typos, accents, aliases, both languages.")
 @words_argument("query", required=True)
 @click.option(
     "--type",
     "types",
-    type=click.Choice(ALL_TYPES),
+    type=Choice(ALL_TYPES),
+    metavar="TYPE",
     multiple=True,
-    help="Only records of this type; repeatable.",
+    help=f"Only records of this type: {listed(ALL_TYPES)}; repeatable.",
 )
 @click.option(
     "--limit",
+    metavar="N",
     type=click.IntRange(min=1, max=1000),
     default=20,
     show_default=True,
@@ -440,16 +482,17 @@ def search(ctx: click.Context, query: str, types: tuple[str, ...], limit: int, o
     if not hits:
         nothing("record", "check the spelling, or try fewer words.")
     if hits.found > len(hits):
-        say_cut(limit, hits.found, "records")
+        out.say_cut(limit, hits.found, "records")
     from softbank_kb import jsondata, listing
 
     out.show_lists(lambda: [listing.hits_table(hits)], lambda: jsondata.hits_json(hits))
 
 
-@cli.command()
+@cli.command(short_help="Ask a question in English or French; get a cited answer.")
 @words_argument("question", required=True)
 @click.option(
     "--limit",
+    metavar="N",
     type=click.IntRange(min=1, max=20),
     default=3,
     show_default=True,
@@ -506,8 +549,8 @@ def _not_answered(reply: Any) -> NoReturn:
     raise NotInSources("no record answers this question.")
 
 
-@cli.command()
-@click.argument("record_id", metavar="ID", shell_complete=complete_names(ALL_TYPES))
+@cli.command(short_help="One record in full, every field, with its citations.")
+@click.argument("record_id", metavar="ID", shell_complete=complete_names(ALL_TYPES, ids_only=True))
 @output_options
 @click.pass_context
 def show(ctx: click.Context, record_id: str, out: Output) -> None:
@@ -524,7 +567,7 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
     if record is None:
         from softbank_kb.search import closest_ids
 
-        close = closest_ids(kb, record_id)
+        close = _like(record_id, closest_ids(kb, record_id))
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NothingMatched(f"no record has id {record_id!r}.{hint}")
     from softbank_kb import jsondata
@@ -535,7 +578,7 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
     )
 
 
-@cli.command()
+@cli.command(short_help="Counts of records by type, by year and by source.")
 @output_options
 @click.pass_context
 def stats(ctx: click.Context, out: Output) -> None:
@@ -556,24 +599,45 @@ def stats(ctx: click.Context, out: Output) -> None:
     out.show(lambda render: render.stats_tables(counts), lambda: jsondata.to_json(asdict(counts)))
 
 
-@cli.command()
+def _like(asked: str, ids: Sequence[str]) -> list[str]:
+    """The ids that look like the one asked for: a typo of it, or ids it starts (N13)."""
+    from rapidfuzz import fuzz
+
+    from softbank_kb.folding import fold
+
+    folded = fold(asked)
+    return [
+        record_id
+        for record_id in ids
+        if fuzz.ratio(folded, fold(record_id)) >= 75 or fold(record_id).startswith(folded)
+    ]
+
+
+GRAPH_FORMATS = ("mermaid", "dot", "json")
+
+
+@cli.command(short_help="Relations: who invested in, bought, owns or works for whom.")
 @company_option("Relations of this organisation or person, and of its subsidiaries.")
 @click.option(
     "--kind",
     "kinds",
     type=KindChoice(GRAPH_KINDS),
+    metavar="KIND",
     multiple=True,
-    help="A deal kind, owns or works_for; repeatable.",
+    help=f"A deal kind ({listed(GRAPH_KINDS[:-2])}), owns or works_for; repeatable.",
 )
 @year_option
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["mermaid", "dot", "json"]),
+    type=Choice(GRAPH_FORMATS),
+    metavar="FORMAT",
     default="mermaid",
     show_default=True,
-    help="mermaid: renders on GitHub; dot: for Graphviz; json: nodes and edges.",
+    help="mermaid (renders on GitHub), dot (for Graphviz) or json (nodes and edges).",
 )
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@output_file_option
 @click.pass_context
 def graph(
     ctx: click.Context,
@@ -581,6 +645,8 @@ def graph(
     kinds: tuple[str, ...],
     years: set[int] | None,
     fmt: str,
+    as_json: bool,
+    output_path: str | None,
 ) -> None:
     """Who invested in, bought, partnered with, sold, owns or works for whom.
 
@@ -588,12 +654,29 @@ def graph(
     Examples:
       sbkb graph --company softbank-group
       sbkb graph --company softbank-group --format dot | dot -Tsvg -o graph.svg
-      sbkb graph --kind acquisition --year 2024..2025 --format json
+      sbkb graph --kind acquisition --year 2024..2025 --json -o graph.json
 
     Every edge is labelled with its relation, date and amount and carries the id of
     the record that states it (a deal, or the organisation or person for owns and
     works for). --year keeps dated deals only.
     """
+    fmt = json_or_format(ctx, fmt, as_json)
+    target = output_path_of(output_path)
+    if target is None:
+        _draw_graph(ctx, company, kinds, years, fmt)
+        return
+    checked = output_target(ctx, target)
+    written_to(checked, lambda: _draw_graph(ctx, company, kinds, years, fmt))
+
+
+def _draw_graph(
+    ctx: click.Context,
+    company: str | None,
+    kinds: tuple[str, ...],
+    years: set[int] | None,
+    fmt: str,
+) -> None:
+    """The graph of the relations asked for, in `fmt`, on stdout."""
     from softbank_kb.graph import relations_graph
 
     loaded = load_kb(ctx)
@@ -618,6 +701,71 @@ def graph(
 for _command in (data_commands.validate, data_commands.verify, data_commands.schema):
     cli.add_command(_command)
 cli.add_command(data_commands.export)
+
+
+# Help -------------------------------------------------------------------------------------
+
+
+def _complete_help(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from softbank_kb.manual import TOPICS
+
+    return [name for name in [*cli.commands, *TOPICS] if name.startswith(incomplete)]
+
+
+@cli.command(name="help", short_help="Help on a command, or on a topic: environment, exit-codes.")
+@click.argument("topic", required=False, metavar="[COMMAND|TOPIC]", shell_complete=_complete_help)
+@click.option("--man", is_flag=True, help="Print sbkb's man page (roff) instead.")
+@click.pass_context
+def help_command(ctx: click.Context, topic: str | None, man: bool) -> None:
+    """Help on a command, or on a topic: environment (the variables sbkb reads),
+    exit-codes (what an exit code says).
+
+    \b
+    Examples:
+      sbkb help invest
+      sbkb help environment
+      sbkb help exit-codes
+      sbkb help --man | man -l -
+    """
+    from softbank_kb.manual import TOPICS, man_page, topic_text, topics_line
+
+    root = ctx.find_root()
+    if man:
+        if topic:
+            raise click.UsageError("--man prints the whole manual: give no COMMAND or TOPIC.")
+        click.echo(man_page(cli, __version__), nl=False)
+    elif topic is None:
+        click.echo(root.get_help())
+        click.echo("\n" + topics_line())
+    elif topic in TOPICS:
+        click.echo(topic_text(topic))
+    elif topic in cli.commands:
+        command = cli.commands[topic]
+        click.echo(command.get_help(click.Context(command, info_name=topic, parent=root)))
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(topic, [*cli.commands, *TOPICS], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise click.UsageError(f"No command or help topic {topic!r}.{hint} {topics_line()}", ctx)
+
+
+@cli.command(short_help="The shell completion script for bash, zsh or fish.")
+@click.argument("shell", type=Choice(["bash", "zsh", "fish"]), metavar="SHELL")
+def completion(shell: str) -> None:
+    """Print the script that completes sbkb's commands, options, names and ids.
+
+    \b
+    Examples:
+      sbkb completion bash >> ~/.bashrc
+      sbkb completion zsh >> ~/.zshrc
+      sbkb completion fish > ~/.config/fish/completions/sbkb.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    shell_type = get_completion_class(shell)
+    assert shell_type is not None  # the three shells click knows
+    click.echo(shell_type(cli, {}, "sbkb", "_SBKB_COMPLETE").source())
 
 
 def main() -> NoReturn:

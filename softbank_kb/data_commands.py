@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from softbank_kb.errors import OutputUnwritable, Problems
+from softbank_kb.errors import Problems
+from softbank_kb.options import (
+    Choice,
+    json_or_format,
+    output_file_option,
+    output_path_of,
+    output_target,
+    write_output,
+    written_to,
+)
 from softbank_kb.printable import safe
 from softbank_kb.reading import data_dir, load_kb
 
@@ -17,7 +25,7 @@ if TYPE_CHECKING:
     from softbank_kb.models import KnowledgeBase
 
 
-@click.command()
+@click.command(short_help="Check a data directory: structure, types, ids and references.")
 @click.option(
     "--strict",
     is_flag=True,
@@ -58,10 +66,11 @@ def validate(ctx: click.Context, strict: bool) -> None:
     click.echo(f"OK: {len(kb)} records in {file_count} files" + (", strict" if strict else ""))
 
 
-@click.command()
+@click.command(short_help="Prove every excerpt and quotation against the article texts.")
 @click.option(
     "--sources",
     "sources_dir",
+    metavar="DIR",
     required=True,
     type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path),
     help="Directory holding the article texts; files are matched to sources by sha256.",
@@ -98,20 +107,22 @@ def verify(ctx: click.Context, sources_dir: Path, uncited: bool) -> None:
     click.echo("\n".join(lines))
 
 
-@click.command()
+@click.command(short_help="The JSON Schema of a data file, for editors.")
 @click.option(
     "--lexicon",
     "of_lexicon",
     is_flag=True,
     help="The schema of a concept lexicon (a data directory's lexicon.yaml) instead.",
 )
-def schema(of_lexicon: bool) -> None:
+@output_file_option
+@click.pass_context
+def schema(ctx: click.Context, of_lexicon: bool, output_path: str | None) -> None:
     """Print the JSON Schema of a data file, for editors that check YAML as you type.
 
     \b
     Examples:
       sbkb schema > sbkb.schema.json
-      sbkb schema --lexicon > lexicon.schema.json
+      sbkb schema --lexicon -o lexicon.schema.json
     """
     import json
 
@@ -119,23 +130,30 @@ def schema(of_lexicon: bool) -> None:
     from softbank_kb.models import data_file_schema
 
     found = lexicon_schema() if of_lexicon else data_file_schema()
-    click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+    document = json.dumps(found, indent=2, ensure_ascii=False)
+    target = output_path_of(output_path)
+    if target is None:
+        click.echo(document)
+        return
+    written_to(output_target(ctx, target), lambda: click.echo(document))
 
 
-@click.command()
+EXPORT_FORMATS = ("json", "csv", "sqlite", "markdown")
+
+
+@click.command(short_help="The whole knowledge base as JSON, CSV, SQLite or Markdown.")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv", "sqlite", "markdown"]),
-    required=True,
-    help="json: one array; csv: one table with a type column; sqlite: a table per type.",
+    type=Choice(EXPORT_FORMATS),
+    metavar="FORMAT",
+    default="json",
+    show_default=True,
+    help="json (one array), csv (one table with a type column), sqlite (a table per"
+    " type, for Datasette; needs -o) or markdown (a table per type).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
-    help="Write to this file (a new name or a regular file) instead of stdout; `-` is stdout.",
-)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@output_file_option
 @click.option(
     "--raw",
     is_flag=True,
@@ -144,18 +162,24 @@ def schema(of_lexicon: bool) -> None:
 @click.option(
     "--metadata",
     "metadata_path",
+    metavar="PATH",
     type=click.Path(dir_okay=False, path_type=Path),
     help="sqlite: write Datasette's metadata here (default: metadata.json beside the database).",
 )
 @click.pass_context
 def export(
-    ctx: click.Context, fmt: str, output: str | None, raw: bool, metadata_path: Path | None
+    ctx: click.Context,
+    fmt: str,
+    as_json: bool,
+    output_path: str | None,
+    raw: bool,
+    metadata_path: Path | None,
 ) -> None:
     """The whole knowledge base for other tools.
 
     \b
     Examples:
-      sbkb export --format json > sbkb.json
+      sbkb export > sbkb.json
       sbkb export --format sqlite -o sbkb.db && datasette sbkb.db -m metadata.json
       sbkb export --format csv -o sbkb.csv
 
@@ -170,18 +194,18 @@ def export(
     """
     from softbank_kb import export as exporting
 
-    if output == "":
-        raise click.BadParameter("an empty file name", param_hint="--output")
+    fmt = json_or_format(ctx, fmt, as_json)
+    output = output_path
+    target = output_path_of(output)
     # A whole-KB pass: every record is written, so every record is built from the cache.
     loaded = load_kb(ctx)
     kb = loaded.kb
-    target = None if output in (None, "-") else Path(output)
     if fmt == "sqlite" and target is None:
         raise click.UsageError("--format sqlite needs -o PATH: a database is not text.")
     if metadata_path is not None and fmt != "sqlite":
         raise click.UsageError("--metadata goes with --format sqlite only.")
     if target is not None:
-        target = _export_target(ctx, target)
+        target = output_target(ctx, target)
     if fmt == "sqlite":
         assert target is not None
         _export_sqlite(ctx, kb, target, metadata_path or target.with_name("metadata.json"))
@@ -199,7 +223,7 @@ def export(
         # `export > f` must write what `export -o f` writes.
         sys.stdout.write(document)
         return
-    _write_export(target, lambda path: path.write_text(document, encoding="utf-8", newline=""))
+    write_output(target, document)
     # A file name with control characters is shown escaped.
     click.echo(safe(f"Wrote {len(kb)} records to {output}"), err=True)
 
@@ -210,7 +234,7 @@ def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, target: Path, metadata
     from softbank_kb import render
     from softbank_kb.sqlite_export import write_metadata
 
-    metadata = _export_target(ctx, metadata, param_hint="--metadata")
+    metadata = output_target(ctx, metadata, param_hint="--metadata")
     if metadata.resolve() == target.resolve():
         raise click.BadParameter(
             "the metadata would overwrite the database", param_hint="--metadata"
@@ -219,43 +243,8 @@ def _export_sqlite(ctx: click.Context, kb: KnowledgeBase, target: Path, metadata
     with render.DelayedProgress(console, "Writing the database") as progress:
         # Counting the work for the bar costs a pass over the rows: only on a terminal.
         counted = progress if console.is_terminal else None
-        _write_export(target, lambda path: exporting.export_sqlite(kb, path, counted))
-    _write_export(metadata, lambda path: write_metadata(kb, target, path))
+        write_output(target, lambda path: exporting.export_sqlite(kb, path, counted))
+    write_output(metadata, lambda path: write_metadata(kb, target, path))
     click.echo(
         safe(f"Wrote {len(kb)} records to {target}, Datasette metadata to {metadata}"), err=True
     )
-
-
-def _export_target(ctx: click.Context, target: Path, param_hint: str = "--output") -> Path:
-    """The file an export may replace or create, or a usage error saying why not."""
-    from softbank_kb.export import OutputRefused, check_target
-    from softbank_kb.paths import data_files, maybe_inside
-
-    directory = data_dir(ctx)
-    try:
-        checked = check_target(target, data_files(directory))
-    except OutputRefused as error:
-        raise click.BadParameter(str(error), param_hint=param_hint) from None
-    except OSError as error:
-        raise OutputUnwritable(f"cannot write {str(target)!r}: {error.strerror}") from None
-    # After the checks that say what is wrong with the path itself: this one, when the
-    # file system cannot tell, only knows to refuse.
-    if maybe_inside(target, directory):
-        raise click.BadParameter(
-            "sbkb never writes into a data directory (nor where it cannot tell it is outside)",
-            param_hint=param_hint,
-        )
-    return checked
-
-
-def _write_export(target: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file beside `target`; exit 5 saying why it failed."""
-    import sqlite3
-
-    from softbank_kb.export import write_file
-
-    try:
-        write_file(target, write)
-    except (OSError, sqlite3.Error) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise OutputUnwritable(f"cannot write {str(target)!r}: {reason}") from None

@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
     ("cli",),  # click commands: parse, call one core function, hand over to render
     ("data_commands",),  # validate, verify, schema, export
-    ("options",),  # click options and parameter types, the output policy
+    ("options", "manual"),  # click options, parameter types, output policy; help topics, man
     ("render", "export", "reading"),  # rich; whole-KB exports; what a command reads
     ("listing", "jsondata"),  # records as cells and as JSON
     ("ask", "graph"),  # the core: questions, relations

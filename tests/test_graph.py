@@ -316,8 +316,8 @@ def test_hostile_names_cannot_break_the_dot() -> None:
     }
 
 
-def test_the_readme_shows_the_real_mermaid(run_cli: RunCli) -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_graph_page_shows_the_real_mermaid(run_cli: RunCli) -> None:
+    readme = (REPO / "docs" / "graph.md").read_text(encoding="utf-8")
     (shown,) = re.findall(r"```mermaid\n(.*?)```", readme, re.DOTALL)
     result = run_cli("graph", "--company", "softbank-group")
     assert shown == result.stdout

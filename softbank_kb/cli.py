@@ -98,9 +98,9 @@ def cli(data_dir: str | None) -> None:
     \b
     Examples:
       sbkb ask "How much did SoftBank pay for Ampere?"
-      sbkb invest --year 2024          what SoftBank invested in, or bought, in 2024
-      sbkb quote "Jensen Huang"        what he said, French original and English
-      sbkb search grafcore             typo-, accent- and alias-tolerant search
+      sbkb invest --year 2024      deals of 2024: investments, acquisitions
+      sbkb quote "Jensen Huang"    what he said, in French and English
+      sbkb search grafcore         typo-, accent- and alias-tolerant search
 
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
     2 usage error, 3 the knowledge base could not be loaded, 4 internal error (a bug),
@@ -653,7 +653,7 @@ def graph(
     \b
     Examples:
       sbkb graph --company softbank-group
-      sbkb graph --company softbank-group --format dot | dot -Tsvg -o graph.svg
+      sbkb graph --company arm --format dot | dot -Tsvg -o arm.svg
       sbkb graph --kind acquisition --year 2024..2025 --json -o graph.json
 
     Every edge is labelled with its relation, date and amount and carries the id of

@@ -39,7 +39,7 @@ def validate(ctx: click.Context, strict: bool) -> None:
     \b
     Examples:
       sbkb --data ./my-data validate
-      sbkb validate --strict           a curator's checks too, as CI runs them
+      sbkb validate --strict    a curator's checks too, as CI runs them
 
     Prints `OK: N records in M files`, or every problem as file:line:column and
     exits 1. With --strict, a warning is a problem too.
@@ -180,7 +180,8 @@ def export(
     \b
     Examples:
       sbkb export > sbkb.json
-      sbkb export --format sqlite -o sbkb.db && datasette sbkb.db -m metadata.json
+      sbkb export --format sqlite -o sbkb.db
+      datasette sbkb.db -m metadata.json           (pip install datasette)
       sbkb export --format csv -o sbkb.csv
 
     JSON is one array of every record with its id and type. CSV is one table: id,

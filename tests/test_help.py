@@ -31,6 +31,7 @@ def _commands() -> list[tuple[str, click.Command]]:
 
 def test_the_group_help_gives_every_summary_whole_within_80_columns(run_cli: RunCli) -> None:
     shown = run_cli("--help", env={"COLUMNS": "80"}).stdout
+    assert all(len(line) <= 80 for line in shown.splitlines()), shown
     listed = shown.split("Commands:\n")[1].splitlines()
     assert [line.split()[0] for line in listed] == sorted(cli.commands)
     for line in listed:
@@ -104,6 +105,17 @@ def test_the_man_page_in_docs_is_the_one_the_commands_make() -> None:
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
         MAN_PAGE.write_text(made, encoding="utf-8")
     assert MAN_PAGE.read_text(encoding="utf-8") == made, "SBKB_UPDATE_GOLDEN=1 pytest remakes it"
+
+
+def test_the_man_page_s_examples_fit_80_columns() -> None:
+    """man indents a paragraph by 7 columns and breaks no line of an example block."""
+    kept = re.findall(r"^\.nf\n(.*?)^\.fi$", MAN_PAGE.read_text("utf-8"), re.M | re.S)
+    assert kept
+    for block in kept:
+        for line in block.splitlines():
+            shown = re.sub(r"\\\[u[0-9A-F]{4}\]", "x", line)
+            shown = shown.replace("\\&", "").replace("\\-", "-").replace("\\e", "\\")
+            assert 7 + len(shown) <= 80, shown
 
 
 def test_help_man_prints_the_man_page(run_cli: RunCli) -> None:

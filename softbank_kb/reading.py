@@ -135,15 +135,17 @@ def complete_names(types: tuple[str, ...], ids_only: bool = False) -> Callable[.
             names_of = (
                 () if ids_only else (getattr(record, "name", ""), *getattr(record, "aliases", ()))
             )
-            for name in (*names_of, record.id):
-                # `Ampere` and `ampere` are one candidate: the name, which reads better.
-                if name and name.lower().startswith(prefix) and name.lower() not in seen:
-                    seen.add(name.lower())
-                    # The shell prints candidates when it lists them: no raw controls.
-                    shown = safe(name)
-                    if bash:
-                        shown = _SHELL_SPECIAL.sub(r"\\\g<0>", shown)
-                    names.append(CompletionItem(shown, help=safe(record.id)))
+            # One candidate a record, its name rather than its id where both would do
+            # (`Ampere`, not `Ampere` and `ampere`; `Jensen Huang`, not `jensen-huang` too).
+            name = next((n for n in (*names_of, record.id) if n.lower().startswith(prefix)), "")
+            if not name or name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            # The shell prints candidates when it lists them: no raw controls.
+            shown = safe(name)
+            if bash:
+                shown = _SHELL_SPECIAL.sub(r"\\\g<0>", shown)
+            names.append(CompletionItem(shown, help=safe(record.id)))
         return names
 
     return complete

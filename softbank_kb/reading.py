@@ -144,7 +144,8 @@ def complete_names(types: tuple[str, ...], ids_only: bool = False) -> Callable[.
             # The shell prints candidates when it lists them: no raw controls.
             shown = safe(name)
             if bash:
-                shown = _SHELL_SPECIAL.sub(r"\\\g<0>", shown)
+                # Escaped for the shell, then once more for the `read` of click's script.
+                shown = _SHELL_SPECIAL.sub(r"\\\g<0>", shown).replace("\\", "\\\\")
             names.append(CompletionItem(shown, help=safe(record.id)))
         return names
 

@@ -209,7 +209,7 @@ def test_schema_describes_every_field_for_editors(run_cli: RunCli) -> None:
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        pytest.param("sbkb quote Mas", "Masayoshi\\ Son", id="person"),
+        pytest.param("sbkb quote Mas", r"Masayoshi\\ Son", id="person"),
         pytest.param("sbkb invest --company grap", "Graphcore", id="organisation"),
         pytest.param("sbkb show ampere-acq", "ampere-acquisition", id="record-id"),
     ],

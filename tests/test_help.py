@@ -342,12 +342,14 @@ def _complete(words: str, shell: str = "bash") -> list[str]:
     ).stdout.splitlines()
 
 
-def test_completion_offers_a_name_once_and_escapes_it_for_bash() -> None:
+def test_completion_offers_a_record_once_and_escapes_it_for_bash() -> None:
     assert _complete("sbkb company amp") == ["plain,Ampere"]
-    assert "plain,Jensen\\ Huang" in _complete("sbkb quote Jen")
-    assert "plain,SoftBank\\'s\\ Japanese\\ large\\ language\\ model" in _complete(
+    assert _complete("sbkb quote Jens") == ["plain,Jensen\\\\ Huang"]
+    # Escaped for the shell, and once more for the `read` of click's bash script.
+    assert r"plain,SoftBank\\'s\\ Japanese\\ large\\ language\\ model" in _complete(
         "sbkb company SoftBank"
     )
+    assert _complete("sbkb quote Jens", shell="zsh") == ["plain", "Jensen Huang", "jensen-huang"]
 
 
 def test_show_completes_ids_only() -> None:

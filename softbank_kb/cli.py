@@ -9,20 +9,21 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from softbank_kb import __version__, data_commands
+from softbank_kb import __version__, commands
 from softbank_kb.choices import DEAL_KINDS, RECORD_TYPES
 from softbank_kb.errors import NothingMatched, NotInSources, nothing
 from softbank_kb.options import (
     AmountType,
+    Choice,
     DateType,
     KindChoice,
     Output,
     company_option,
     currency_code,
     list_options,
+    listed,
     one_record_asked,
     output_options,
-    say_cut,
     without_hint,
     words_argument,
     year_option,
@@ -33,14 +34,29 @@ if TYPE_CHECKING:
     pass
 
 ALL_TYPES = RECORD_TYPES  # the name tests and --type read
-# Spelled out, so that --help imports no graph; tests/test_graph.py checks them against
-# graph.EDGE_KINDS.
-GRAPH_KINDS = (*(k for k in DEAL_KINDS if k != "budget"), "owns", "works_for")
 _ENTITIES = ("organization", "person")
+
+
+# Options of the group, which a user may well type after the command (N10).
+_GLOBAL_OPTIONS = {"--data": "--data DIR", "--version": "--version", "-V": "--version"}
 
 
 class _Group(click.Group):
     """The command group, answering once more should the cache be found damaged."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as error:
+            wanted = _GLOBAL_OPTIONS.get(error.option_name)
+            if wanted is None or error.ctx is None or error.ctx.parent is None:
+                raise
+            name = error.ctx.info_name
+            raise click.UsageError(
+                f"{error.option_name} is an option of sbkb itself: give it before the"
+                f" command, as in `sbkb {wanted} {name} ...`.",
+                error.ctx,
+            ) from None
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         from softbank_kb.errors import CacheDamaged
@@ -62,8 +78,10 @@ class _Group(click.Group):
     "--data",
     "data_dir",
     envvar="SBKB_DATA",
+    metavar="DIR",
     type=click.Path(file_okay=True, dir_okay=True, path_type=str),
-    help="Data directory to use instead of the bundled knowledge base (env: SBKB_DATA).",
+    help="Data directory to use instead of the bundled knowledge base (env: SBKB_DATA)."
+    " Give it before the command.",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="sbkb")
 def cli(data_dir: str | None) -> None:
@@ -71,27 +89,33 @@ def cli(data_dir: str | None) -> None:
 
     \b
     Examples:
-      sbkb invest --year 2024          what SoftBank invested in, or bought, in 2024
-      sbkb quote "Jensen Huang"        what he said, French original and English
-      sbkb search grafcore             typo-, accent- and alias-tolerant search
+      sbkb ask "How much did SoftBank pay for Ampere?"
+      sbkb invest --year 2024      deals of 2024: investments, acquisitions
+      sbkb quote "Jensen Huang"    what he said, in French and English
+      sbkb search grafcore         typo-, accent- and alias-tolerant search
 
     Exit codes: 0 answered, 1 nothing matched (or validate/verify found problems),
     2 usage error, 3 the knowledge base could not be loaded, 4 internal error (a bug),
     5 the output could not be written, 130 interrupted.
+
+    \b
+    More: sbkb help COMMAND, sbkb help environment, sbkb help exit-codes,
+    and the man page: sbkb help --man | man -l -
     """
 
 
 # Query commands ---------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Deals: investments, acquisitions, joint ventures, sales.")
 @year_option
 @click.option(
     "--kind",
     "kinds",
     type=KindChoice(DEAL_KINDS),
+    metavar="KIND",
     multiple=True,
-    help="Kind of deal (funding_round, funding-round or 'funding round'); repeatable.",
+    help=f"Kind of deal: {listed(DEAL_KINDS)} (funding-round or 'funding round' too); repeatable.",
 )
 @company_option(
     "Investor, target, partner or fund, or a company of its group; by name, alias or typo."
@@ -103,6 +127,7 @@ def cli(data_dir: str | None) -> None:
 )
 @click.option(
     "--currency",
+    metavar="CODE",
     callback=currency_code,
     help="Currency of --min-amount. A deal counts in its own currency, or through a"
     " conversion the article states; never across currencies.",
@@ -173,11 +198,18 @@ def _say_conversions(deals: Sequence[Any], currency: str) -> None:
             )
 
 
-@cli.command()
+@cli.command(short_help="Quotes in French and English, with their source.")
 @words_argument("speaker", ("person", "organization"))
 @click.option("--about", help="Keep quotes that mention this entity or contain these words.")
 @year_option
-@click.option("--lang", type=click.Choice(["fr", "en", "both"]), default="both", show_default=True)
+@click.option(
+    "--lang",
+    type=Choice(["fr", "en", "both"]),
+    metavar="LANG",
+    default="both",
+    show_default=True,
+    help="The text shown: fr (the article's French), en (our English translation) or both.",
+)
 @list_options("date", "name")
 @output_options
 @click.pass_context
@@ -226,7 +258,7 @@ def quote(
     )
 
 
-@cli.command()
+@cli.command(short_help="People, or one person's profile.")
 @words_argument("name", ("person",))
 @list_options("name")
 @output_options
@@ -243,7 +275,7 @@ def people(ctx: click.Context, name: str | None, out: Output) -> None:
     _list_or_profile(ctx, out, name, "person")
 
 
-@cli.command()
+@cli.command(short_help="Organisations, or one organisation's profile.")
 @words_argument("name", ("organization",))
 @list_options("name")
 @output_options
@@ -286,7 +318,7 @@ def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_t
     out.show_lists(lambda: [table(records, kb)], lambda: jsondata.records_json(records))
 
 
-@cli.command()
+@cli.command(short_help="Figures: revenue, losses, targets, with a chart per series.")
 @company_option("The entity, by name, alias or typo.")
 @click.option(
     "--metric",
@@ -339,7 +371,7 @@ def financials(
     )
 
 
-@cli.command(name="timeline")
+@cli.command(name="timeline", short_help="Everything dated, oldest first.")
 @click.option("--from", "start", type=DateType(), help="First date: 2024, 2024-11 or 2024-11-05.")
 @click.option("--to", "end", type=DateType(), help="Last date, inclusive at its precision.")
 @year_option
@@ -371,7 +403,7 @@ def timeline_command(
     )
 
 
-@cli.command()
+@cli.command(short_help="The strategy items: ASI dimensions, AI layers, stated aims.")
 @output_options
 @click.pass_context
 def strategy(ctx: click.Context, out: Output) -> None:
@@ -396,17 +428,19 @@ def strategy(ctx: click.Context, out: Output) -> None:
     )
 
 
-@cli.command()
+@cli.command(short_help="Search every record: typos, accents, aliases, both languages.")
 @words_argument("query", required=True)
 @click.option(
     "--type",
     "types",
-    type=click.Choice(ALL_TYPES),
+    type=Choice(ALL_TYPES),
+    metavar="TYPE",
     multiple=True,
-    help="Only records of this type; repeatable.",
+    help=f"Only records of this type: {listed(ALL_TYPES)}; repeatable.",
 )
 @click.option(
     "--limit",
+    metavar="N",
     type=click.IntRange(min=1, max=1000),
     default=20,
     show_default=True,
@@ -442,16 +476,17 @@ def search(ctx: click.Context, query: str, types: tuple[str, ...], limit: int, o
     if not hits:
         nothing("record", "check the spelling, or try fewer words.")
     if hits.found > len(hits):
-        say_cut(limit, hits.found, "records")
+        out.say_cut(limit, hits.found, "records")
     from softbank_kb import jsondata, listing
 
     out.show_lists(lambda: [listing.hits_table(hits)], lambda: jsondata.hits_json(hits))
 
 
-@cli.command()
+@cli.command(short_help="Ask a question in English or French; get a cited answer.")
 @words_argument("question", required=True)
 @click.option(
     "--limit",
+    metavar="N",
     type=click.IntRange(min=1, max=20),
     default=3,
     show_default=True,
@@ -516,8 +551,8 @@ def _not_answered(reply: Any) -> NoReturn:
     raise NotInSources("no record answers this question.")
 
 
-@cli.command()
-@click.argument("record_id", metavar="ID", shell_complete=complete_names(ALL_TYPES))
+@cli.command(short_help="One record in full, every field, with its citations.")
+@click.argument("record_id", metavar="ID", shell_complete=complete_names(ALL_TYPES, ids_only=True))
 @output_options
 @click.pass_context
 def show(ctx: click.Context, record_id: str, out: Output) -> None:
@@ -534,7 +569,7 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
     if record is None:
         from softbank_kb.search import closest_ids
 
-        close = closest_ids(kb, record_id)
+        close = _like(record_id, closest_ids(kb, record_id))
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         raise NothingMatched(f"no record has id {record_id!r}.{hint}")
     from softbank_kb import jsondata, listing
@@ -546,7 +581,7 @@ def show(ctx: click.Context, record_id: str, out: Output) -> None:
     )
 
 
-@cli.command()
+@cli.command(short_help="Counts of records by type, by year and by source.")
 @output_options
 @click.pass_context
 def stats(ctx: click.Context, out: Output) -> None:
@@ -571,68 +606,30 @@ def stats(ctx: click.Context, out: Output) -> None:
     )
 
 
-@cli.command()
-@company_option("Relations of this organisation or person, and of its subsidiaries.")
-@click.option(
-    "--kind",
-    "kinds",
-    type=KindChoice(GRAPH_KINDS),
-    multiple=True,
-    help="A deal kind, owns or works_for; repeatable.",
-)
-@year_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["mermaid", "dot", "json"]),
-    default="mermaid",
-    show_default=True,
-    help="mermaid: renders on GitHub; dot: for Graphviz; json: nodes and edges.",
-)
-@click.pass_context
-def graph(
-    ctx: click.Context,
-    company: str | None,
-    kinds: tuple[str, ...],
-    years: set[int] | None,
-    fmt: str,
-) -> None:
-    """Who invested in, bought, partnered with, sold, owns or works for whom.
+def _like(asked: str, ids: Sequence[str]) -> list[str]:
+    """The ids that look like the one asked for: a typo of it, or ids it starts (N13)."""
+    from rapidfuzz import fuzz
 
-    \b
-    Examples:
-      sbkb graph --company softbank-group
-      sbkb graph --company softbank-group --format dot | dot -Tsvg -o graph.svg
-      sbkb graph --kind acquisition --year 2024..2025 --format json
+    from softbank_kb.folding import fold
 
-    Every edge is labelled with its relation, date and amount and carries the id of
-    the record that states it (a deal, or the organisation or person for owns and
-    works for). --year keeps dated deals only.
-    """
-    from softbank_kb.graph import relations_graph
-
-    loaded = load_kb(ctx)
-    kb = loaded.kb
-    found = resolve_name(loaded, company, _ENTITIES, "organisation") if company else None
-    result = relations_graph(kb, company=found.id if found else None, kinds=kinds, years=years)
-    from softbank_kb import export as diagrams
-
-    if not result.edges:
-        if fmt == "json":  # one document always, as --json promises: an empty graph
-            click.echo(diagrams.graph_json(result))
-        nothing("relation", "try fewer filters, or `sbkb invest` to see the dated deals.")
-
-    writers = {
-        "mermaid": diagrams.graph_mermaid,
-        "dot": diagrams.graph_dot,
-        "json": diagrams.graph_json,
-    }
-    click.echo(writers[fmt](result), nl=False)
+    folded = fold(asked)
+    return [
+        record_id
+        for record_id in ids
+        if fuzz.ratio(folded, fold(record_id)) >= 75 or fold(record_id).startswith(folded)
+    ]
 
 
-for _command in (data_commands.validate, data_commands.verify, data_commands.schema):
+for _command in (
+    commands.validate,
+    commands.verify,
+    commands.schema,
+    commands.export,
+    commands.graph,
+    commands.help_command,
+    commands.completion,
+):
     cli.add_command(_command)
-cli.add_command(data_commands.export)
 
 
 def main() -> NoReturn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -48,8 +50,11 @@ def load_kb(ctx: click.Context) -> Loaded:
     try:
         return Loaded(*knowledge_base(directory))
     except KnowledgeBaseError as error:
-        # Quoted, so that the hint copied into a shell runs no `$(...)` in the name.
+        # Quoted, so that the hint copied into a shell runs no `$(...)` in the name; and
+        # given only where validate can say more than the message does (N13).
         hint = f"\nRun `sbkb --data {shlex.quote(str(directory))} validate` to see every problem."
+        if not directory.is_dir():
+            hint = ""
         lines = [str(e) for e in error.errors[:20]]
         if len(error.errors) > 20:
             lines.append(f"... and {problems_after(error.errors, 20)} more")
@@ -81,8 +86,16 @@ def resolve_name(loaded: Loaded, name: str, types: tuple[str, ...], what: str) -
     if resolution.record is not None:
         return resolution.record
     if resolution.candidates:
-        names = ", ".join(f"{c.label} ({c.id})" for c in resolution.candidates)
-        raise NothingMatched(f"{name!r} matches more than one {what}: {names}. Be more precise.")
+        # One per line, id first, as git lists the most similar commands; within 80
+        # columns, the name under its id where both do not fit on one line (N3).
+        width = max(len(c.id) for c in resolution.candidates)
+        lines = [f"  {c.id:<{width}}  {c.label}" for c in resolution.candidates]
+        if max(map(len, lines)) > 80:
+            lines = [f"  {c.id}\n      {c.label}" for c in resolution.candidates]
+        names = "".join("\n" + line for line in lines)
+        raise NothingMatched(
+            f"{name!r} matches more than one {what}:{names}\nBe more precise, or give an id."
+        )
     near = ""
     if resolution.nearest:
         near = (
@@ -95,8 +108,12 @@ def resolve_name(loaded: Loaded, name: str, types: tuple[str, ...], what: str) -
     )
 
 
-def complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
-    """Shell completion of the names of records of these types."""
+# What bash would read as more than a word's letters, escaped with a backslash.
+_SHELL_SPECIAL = re.compile(r"[^\w@%+=:,./-]")
+
+
+def complete_names(types: tuple[str, ...], ids_only: bool = False) -> Callable[..., list[Any]]:
+    """Shell completion of the names and ids of records of these types, or their ids only."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
@@ -108,14 +125,28 @@ def complete_names(types: tuple[str, ...]) -> Callable[..., list[Any]]:
         except click.ClickException:
             return []
         prefix = incomplete.lower()
+        # bash inserts a candidate as it is: a name of several words is escaped for it.
+        bash = os.environ.get("_SBKB_COMPLETE", "").startswith("bash")
         names = []
+        seen = set()
         for record in kb.records():
             if record.type not in types:
                 continue
-            for name in (record.id, getattr(record, "name", ""), *getattr(record, "aliases", ())):
-                if name and name.lower().startswith(prefix):
-                    # The shell prints candidates when it lists them: no raw controls.
-                    names.append(CompletionItem(safe(name), help=safe(record.id)))
+            names_of = (
+                () if ids_only else (getattr(record, "name", ""), *getattr(record, "aliases", ()))
+            )
+            # One candidate a record, its name rather than its id where both would do
+            # (`Ampere`, not `Ampere` and `ampere`; `Jensen Huang`, not `jensen-huang` too).
+            name = next((n for n in (*names_of, record.id) if n.lower().startswith(prefix)), "")
+            if not name or name.lower() in seen:
+                continue
+            seen.add(name.lower())
+            # The shell prints candidates when it lists them: no raw controls.
+            shown = safe(name)
+            if bash:
+                # Escaped for the shell, then once more for the `read` of click's script.
+                shown = _SHELL_SPECIAL.sub(r"\\\g<0>", shown).replace("\\", "\\\\")
+            names.append(CompletionItem(shown, help=safe(record.id)))
         return names
 
     return complete

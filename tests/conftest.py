@@ -39,9 +39,11 @@ RunCli = Callable[..., Result]
 COMMANDS = (
     "ask",
     "company",
+    "completion",
     "export",
     "financials",
     "graph",
+    "help",
     "invest",
     "people",
     "quote",
@@ -54,9 +56,10 @@ COMMANDS = (
     "validate",
     "verify",
 )
-# The commands that read no argument a user could get wrong but a data directory:
-# the argument fuzz (test_arguments.py) leaves them to test_loading and test_verify.
-NOT_FUZZED = ("schema", "validate", "verify")
+# The commands that read no argument a user could get wrong but a data directory, or
+# that only print help: the argument fuzz (test_arguments.py) leaves them to
+# test_loading, test_verify and test_help.
+NOT_FUZZED = ("completion", "help", "schema", "validate", "verify")
 
 # Every command that answers with a list of records, with arguments that list many.
 LIST_COMMANDS = [

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, GRAPH_KINDS, cli
+from softbank_kb.cli import ALL_TYPES, DEAL_KINDS, cli
+from softbank_kb.commands import GRAPH_KINDS
 
 from .conftest import COMMANDS as ALL_COMMANDS
 from .conftest import FUZZ_PROFILES, FUZZ_TESTS, NOT_FUZZED, RunCli

@@ -8,7 +8,7 @@ import re
 import pydot
 import pytest
 
-from softbank_kb.cli import GRAPH_KINDS
+from softbank_kb.commands import GRAPH_KINDS
 from softbank_kb.export import graph_dot, graph_mermaid
 from softbank_kb.graph import EDGE_KINDS, relations_graph
 from softbank_kb.loading import load_knowledge_base
@@ -316,8 +316,8 @@ def test_hostile_names_cannot_break_the_dot() -> None:
     }
 
 
-def test_the_readme_shows_the_real_mermaid(run_cli: RunCli) -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_graph_page_shows_the_real_mermaid(run_cli: RunCli) -> None:
+    readme = (REPO / "docs" / "graph.md").read_text(encoding="utf-8")
     (shown,) = re.findall(r"```mermaid\n(.*?)```", readme, re.DOTALL)
     result = run_cli("graph", "--company", "softbank-group")
     assert shown == result.stdout

@@ -15,8 +15,8 @@ PACKAGE = Path(__file__).parent.parent / "softbank_kb"
 LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
     ("cli",),  # click commands: parse, call one core function, hand over to render
-    ("data_commands",),  # validate, verify, schema, export
-    ("options",),  # click options and parameter types, the output policy
+    ("commands",),  # validate, verify, schema, export, graph, help, completion
+    ("options",),  # click options, parameter types, the output policy
     ("render", "export", "reading"),  # rich; whole-KB exports; what a command reads
     ("listing", "jsondata"),  # records as cells and as JSON
     ("ask", "graph"),  # the core: questions, relations

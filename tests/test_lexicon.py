@@ -379,9 +379,9 @@ def test_schema_of_a_lexicon_checks_what_the_loader_checks(run_cli: RunCli) -> N
 
 
 def _lexicon_examples() -> list[str]:
-    """The lexicon.yaml examples that the README and data/README.md show."""
+    """The lexicon.yaml examples that docs/data.md and data/README.md show."""
     found = []
-    for readme in (REPO / "README.md", REPO / "data" / "README.md"):
+    for readme in (REPO / "docs" / "data.md", REPO / "data" / "README.md"):
         blocks = re.findall(r"```yaml\n(.*?)```", readme.read_text(encoding="utf-8"), re.DOTALL)
         found += [block for block in blocks if block.startswith("concepts:")]
     return found

@@ -1,4 +1,4 @@
-"""The README's examples are the real output of the commands they show."""
+"""The README is short, reads on PyPI as on GitHub, and its examples are real output."""
 
 from __future__ import annotations
 
@@ -33,15 +33,20 @@ def _shown(stdout: str, stderr: str, exit_code: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _text() -> str:
+    return README.read_text(encoding="utf-8")
+
+
 def _examples() -> list[re.Match[str]]:
-    return list(EXAMPLE.finditer(README.read_text(encoding="utf-8")))
+    return list(EXAMPLE.finditer(_text()))
 
 
-def test_readme_has_examples() -> None:
+def test_readme_has_examples_with_ask_first() -> None:
     commands = [match["command"] for match in _examples()]
+    assert commands[0].startswith("ask ")
+    assert 5 <= len(commands) <= 8
     assert "invest --year 2024" in commands
-    assert 'quote "Jensen Huang"' in commands
-    assert "financials --company ampere" in commands
+    assert "show ampere-acquisition" in commands
 
 
 @pytest.mark.parametrize("match", _examples(), ids=lambda m: m["command"])
@@ -50,17 +55,45 @@ def test_readme_example_is_real_output(run_cli: RunCli, monkeypatch, match) -> N
     result = run_cli(*shlex.split(match["command"]), env={"COLUMNS": "80"})
     shown = _shown(result.stdout, result.stderr, result.exit_code)
     if os.environ.get("SBKB_UPDATE_GOLDEN"):
-        text = README.read_text(encoding="utf-8")
         README.write_text(
-            text.replace(match.group(0), f"```\n$ sbkb {match['command']}\n{shown}```")
+            _text().replace(match.group(0), f"```\n$ sbkb {match['command']}\n{shown}```")
         )
         return
     assert shown == match["output"]
 
 
-def test_the_limits_the_readme_states_are_the_loader_s() -> None:
-    from softbank_kb.loading import MAX_DEPTH, MAX_FILE_BYTES
+def test_the_readme_is_for_a_newcomer() -> None:
+    """At most 250 lines; set-up, then how to run sbkb, then examples (N1, N15)."""
+    text = _text()
+    assert 150 <= len(text.splitlines()) <= 250
+    setup = text.index("python3 -m venv .venv\n.venv/bin/pip install .\n")
+    activate = text.index(". .venv/bin/activate")
+    assert setup < activate < text.index("pipx install .") < text.index("$ sbkb ask")
+    assert "few minutes" in text.split("## Development")[1]  # N24
 
-    text = " ".join(README.read_text(encoding="utf-8").split())
-    assert f"a data file is at most {MAX_FILE_BYTES // 2**20} MiB" in text
-    assert f"a record nests at most {MAX_DEPTH} levels" in text
+
+def test_every_line_of_a_code_block_fits_80_columns() -> None:
+    """N3, N14: on GitHub a block does not scroll sideways; on a terminal nothing wraps."""
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", _text(), re.DOTALL)
+    assert blocks
+    for block in blocks:
+        for line in block.splitlines():
+            assert len(line) <= 80, line
+
+
+def test_the_readme_reads_the_same_on_pypi() -> None:
+    """N16: PyPI resolves no relative link and draws no Mermaid."""
+    text = _text()
+    targets = re.findall(r"\]\(([^)]*)\)", text) + re.findall(r'src="([^"]*)"', text)
+    for target in targets:
+        assert target.startswith(("https://", "http://", "#")), target
+    assert "```mermaid" not in text
+
+
+def test_the_pages_the_readme_names_exist() -> None:
+    named = set(re.findall(r"`((?:docs|data)/[\w./-]+\.md)`", _text()))
+    assert {"docs/commands.md", "docs/output.md", "docs/environment.md"} <= named
+    for page in named:
+        assert (REPO / page).is_file(), page
+    written = {f"docs/{path.name}" for path in (REPO / "docs").glob("*.md")}
+    assert written <= named, written - named

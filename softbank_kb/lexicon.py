@@ -30,7 +30,7 @@ MAX_TERM_WORDS = 4
 # is refused: by its size before it is read, by its lists and items (counted in the text)
 # before it is parsed, and by its concepts and terms before they are validated.
 MAX_LEXICON_BYTES = 512 * 1024
-MAX_LEXICON_ITEMS = 30_000
+MAX_LEXICON_ITEMS = 20_000
 MAX_LEXICON_CONCEPTS = 2_000
 MAX_LEXICON_TERMS = 10_000
 

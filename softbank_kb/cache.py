@@ -376,9 +376,9 @@ def _contents_or_none(data_dir: Path, notes: bool = True) -> _Contents | None:
         # size limit, or a directory over its limits of files and bytes is for the loader
         # to report without reading it, so such a directory is never answered from the
         # cache, nor hashed.
-        names = yaml_names(data_dir)
-        if too_many_files(names):
+        if too_many_files(data_dir):
             return None
+        names = yaml_names(data_dir)
         files = data_files(data_dir, names)
         if not files or len(names) != len(files):
             return None

@@ -211,11 +211,11 @@ def _check_data_dir(
     try:
         # Refused from the listing alone, before a file is read: a directory of 100,000
         # files, or of more bytes than a knowledge base has, costs its listing only.
-        names = yaml_names(data_dir)
-        crowded = too_many_files(names)
-        files = [] if crowded else data_files(data_dir, names)
+        crowded = too_many_files(data_dir)
+        names = [] if crowded else yaml_names(data_dir)
+        files = data_files(data_dir, names)
         heavy = None if crowded else too_many_bytes(files)
-        broken = [] if crowded else _not_files(files, names)
+        broken = _not_files(files, names)
     except OSError as error:
         return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0, {}
     if crowded or heavy:

@@ -384,11 +384,21 @@ def _contents_or_none(data_dir: Path, notes: bool = True) -> _Contents | None:
             return None
         if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
             return None
-        if too_many_bytes(files):
+        if too_many_bytes(files) or _lexicon_too_large(files):
             return None
         return _contents(files, _digest_notes() if notes else None)
     except (OSError, RuntimeError):
         return None
+
+
+def _lexicon_too_large(files: list[Path]) -> bool:
+    """Whether the data lexicon among `files` is one the loader refuses by its size, unread."""
+    words = [path for path in files if path.name == DATA_LEXICON]
+    if not words:
+        return False
+    from softbank_kb.lexicon import data_lexicon_too_large
+
+    return data_lexicon_too_large(words[0]) is not None
 
 
 def cache_dir() -> Path | None:

@@ -67,16 +67,22 @@ def _event_kind(value: str) -> str:
 
 
 def _one_of(value: str, model_name: str) -> str:
-    import typing
-
-    from softbank_kb import models
-
-    allowed = typing.get_args(typing.get_type_hints(getattr(models, model_name))["kind"])
+    allowed = _kinds(model_name)
     if value not in allowed:
         raise ValueError(
             f"{value!r} is not a {model_name.lower()} kind; expected one of " + ", ".join(allowed)
         )
     return value
+
+
+@cache
+def _kinds(model_name: str) -> tuple[str, ...]:
+    """The kinds records of a model have: its type hints resolved once, not per value."""
+    import typing
+
+    from softbank_kb import models
+
+    return typing.get_args(typing.get_type_hints(getattr(models, model_name))["kind"])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,10 +232,10 @@ def _checked(
     beyond = _beyond_limits_parsed(path, node, document) if limited else None
     if beyond is not None:
         return None, None, [beyond]
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import ValidationError
 
     try:
-        lexicon = TypeAdapter(Lexicon).validate_python(document)
+        lexicon = _validator().validate_python(document)
     except ValidationError as error:
         problems = []
         found = error.errors(include_url=False)
@@ -335,6 +341,14 @@ def _beyond_limits_parsed(path: Path, node: Any, document: dict[str, Any]) -> Lo
         f"the lexicon holds {total:,} terms and stop words; "
         f"the limit is {MAX_LEXICON_TERMS:,} in a lexicon",
     )
+
+
+@cache
+def _validator() -> Any:
+    """pydantic's validator of a lexicon, built once: building it costs more than a check."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Lexicon)
 
 
 def _error_at(path: Path, node: Any, where: tuple[str | int, ...], message: str) -> LoadError:

@@ -39,7 +39,7 @@ MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_DATABASE_BYTES = 64 * 1024 * 1024 * 1024
 # The note of file digests (digests.py): 10,000 files of about 150 bytes each.
 _NOTES_BYTES = 8 * 1024 * 1024
-# The problems of an invalid directory: at most 1,000, each a line (problems_of).
+# The problems of an invalid directory (keep_problems): at most 1,001 lines of text.
 _PROBLEMS_BYTES = 64 * 1024 * 1024
 # A temporary file this old belongs to a writer that was killed (SIGKILL, power loss).
 _STALE_SECONDS = 600

@@ -218,8 +218,9 @@ def _check_data_dir(
         broken = _not_files(files, names)
     except OSError as error:
         return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0, {}
-    if crowded or heavy:
-        return None, [LoadError(str(data_dir), crowded or heavy or "")], 0, {}
+    refused_unread = crowded or heavy
+    if refused_unread is not None:
+        return None, [LoadError(str(data_dir), refused_unread)], 0, {}
     words = [path for path in files if path.name == DATA_LEXICON]
     files = [path for path in files if path.name != DATA_LEXICON]
     if not files and not broken:

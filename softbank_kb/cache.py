@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from softbank_kb import __version__
 from softbank_kb.errors import KnowledgeBaseError, LoadError
 from softbank_kb.models import KnowledgeBase, without_garbage_collection
-from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, maybe_inside, yaml_names
+from softbank_kb.paths import (
+    DATA_LEXICON,
+    MAX_FILE_BYTES,
+    data_files,
+    maybe_inside,
+    too_many_bytes,
+    too_many_files,
+    yaml_names,
+)
 from softbank_kb.printable import safe
 
 # Cache files of other contents are removed beyond this many, newest kept.
@@ -31,6 +39,8 @@ MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_DATABASE_BYTES = 64 * 1024 * 1024 * 1024
 # The note of file digests (digests.py): 10,000 files of about 150 bytes each.
 _NOTES_BYTES = 8 * 1024 * 1024
+# The problems of an invalid directory (keep_problems): at most 1,001 lines of text.
+_PROBLEMS_BYTES = 64 * 1024 * 1024
 # A temporary file this old belongs to a writer that was killed (SIGKILL, power loss).
 _STALE_SECONDS = 600
 # Directories already warned about in this process: one line each, not one per file.
@@ -134,6 +144,11 @@ def knowledge_base(data_dir: Path) -> tuple[KnowledgeBase, Kept | None]:
 
     cached = load(key, recover)
     if cached is None:
+        # An invalid directory unchanged since its problems were kept: said as a cold run
+        # says them, without a file parsed.
+        problems = kept_problems(key, data_dir)
+        if problems is not None:
+            raise KnowledgeBaseError(problems)
         cached = _updated(data_dir, contents)
     if cached is None:
         kb = _from_data(data_dir, contents, rebuild=False)
@@ -165,11 +180,17 @@ def _from_data(data_dir: Path, contents: _Contents | None, rebuild: bool) -> Kno
     from softbank_kb.loading import load_with_files
 
     read, parsed = _hashed_reads() if contents is not None else (None, {})
-    kb, file_of = load_with_files(data_dir, read)
     # Stored only if the bytes parsed are those the key was made of: a file that changed
     # since it was hashed (even back again, A -> B -> A) is not kept under a key its
-    # records do not come from; the next run makes a key of what the files hold then.
+    # records, or its problems, do not come from; the next run makes a key of what the
+    # files hold then.
     hashed = {} if contents is None else dict(zip(contents.files, contents.digests, strict=True))
+    try:
+        kb, file_of = load_with_files(data_dir, read)
+    except KnowledgeBaseError as error:
+        if contents is not None and parsed == hashed:
+            keep_problems(contents.key, data_dir, error.errors)
+        raise
     if contents is not None and parsed == hashed:
         if rebuild:
             _unlink(f"kb-{contents.key}.sqlite")  # found damaged: replaced, not trusted again
@@ -351,17 +372,33 @@ def _key_or_none(data_dir: Path, notes: bool = False) -> str | None:
 def _contents_or_none(data_dir: Path, notes: bool = True) -> _Contents | None:
     """The files, digests and key of `data_dir`, or None when it cannot be read."""
     try:
-        files = data_files(data_dir)
-        # A .yaml name that is not a regular file (a broken link, a FIFO) or a file over
-        # the size limit is for the loader to report without reading it, so such a
-        # directory is never answered from the cache, nor hashed.
-        if not files or len(yaml_names(data_dir)) != len(files):
+        # A .yaml name that is not a regular file (a broken link, a FIFO), a file over the
+        # size limit, or a directory over its limits of files and bytes is for the loader
+        # to report without reading it, so such a directory is never answered from the
+        # cache, nor hashed.
+        if too_many_files(data_dir):
+            return None
+        names = yaml_names(data_dir)
+        files = data_files(data_dir, names)
+        if not files or len(names) != len(files):
             return None
         if any(path.stat().st_size > MAX_FILE_BYTES for path in files):
+            return None
+        if too_many_bytes(files) or _lexicon_too_large(files):
             return None
         return _contents(files, _digest_notes() if notes else None)
     except (OSError, RuntimeError):
         return None
+
+
+def _lexicon_too_large(files: list[Path]) -> bool:
+    """Whether the data lexicon among `files` is one the loader refuses by its size, unread."""
+    words = [path for path in files if path.name == DATA_LEXICON]
+    if not words:
+        return False
+    from softbank_kb.lexicon import data_lexicon_too_large
+
+    return data_lexicon_too_large(words[0]) is not None
 
 
 def cache_dir() -> Path | None:
@@ -402,8 +439,11 @@ def _code_digest() -> str:
     """A sha256 over the version, the Python and the code that make and read records."""
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
     # The code too: a checkout changes between releases, and a database of records made
-    # by other model classes must not be taken for this code's (a fraction of a ms).
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    # by other model classes must not be taken for this code's (a fraction of a ms). The
+    # package's lexicon as well: a data lexicon is checked against it (its terms, the
+    # kinds of its concepts), so it decides whether a data directory is valid.
+    package = Path(__file__).parent
+    for path in [*sorted(package.glob("*.py")), package / "lexicon.yaml"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -507,7 +547,7 @@ def lexicon_for(data_dir: Path) -> Lexicon:
         # Only here: the loader brings pydantic and PyYAML, 35 ms a warm start does without.
         from softbank_kb.strictyaml import read_data_file
 
-        read = read_data_file(path)
+        read = lexicon.data_lexicon_too_large(path) or read_data_file(path)
         if isinstance(read, LoadError):
             raise KnowledgeBaseError([read])
         data = read
@@ -525,6 +565,58 @@ def lexicon_for(data_dir: Path) -> Lexicon:
         found = lexicon.lexicon_for(data_dir, data)
         write_cached(name, found)
     return found
+
+
+# The problems of an invalid data directory --------------------------------------------------
+
+_PROBLEMS_FORMAT = "sbkb-problems-1"
+
+
+def kept_problems(key: str, data_dir: Path) -> list[LoadError] | None:
+    """The problems kept for the data files of this content key, as `data_dir` names them,
+    or None: none kept, kept for a directory of another name, or not whole and ours.
+
+    Read as every cache file is (this user's own file in this user's own directory, no
+    link followed): JSON of strings, integers and booleans, checked field by field.
+    """
+    directory = _trusted_dir(create=False)
+    if directory is None:
+        return None
+    data = _read_own_file(directory / f"problems-{key}.json", _PROBLEMS_BYTES, _PROBLEMS_BYTES)
+    if not data:
+        return None
+    try:
+        form, named, entries = json.loads(data)
+    except (ValueError, TypeError):
+        return None
+    # The messages name the files as the directory was named: kept for that name alone.
+    if form != _PROBLEMS_FORMAT or named != str(data_dir) or type(entries) is not list:
+        return None
+    problems = [_problem(entry) for entry in entries]
+    if not problems or any(problem is None for problem in problems):
+        return None
+    return [problem for problem in problems if problem is not None]
+
+
+def _problem(entry: Any) -> LoadError | None:
+    """One kept problem, or None if it is not one."""
+    if type(entry) is not list or len(entry) != 5:
+        return None
+    path, message, line, column, cut_short = entry
+    if type(path) is not str or type(message) is not str or type(cut_short) is not bool:
+        return None
+    if not all(place is None or type(place) is int for place in (line, column)):
+        return None
+    return LoadError(path, message, line, column, cut_short)
+
+
+def keep_problems(key: str, data_dir: Path, problems: list[LoadError]) -> None:
+    """Keep the problems of the data files of this content key, found by loading
+    `data_dir`; failing to is not an error."""
+    entries = [[p.path, p.message, p.line, p.column, p.cut_short] for p in problems]
+    payload = json.dumps([_PROBLEMS_FORMAT, str(data_dir), entries]).encode()
+    if problems and len(payload) <= _PROBLEMS_BYTES:
+        _write(f"problems-{key}.json", lambda path: path.write_bytes(payload), ())
 
 
 # The first item of every JSON file the cache writes: a file without it is not ours.
@@ -790,7 +882,7 @@ def _warn(path: Path, problem: str) -> None:
 
 # The names of the files the cache writes, and the only ones it ever removes: each kind
 # (the name before the dash) under a 64-hex content key, and its temporary files.
-_KEPT_NAME = r"(?:kb|search|ask)-[0-9a-f]{64}\.sqlite|lexicon-[0-9a-f]{64}\.json"
+_KEPT_NAME = r"(?:kb|search|ask)-[0-9a-f]{64}\.sqlite|(?:lexicon|problems)-[0-9a-f]{64}\.json"
 _TEMPORARY_NAME = r"\.kb-.+\.tmp"
 
 

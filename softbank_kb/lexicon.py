@@ -24,6 +24,15 @@ _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # search.py reads a query for phrases of at most this many words (its _LONGEST_TERM): a
 # longer term would never be found, so it is refused rather than silently unused.
 MAX_TERM_WORDS = 4
+# A data directory's lexicon holds words, not records: the package's has 24 concepts and
+# 227 terms in 7 KB. Every search and ask reads the merged lexicon, cached or not, so one
+# of 200,000 concepts cost 37 s the first time and 4.5 s every time after. Beyond these it
+# is refused: by its size before it is read, by its lists and items (counted in the text)
+# before it is parsed, and by its concepts and terms before they are validated.
+MAX_LEXICON_BYTES = 512 * 1024
+MAX_LEXICON_ITEMS = 20_000
+MAX_LEXICON_CONCEPTS = 2_000
+MAX_LEXICON_TERMS = 10_000
 
 
 def _searchable(value: str) -> str:
@@ -58,16 +67,22 @@ def _event_kind(value: str) -> str:
 
 
 def _one_of(value: str, model_name: str) -> str:
-    import typing
-
-    from softbank_kb import models
-
-    allowed = typing.get_args(typing.get_type_hints(getattr(models, model_name))["kind"])
+    allowed = _kinds(model_name)
     if value not in allowed:
         raise ValueError(
             f"{value!r} is not a {model_name.lower()} kind; expected one of " + ", ".join(allowed)
         )
     return value
+
+
+@cache
+def _kinds(model_name: str) -> tuple[str, ...]:
+    """The kinds records of a model have: its type hints resolved once, not per value."""
+    import typing
+
+    from softbank_kb import models
+
+    return typing.get_args(typing.get_type_hints(getattr(models, model_name))["kind"])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,10 +205,22 @@ def check_lexicon(path: Path | None = None) -> tuple[Lexicon | None, list[LoadEr
     return found, problems
 
 
-def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any, list[LoadError]]:
-    """The lexicon in `path` and its node tree, or None, None and every problem."""
+def _checked(
+    path: Path, data: bytes | None = None, limited: bool = False
+) -> tuple[Lexicon | None, Any, list[LoadError]]:
+    """The lexicon in `path` and its node tree, or None, None and every problem; `limited`,
+    a data directory's, within the limits of one."""
     from softbank_kb import strictyaml
 
+    if limited:
+        if data is None:
+            read = data_lexicon_too_large(path) or strictyaml.read_data_file(path)
+            if isinstance(read, LoadError):
+                return None, None, [read]
+            data = read
+        beyond = _beyond_limits_unparsed(path, data)
+        if beyond is not None:
+            return None, None, [beyond]
     parsed = strictyaml.parse_yaml(path, data)
     if isinstance(parsed, LoadError):
         return None, None, [parsed]
@@ -202,10 +229,13 @@ def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any
         where = strictyaml.line_column(node.start_mark)
         message = "the lexicon must be a mapping with `concepts`"
         return None, None, [LoadError(str(path), message, *where)]
-    from pydantic import TypeAdapter, ValidationError
+    beyond = _beyond_limits_parsed(path, node, document) if limited else None
+    if beyond is not None:
+        return None, None, [beyond]
+    from pydantic import ValidationError
 
     try:
-        lexicon = TypeAdapter(Lexicon).validate_python(document)
+        lexicon = _validator().validate_python(document)
     except ValidationError as error:
         problems = []
         found = error.errors(include_url=False)
@@ -239,6 +269,88 @@ def _checked(path: Path, data: bytes | None = None) -> tuple[Lexicon | None, Any
     return lexicon, node, []
 
 
+def data_lexicon_too_large(path: Path) -> LoadError | None:
+    """Why a data directory's lexicon is refused by its size alone, unread; None if it is not."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # reading it says why
+    if size <= MAX_LEXICON_BYTES:
+        return None
+    return LoadError(
+        str(path), f"file is {size:,} bytes; the limit is {MAX_LEXICON_BYTES:,} bytes for a lexicon"
+    )
+
+
+def _beyond_limits_unparsed(path: Path, data: bytes) -> LoadError | None:
+    """Why a data lexicon is refused before it is parsed, by its bytes and an upper bound of
+    its lists, mappings and items counted in the text; None if it is within them."""
+    from softbank_kb.strictyaml import count_items
+
+    if len(data) > MAX_LEXICON_BYTES:
+        return LoadError(
+            str(path),
+            f"file is {len(data):,} bytes; the limit is {MAX_LEXICON_BYTES:,} bytes for a lexicon",
+        )
+    items = count_items(data)
+    if items > MAX_LEXICON_ITEMS:
+        return LoadError(
+            str(path),
+            f"holds about {items:,} lists, mappings and items; the limit is "
+            f"{MAX_LEXICON_ITEMS:,} in a lexicon (of at most {MAX_LEXICON_CONCEPTS:,} concepts "
+            f"and {MAX_LEXICON_TERMS:,} terms)",
+        )
+    return None
+
+
+def _beyond_limits_parsed(path: Path, node: Any, document: dict[str, Any]) -> LoadError | None:
+    """The first concept or term beyond a data lexicon's limits, found before any is
+    validated; None if it is within them."""
+    concepts = document.get("concepts")
+    if not isinstance(concepts, list):
+        return None  # validation says what is wrong
+    if len(concepts) > MAX_LEXICON_CONCEPTS:
+        return _error_at(
+            path,
+            node,
+            ("concepts", MAX_LEXICON_CONCEPTS),
+            f"the lexicon holds {len(concepts):,} concepts; "
+            f"the limit is {MAX_LEXICON_CONCEPTS:,} in a lexicon",
+        )
+    # Every list of words, where it stands: each concept's en and fr, then the stop words.
+    lists: list[tuple[tuple[str | int, ...], list[Any]]] = []
+    for at, concept in enumerate(concepts):
+        if isinstance(concept, dict):
+            lists += [(("concepts", at, name), concept.get(name)) for name in ("en", "fr")]
+    stopwords = document.get("stopwords")
+    if isinstance(stopwords, dict):
+        lists += [(("stopwords", name), stopwords.get(name)) for name in ("en", "fr")]
+    lists = [(where, words) for where, words in lists if isinstance(words, list)]
+    total = sum(len(words) for _, words in lists)
+    if total <= MAX_LEXICON_TERMS:
+        return None
+    # Placed at the first term beyond the limit.
+    before, at = 0, 0
+    while before + len(lists[at][1]) <= MAX_LEXICON_TERMS:
+        before += len(lists[at][1])
+        at += 1
+    return _error_at(
+        path,
+        node,
+        (*lists[at][0], MAX_LEXICON_TERMS - before),
+        f"the lexicon holds {total:,} terms and stop words; "
+        f"the limit is {MAX_LEXICON_TERMS:,} in a lexicon",
+    )
+
+
+@cache
+def _validator() -> Any:
+    """pydantic's validator of a lexicon, built once: building it costs more than a check."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Lexicon)
+
+
 def _error_at(path: Path, node: Any, where: tuple[str | int, ...], message: str) -> LoadError:
     """A problem of the value at `where` (`concepts[2].kind`), placed at its line and column."""
     from softbank_kb import strictyaml
@@ -259,7 +371,7 @@ def check_data_lexicon(
     its kind must be the same, and so must its answer if it gives one, since a concept
     that changed what it is would change every search that uses the package's words.
     """
-    extra, node, problems = _checked(path, data)
+    extra, node, problems = _checked(path, data, limited=True)
     if extra is None:
         return None, problems
     concepts = dict(base.by_id)
@@ -292,7 +404,7 @@ def data_lexicon_problems(path: Path, data: bytes | None = None) -> list[LoadErr
     """
     base, _ = check_lexicon()
     if base is None:
-        return _checked(path, data)[2]
+        return _checked(path, data, limited=True)[2]
     return check_data_lexicon(path, base, data)[1]
 
 
@@ -307,7 +419,7 @@ def terms_naming_records(
     """
     from softbank_kb.folding import fold
 
-    found, node, _ = _checked(path, data)
+    found, node, _ = _checked(path, data, limited=True)
     if found is None:
         return []  # its own problems are reported elsewhere
     names = {

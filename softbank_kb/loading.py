@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from softbank_kb.errors import KnowledgeBaseError, LoadError
@@ -21,7 +22,14 @@ from softbank_kb.models import (
     KnowledgeBase,
     without_garbage_collection,
 )
-from softbank_kb.paths import DATA_LEXICON, MAX_FILE_BYTES, data_files, yaml_names
+from softbank_kb.paths import (
+    DATA_LEXICON,
+    MAX_FILE_BYTES,
+    data_files,
+    too_many_bytes,
+    too_many_files,
+    yaml_names,
+)
 from softbank_kb.strictyaml import (
     FILE_KINDS,
     MAX_DEPTH,
@@ -50,12 +58,19 @@ MAX_ERRORS_PER_RECORD = 100
 MAX_ERRORS = 1_000
 
 
+Reader = Callable[[Path], bytes | LoadError]
+"""What gives a data file's bytes, or in one line why it cannot: read_data_file, or a
+caller's that hashes what it gives (cache.py), so that what is parsed is what was hashed."""
+
+
 @dataclass
 class _ParsedFile:
     """One data file's records, and where each value stands in it."""
 
     path: Path
     node: Any
+    # What gave the file's bytes, asked again should the node tree be released.
+    read: Reader
     records: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     # Each mapping node's keys, built the first time an error is placed in it.
     keys: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
@@ -72,11 +87,20 @@ class _ParsedFile:
         self.keys = {}
 
     def tree(self) -> Any:
-        """The file's node tree, parsed again if it was released."""
+        """The file's node tree, parsed again if it was released; None if it no longer
+        parses (changed meanwhile: the reader of a cache key sees it, and keeps nothing)."""
         if self.node is None:
-            loader = StrictLoader(self.path.read_bytes().decode("utf-8-sig"))
+            data = self.read(self.path)
+            if isinstance(data, LoadError):
+                return None
+            try:
+                loader = StrictLoader(data.decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                return None
             try:
                 self.node = loader.get_single_node()
+            except yaml.YAMLError:
+                return None
             finally:
                 loader.dispose()
         return self.node
@@ -85,11 +109,6 @@ class _ParsedFile:
 def load_knowledge_base(data_dir: Path) -> KnowledgeBase:
     """Every record of `data_dir`, validated and cross-checked, or KnowledgeBaseError."""
     return load_with_files(data_dir)[0]
-
-
-Reader = Callable[[Path], bytes | LoadError]
-"""What gives a data file's bytes, or in one line why it cannot: read_data_file, or a
-caller's that hashes what it gives (cache.py), so that what is parsed is what was hashed."""
 
 
 def load_with_files(
@@ -190,10 +209,18 @@ def _check_data_dir(
     if not data_dir.is_dir():
         return None, [LoadError(str(data_dir), "is not a directory")], 0, {}
     try:
-        files = data_files(data_dir)
-        broken = _not_files(data_dir, files)
+        # Refused from the listing alone, before a file is read: a directory of 100,000
+        # files, or of more bytes than a knowledge base has, costs its listing only.
+        crowded = too_many_files(data_dir)
+        names = [] if crowded else yaml_names(data_dir)
+        files = data_files(data_dir, names)
+        heavy = None if crowded else too_many_bytes(files)
+        broken = _not_files(files, names)
     except OSError as error:
         return None, [LoadError(str(data_dir), f"cannot be read: {error.strerror}")], 0, {}
+    refused_unread = crowded or heavy
+    if refused_unread is not None:
+        return None, [LoadError(str(data_dir), refused_unread)], 0, {}
     words = [path for path in files if path.name == DATA_LEXICON]
     files = [path for path in files if path.name != DATA_LEXICON]
     if not files and not broken:
@@ -201,13 +228,17 @@ def _check_data_dir(
         return None, [LoadError(str(data_dir), f"holds {what}")], 0, {}
 
     errors = _Problems(broken)
+    # The files whose records are unknown, and the ids of records refused: a reference to
+    # an id that may be one of theirs is no dangling reference.
+    unread = [Path(error.path).name for error in broken]
+    refused: set[str] = set()
     read = read_data_file if read is None else read
     lexicon_data = b""
     if words:
         # Words, not records: checked as the package's lexicon is, and merged into it.
-        from softbank_kb.lexicon import data_lexicon_problems
+        from softbank_kb.lexicon import data_lexicon_problems, data_lexicon_too_large
 
-        read_words = read(words[0])
+        read_words = data_lexicon_too_large(words[0]) or read(words[0])
         if isinstance(read_words, LoadError):
             errors.append(read_words)
         else:
@@ -220,12 +251,15 @@ def _check_data_dir(
         parsed_file = _parse_file(path, read)
         if isinstance(parsed_file, LoadError):
             errors.append(parsed_file)
+            unread.append(path.name)
             continue
         for collection, index, raw in parsed_file.records:
             if errors.full:
                 break  # what is left is only counted, and a record costs its validation
             record = _validate_record(parsed_file, collection, index, raw, errors)
             if record is None:
+                if isinstance(raw.get("id"), str):
+                    refused.add(raw["id"])
                 continue
             where: DataPath = (collection, index)
             if record.id in origins:
@@ -250,10 +284,14 @@ def _check_data_dir(
         for problem in terms_naming_records(words[0], kb, lexicon_data):
             errors.append(problem)
     if not errors.full:
-        for problem in itertools.chain(_dangling_references(kb, origins), _deal_rules(kb, origins)):
+        unchecked: list[str] = []
+        references = _dangling_references(kb, origins, refused, unchecked if unread else None)
+        for problem in itertools.chain(references, _deal_rules(kb, origins)):
             errors.append(problem)
             if errors.full:
                 break
+        if unchecked:
+            errors.append(_not_checked(data_dir, unread, len(unchecked)))
     listed = errors.listed()
     return (None if listed else kb), listed, len(files) + len(words), origins
 
@@ -302,11 +340,11 @@ class _Problems(list[LoadError]):
         return errors
 
 
-def _not_files(data_dir: Path, files: list[Path]) -> list[LoadError]:
+def _not_files(files: list[Path], names: list[Path]) -> list[LoadError]:
     """Every .yaml name that is not a regular file, and why: data_files passes over them."""
     errors = []
     regular = set(files)
-    for path in yaml_names(data_dir):
+    for path in names:
         if path in regular:
             continue
         try:
@@ -328,14 +366,15 @@ def _not_files(data_dir: Path, files: list[Path]) -> list[LoadError]:
 def _parse_file(path: Path, read: Reader | None = None) -> _ParsedFile | LoadError:
     """Read and parse one file into records, or say in one line why it cannot be."""
     # Read once, and parsed from these bytes: `read` may have hashed them for a cache key.
-    data = (read_data_file if read is None else read)(path)
+    read = read_data_file if read is None else read
+    data = read(path)
     if isinstance(data, LoadError):
         return data
     parsed = parse_yaml(path, data)
     if isinstance(parsed, LoadError):
         return parsed
     node, document = parsed
-    parsed_file = _ParsedFile(path, node)
+    parsed_file = _ParsedFile(path, node, read)
     layout = _check_layout(document, parsed_file)
     if layout:
         return layout
@@ -428,14 +467,27 @@ def _message(problem: ErrorDetails, model: type[AnyRecord], shown: str) -> str:
 
 
 def _dangling_references(
-    kb: KnowledgeBase, origins: dict[str, tuple[_ParsedFile, DataPath]]
+    kb: KnowledgeBase,
+    origins: dict[str, tuple[_ParsedFile, DataPath]],
+    refused: Collection[str] = (),
+    unchecked: list[str] | None = None,
 ) -> Iterator[LoadError]:
-    """Every id a record points to that is missing or of the wrong type."""
+    """Every id a record points to that is missing or of the wrong type.
+
+    An id of a record `refused` (its own problems are reported) is not missing. With
+    `unchecked` (some file could not be read, and any id may be one of its records'),
+    a missing id is not reported but counted there.
+    """
     by_id = kb.by_id
     for record in kb.records():
         parsed, where = origins[record.id]
         for field_path, target, allowed in record.references():
             found = by_id.get(target)
+            if found is None and target in refused:
+                continue
+            if found is None and unchecked is not None:
+                unchecked.append(target)
+                continue
             if found is None:
                 message = f"{dotted(field_path)}: no record has id {target!r}"
             elif TYPE_NAMES[type(found)] not in allowed:
@@ -448,7 +500,18 @@ def _dangling_references(
             yield _error_at(parsed, where + field_path, message)
 
 
+def _not_checked(data_dir: Path, unread: list[str], count: int) -> LoadError:
+    """One line for the references not checked because some files could not be read."""
+    names = ", ".join(unread[:-1]) + " and " + unread[-1] if len(unread) > 1 else unread[0]
+    noun = "reference" if count == 1 else "references"
+    return LoadError(
+        str(data_dir),
+        f"not checked: {count:,} {noun} to ids that may be in {names}, which could not be read",
+    )
+
+
 def _error_at(parsed: _ParsedFile, path: DataPath, message: str, key: bool = False) -> LoadError:
     """An error placed at the deepest node of `path` that exists in the file."""
-    mark = mark_of(parsed.tree(), path, key, parsed.keys)
+    tree = parsed.tree()
+    mark = None if tree is None else mark_of(tree, path, key, parsed.keys)
     return LoadError(str(parsed.path), message, *line_column(mark))

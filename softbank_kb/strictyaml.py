@@ -133,7 +133,7 @@ def parse_yaml(path: Path, data: bytes | None = None) -> tuple[Any, Any] | LoadE
 
 def _node_tree(path: Path, text: str) -> Any:
     """The YAML node tree of a text, or a LoadError placed where it goes wrong."""
-    items = _items(text)
+    items = count_items(text)
     if items > MAX_ITEMS_PER_FILE:
         return LoadError(
             str(path),
@@ -150,9 +150,7 @@ def _node_tree(path: Path, text: str) -> Any:
         if _is_libyaml_depth_limit(error):
             problem = _first_level_too_deep_or_limit(text)
             return LoadError(str(path), problem.message, *line_column(problem.mark))
-        mark = error.problem_mark or error.context_mark
-        reason = error.problem or error.context or "invalid YAML"
-        return LoadError(str(path), f"invalid YAML: {reason}", *line_column(mark))
+        return _syntax_error(path, text, error)
     except yaml.reader.ReaderError as error:
         # A character YAML does not allow (NUL, ESC): it has an offset, not a mark.
         line = text.count("\n", 0, error.position) + 1
@@ -174,12 +172,59 @@ def _node_tree(path: Path, text: str) -> Any:
     return node
 
 
-def _items(text: str) -> int:
+# What a parser's context names, and how the construct it started is shown: a problem
+# within one of these is placed where it starts. libyaml and the pure-Python parser
+# word them differently ("while parsing a quoted scalar", "... a double-quoted scalar").
+_CONSTRUCTS = (
+    ("flow sequence", "the list that starts here with '['"),
+    ("flow mapping", "the mapping that starts here with '{'"),
+    ("quoted scalar", "the quoted string that starts here"),
+)
+
+
+def _syntax_error(path: Path, text: str, error: yaml.MarkedYAMLError) -> LoadError:
+    """A parser's error, placed where the construct it broke in starts: the `[` of a list
+    never closed, not the end of the file where the parser gave up."""
+    context, problem = error.context or "", (error.problem or "").strip()
+    start, found = error.context_mark, error.problem_mark
+    construct = next((shown for name, shown in _CONSTRUCTS if name in context), None)
+    if construct is None or start is None or found is None:
+        mark = found or start
+        reason = problem or context or "invalid YAML"
+        return LoadError(str(path), f"invalid YAML: {reason}", *line_column(mark))
+    where = _where(text, found)
+    if construct.startswith("the quoted"):
+        if "end of stream" in problem:
+            reason = f"{construct} is not closed before the end of the file (line {found.line + 1})"
+        elif "document" in problem:
+            reason = f"{construct} is not closed before the '---' {where}"
+        else:
+            reason = f"{construct}: {problem} {where}"
+    else:
+        # libyaml: "did not find expected ',' or ']'"; PyYAML: "expected ',' or ']', but got
+        # '<stream end>'"; both say which characters would have been right.
+        expected = problem.removeprefix("did not find ").split(", but", 1)[0]
+        reason = f"{construct} is not closed: {expected} {where}"
+    return LoadError(str(path), f"invalid YAML: {reason}", *line_column(start))
+
+
+def _where(text: str, mark: Any) -> str:
+    """Where a parser stopped: `at line 3, column 7`, or `at the end of the file (line 9)`."""
+    line, column = line_column(mark)
+    index = getattr(mark, "index", None)
+    if isinstance(index, int) and not text[index:].strip():
+        return f"at the end of the file (line {line})"
+    return f"at line {line}, column {column}"
+
+
+def count_items(text: str | bytes) -> int:
     """An upper bound on the collections and items of a YAML text, counted in C."""
     # Every flow collection starts with a bracket and every flow item but the first
     # follows a comma; every block item starts with a dash and a space.
-    flow = text.count("{") + text.count("[") + text.count(",")
-    return flow + text.count("- ") + text.count("-\n") + text.count("-\r") + text.count("-\t")
+    marks = ("{", "[", ",", "- ", "-\n", "-\r", "-\t")
+    if isinstance(text, bytes):
+        return sum(text.count(mark.encode()) for mark in marks)
+    return sum(text.count(mark) for mark in marks)
 
 
 def _too_deep(text: str) -> _YamlProblem | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -665,3 +666,101 @@ def test_no_module_reads_a_format_that_can_run_code() -> None:
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not {"pickle", "marshal", "shelve", "dill"} & set(names), module.name
+
+
+# The problems of an invalid directory (reliability review 3: R4) ---------------------------
+
+
+def _invalid_copy(data_dir: Path) -> Path:
+    """The data with one figure that has no period: invalid, its problems kept."""
+    with (data_dir / "figures.yaml").open("a", encoding="utf-8") as out:
+        out.write(
+            "\n  - id: big-0\n    entity: arm\n    metric: revenue\n"
+            "    value: {amount: 1, currency: USD}\n    status: actual\n"
+            "    summary: >-\n      big\n    citations:\n"
+            '      - source: article-asi-ambition\n        excerpt: "x"\n'
+        )
+    return data_dir
+
+
+def _forged_problems(data_dir: Path) -> Path:
+    """The kept problems file of `data_dir`, forged (well formed, of its name) to say FORGED."""
+    (kept,) = [p for p in _cache_files() if p.name.startswith("problems-")]
+    entries = [[str(data_dir / "figures.yaml"), "FORGED", 1, 1, False]]
+    kept.write_text(json.dumps(["sbkb-problems-1", str(data_dir), entries]), encoding="utf-8")
+    return kept
+
+
+def _set(path: Path, document: object) -> None:
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
+PROBLEMS_DAMAGES = [
+    pytest.param(lambda p: p.write_bytes(p.read_bytes()[:40]), id="truncated"),
+    pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+    pytest.param(lambda p: p.write_bytes(os.urandom(4096)), id="garbage"),
+    pytest.param(
+        lambda p: p.write_bytes(p.read_bytes().replace(b"sbkb-problems-1", b"sbkb-problems-0")),
+        id="other-format",
+    ),
+    pytest.param(
+        lambda p: p.write_bytes(p.read_bytes().replace(b"/data", b"/date", 1)),
+        id="other-directory",
+    ),
+    pytest.param(
+        lambda p: p.write_bytes(p.read_bytes().replace(b", 1, 1, false", b', "1", 1, false')),
+        id="line-not-a-number",
+    ),
+    pytest.param(
+        lambda p: p.write_bytes(p.read_bytes().replace(b", false]", b", false, 0]")),
+        id="extra-field",
+    ),
+    pytest.param(
+        lambda p: _set(p, ["sbkb-problems-1", json.loads(p.read_bytes())[1], []]), id="none"
+    ),
+    pytest.param(
+        lambda p: _set(p, ["sbkb-problems-1", json.loads(p.read_bytes())[1], ["FORGED"]]),
+        id="not-a-problem",
+    ),
+]
+
+
+@pytest.mark.parametrize("damage", PROBLEMS_DAMAGES)
+def test_r4_damaged_kept_problems_are_ignored_and_kept_again(run_cli, data_dir, damage) -> None:
+    args = ("--data", str(_invalid_copy(data_dir)), "stats")
+    expected = run_cli(*args, env=NO_CACHE)
+    assert run_cli(*args).stderr == expected.stderr
+    kept = _forged_problems(data_dir)
+    assert "FORGED" in run_cli(*args).stderr  # as it is: read, so the damages below matter
+    damage(kept)
+    for _ in range(2):  # the first run finds it damaged and keeps it again; the second reads it
+        result = run_cli(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (3, "", expected.stderr)
+    assert "FORGED" not in kept.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.parametrize(("damage", "warning"), UNTRUSTED)
+def test_r4_kept_problems_are_read_under_the_rules_of_every_cache_file(
+    run_cli, data_dir, monkeypatch, damage, warning
+) -> None:
+    args = ("--data", str(_invalid_copy(data_dir)), "stats")
+    expected = run_cli(*args, env=NO_CACHE)
+    assert run_cli(*args).stderr == expected.stderr
+    kept = _forged_problems(data_dir)
+    if damage.__name__.endswith("_dir"):
+        damage(kept.parent)
+    else:
+        damage(kept)
+    monkeypatch.setattr(cache, "_WARNED", set())
+    started = time.perf_counter()
+    result = run_cli(*args)
+    assert time.perf_counter() - started < 2
+    assert result.exit_code == 3
+    assert "FORGED" not in result.stderr
+    lines = result.stderr.splitlines()
+    warnings = [line for line in lines if line.startswith("sbkb: warning: not using the cache ")]
+    assert [line for line in lines if line not in warnings] == expected.stderr.splitlines()
+    if warning is None:
+        assert warnings == []
+    else:
+        assert warnings and all(warning in line for line in warnings[:1])

@@ -99,7 +99,7 @@ def test_metrics_the_lexicon_names_are_used_by_figures() -> None:
         ),
         pytest.param(
             GOOD_CONCEPT.replace("en: [loss]", "en: [loss"),
-            "lexicon.yaml:5:",
+            "lexicon.yaml:4:9: invalid YAML: the list that starts here with '[' is not closed",
             id="invalid-yaml",
         ),
         pytest.param(
@@ -299,7 +299,7 @@ def test_the_merged_lexicon_is_cached_but_never_inside_the_data_directory(
         ),
         pytest.param(
             lambda text: text.replace("en: [gizmos]", "en: [gizmos"),
-            "lexicon.yaml:9:",
+            "lexicon.yaml:8:9: invalid YAML: the list that starts here with '[' is not closed",
             id="invalid-yaml",
         ),
         pytest.param(

@@ -17,19 +17,35 @@ from softbank_kb.models import (
     Event,
     Figure,
     KnowledgeBase,
+    Money,
     Organization,
     PartialDate,
     Person,
+    Quantity,
     Quote,
     StrategyItem,
 )
 from softbank_kb.search import MAX_QUERY_LENGTH, QueryError, Slot, or_package
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from softbank_kb.lexicon import Lexicon
 
 Language = Literal["en", "fr"]
-Wanted = Literal["amount", "date", "person", "quote", "place", "organization", "record"]
+Wanted = Literal[
+    "amount",
+    "date",
+    "person",
+    "quote",
+    "place",
+    "organization",
+    "record",
+    "reason",
+    "count",
+    "share",
+    "target_date",
+]
 
 # At most this many answers; answers scoring under this share of the best are left out.
 MAX_ANSWERS = 3
@@ -38,8 +54,44 @@ _CLOSE_TO_BEST = 0.6
 _LONGEST_NAME = 4
 _YEAR = re.compile(r"\b(?:fy)?((?:19|20)\d\d)\b")
 _TOKEN = re.compile(r"[^\s?!.,;:«»“”\"()\[\]]+")
+# Within a word: `d'Ampere`, `a-t-il`, `Graviton+Inferential` are several words.
+_WORD_PARTS = re.compile(r"[-'’‘+/]")
 # Letters only French writes.
 _FRENCH_LETTERS = re.compile(r"[éèêàâçùûôîœ]", re.IGNORECASE)
+
+# What the question words of the lexicon that give no `answer` ask for, by concept id.
+_ASKED_BY: dict[str, Wanted] = {
+    "how-many": "count",
+    "how-many-times": "count",
+    "how-long": "count",
+    "what-share": "share",
+    "why": "reason",
+    "by-when": "target_date",
+    "which-month": "date",
+    "which-city": "place",
+    "which-ones": "record",
+}
+# The concept whose terms are the unit a question word counts in.
+_UNIT_OF = {"how-many-times": "times", "how-long": "years"}
+# Answers whose concepts are what they are about, not a slot a record must hold: `what did
+# Son say about Nvidia's valuation` is answered by a quote, not by a valuation.
+_TOPIC_ONLY = ("quote", "reason")
+# A superlative: the largest amount first.
+_LARGEST = "largest"
+# The words a refusal says for what no record states.
+_SLOT_WORDS: dict[str, str] = {
+    "amount": "amount",
+    "date": "date",
+    "person": "person",
+    "quote": "words",
+    "place": "place",
+    "organization": "company",
+    "record": "such fact",
+    "reason": "reason",
+    "count": "number",
+    "share": "share",
+    "target_date": "target date",
+}
 
 
 @dataclass(frozen=True)
@@ -49,12 +101,18 @@ class Question:
     text: str
     language: Language
     entities: tuple[AnyRecord, ...]
-    unknown: tuple[str, ...]  # words no record knows: what the sources never mention
+    unknown: tuple[str, ...]  # names no record knows: what the sources never mention
     years: tuple[int, ...]
     concepts: tuple[Any, ...]  # lexicon concepts, question words aside
     wanted: Wanted
     words: tuple[str, ...]  # the words left once names, concepts and stop words are read
     terms: tuple[str, ...] = ()  # the words and the concepts' words, to rank by text
+    ignored: tuple[str, ...] = ()  # ordinary words no record or concept has: left out
+    named: tuple[str, ...] = ()  # known words written as names (Hokkaido): an answer has them
+    unit: tuple[str, ...] = ()  # for a count, the words of what is counted
+    month: bool = False  # a date must give the month
+    city: bool = False  # a place finer than a country
+    unknown_as_written: tuple[str, ...] = ()  # the unknown names as the question writes them
 
 
 @dataclass(frozen=True)
@@ -84,8 +142,102 @@ class Reply:
         """Whether any record answers the question."""
         return bool(self.answers)
 
+    @property
+    def reason(self) -> str:
+        """Why there is no answer, in one sentence; empty when there is one."""
+        if self.answers:
+            return ""
+        question = self.question
+        if question.unknown:
+            names = question.unknown_as_written or question.unknown
+            return f"the articles never mention {_listed(names)}"
+        if question.entities:
+            labels = [entity.label for entity in question.entities]
+            names = _listed(labels, "and")
+            them = "it" if len(labels) == 1 else "them"
+            return f"the articles mention {names} but state no {_slot_words(question)} for {them}"
+        return "no record states what is asked"
+
+
+def _listed(names: Iterable[str], last: str = "or") -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {last} " + names[-1]
+
+
+def _slot_words(question: Question) -> str:
+    for concept in question.concepts:
+        if concept.kind in ("metric", "role"):
+            return concept.en[0]
+        if concept.kind == "deal_kind" and question.wanted == "amount":
+            return "price" if concept.id in ("pay", "buy") else "amount"
+    if question.wanted == "date" and question.month:
+        return "month"
+    if question.wanted == "place" and question.city:
+        return "city or region"
+    return _SLOT_WORDS[question.wanted]
+
+
+# Words of English and French: what tells an ordinary word from a name --------------------
+
+
+@functools.cache
+def _simplemma() -> Any:
+    # Imported on first use: a question of known words never needs it.
+    import simplemma
+
+    return simplemma
+
+
+# French written without its accents (`annee`, `presentee`) is found by putting them back:
+# each vowel (and c) may take the accents French writes on it.
+_ACCENTED = {"e": "eéèê", "a": "aàâ", "i": "iîï", "o": "oô", "u": "uùû", "c": "cç"}
+_MOST_SPELLINGS = 256
+
+
+def _spellings(word: str, language: str) -> Iterable[str]:
+    """The word, and in French the word with the accents it may have lost."""
+    yield word
+    if language != "fr" or not word.isascii():
+        return
+    options = [_ACCENTED.get(letter, letter) for letter in word]
+    if math.prod(len(option) for option in options) > _MOST_SPELLINGS:
+        return
+    import itertools
+
+    for letters in itertools.product(*options):
+        yield "".join(letters)
+
+
+@functools.cache
+def dictionary_lemma(word: str, language: str) -> str | None:
+    """The word's lemma in the language's dictionary (simplemma's), folded; None if the
+    dictionary lacks it. A lemma written with a capital (`Boston`) is a name's."""
+    simplemma = _simplemma()
+    for spelling in _spellings(word, language):
+        if simplemma.is_known(spelling, language):
+            lemma = simplemma.lemmatize(spelling, language)
+            return lemma if lemma[:1].isupper() else fold(lemma)
+    return None
+
+
+def ordinary_word(word: str, languages: tuple[str, ...]) -> str | None:
+    """The folded lemma of a word of English or French that is no name, or None."""
+    for language in languages:
+        lemma = dictionary_lemma(word, language)
+        if lemma is not None and not lemma[:1].isupper():
+            return lemma
+    return None
+
 
 # Reading the question ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str  # folded
+    capital: bool  # written with a capital letter (`Ampere`, `xAI`)
+    written: str  # as the question writes it
+    at: int = 0  # its place among the question's words
 
 
 def read_question(
@@ -97,51 +249,53 @@ def read_question(
     tokens = _tokens(text)
     if not tokens:
         raise QueryError("the question has no words: ask it in English or French")
-    from softbank_kb.search import query_slots
-
     index = index_of(kb) if index is None else index
     lexicon_ = or_package(lexicon)
-    words = [word for word, _ in tokens]
+    words = [token.word for token in tokens]
     language = _language(text, words, lexicon_)
+    languages: tuple[str, ...] = (language, "en" if language == "fr" else "fr")
     years = tuple(dict.fromkeys(int(m.group(1)) for m in _YEAR.finditer(fold(text))))
-    entities, rest = _entities(kb, tokens, index, lexicon_)
-    stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
-    concepts: list[Any] = []
-    wanted: Wanted | None = None
-    left: list[str] = []
-    terms: list[str] = []
-    for slot in query_slots(rest, lexicon_, keep_stopwords=True):
-        question_words = [c for c in slot.concepts if c.kind == "question"]
-        if question_words and wanted is None:
-            wanted = question_words[0].answer
-        others = [c for c in slot.concepts if c.kind != "question"]
-        concepts += [c for c in others if c not in concepts]
-        if others:
-            terms.extend(slot.words)
-        if not slot.concepts and not _is_stop(slot, stop) and not _YEAR.fullmatch(slot.words[0]):
-            left.append(slot.words[0])
-            terms.append(slot.words[0])
-    unknown = tuple(word for word in left if not _known_word(index, word))
+    # A capital says a name only where the question is not written in capitals throughout.
+    capitals = [token.capital for token in tokens[1:] if token.word.isalpha()]
+    titled = bool(capitals) and sum(capitals) * 2 > len(capitals)
+    cased = any(capitals) and not titled
+    for at, token in enumerate(tokens):
+        capital = token.capital and at > 0 and not titled
+        tokens[at] = _Token(token.word, capital, token.written, at)
+    reading = _Reading(kb, index, lexicon_, languages, cased)
+    rest = reading.entities(tokens)
+    rest = reading.runs_of_names(rest)
+    reading.words(rest)
+    wanted = reading.wanted
+    if wanted is None:
+        wanted = "record" if _yes_or_no(text, words) else _wanted_by_concepts(reading.concepts)
     return Question(
         text=text,
         language=language,
-        entities=tuple(entities),
-        unknown=unknown,
+        entities=tuple(reading.found),
+        unknown=tuple(fold(name) for name in reading.unknown),
         years=years,
-        concepts=tuple(concepts),
-        wanted=wanted or _wanted_by_concepts(concepts, entities),
-        words=tuple(left),
-        terms=tuple(terms),
+        concepts=tuple(reading.concepts),
+        wanted=wanted,
+        words=tuple(reading.left),
+        terms=tuple(reading.terms),
+        ignored=tuple(reading.ignored),
+        named=tuple(reading.named),
+        unit=tuple(reading.unit),
+        month=reading.month,
+        city=reading.city,
+        unknown_as_written=tuple(reading.unknown),
     )
 
 
-def _tokens(text: str) -> list[tuple[str, bool]]:
+def _tokens(text: str) -> list[_Token]:
     """The folded words of a question, each with whether it was written with a capital."""
-    found: list[tuple[str, bool]] = []
+    found: list[_Token] = []
     for raw in _TOKEN.findall(text):
-        capital = raw[:1].isupper()
-        for word in fold(raw).split():
-            found.append((word, capital))
+        for piece in _WORD_PARTS.split(raw):
+            capital = any(char.isupper() for char in piece)
+            for word in fold(piece).split():
+                found.append(_Token(word, capital, piece, len(found)))
     return found
 
 
@@ -158,58 +312,238 @@ def _language(text: str, words: list[str], lexicon_: Any) -> Language:
     return "fr" if fr > en else "en"
 
 
+class _Reading:
+    """A question being read, word by word: what each word is found to be."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        index: Index,
+        lexicon: Lexicon,
+        languages: tuple[str, ...],
+        cased: bool,
+    ) -> None:
+        self.kb, self.index, self.lexicon = kb, index, lexicon
+        self.languages = languages
+        self.cased = cased  # whether the question writes names with capitals
+        self.stop = set(lexicon.stopwords.en) | set(lexicon.stopwords.fr)
+        self.found: list[AnyRecord] = []
+        self.unknown: list[str] = []
+        self.concepts: list[Any] = []
+        self.wanted: Wanted | None = None
+        self.left: list[str] = []
+        self.terms: list[str] = []
+        self.ignored: list[str] = []
+        self.named: list[str] = []
+        self.unit: list[str] = []
+        self.month = False
+        self.city = False
+
+    # Names ---------------------------------------------------------------------------------
+
+    def entities(self, tokens: list[_Token]) -> list[_Token]:
+        """Find the people and organisations the question names; the other words, in order."""
+        words = [token.word for token in tokens]
+        rest: list[_Token] = []
+        at = 0
+        while at < len(words):
+            record, size = _name_at(self.index, words, at)
+            if record is not None and size == 1 and not self._may_name(tokens[at]):
+                record = None
+            if record is None and self._looks_like_a_name(tokens[at]):
+                record = self._misspelt_or_partial_name(tokens[at])
+            if record is None:
+                record = self._initials(tokens[at])
+            if record is not None:
+                if record not in self.found:
+                    self.found.append(record)
+            else:
+                rest.extend(tokens[at : at + 1])
+                size = 1
+            at += size
+        return rest
+
+    def _may_name(self, token: _Token) -> bool:
+        """Whether a one-word name in the question is the name, not a word (`CFO`, `son`)."""
+        if _is_term(token.word, self.lexicon):
+            # `CFO` is a role before it is Goto's alias: `the CFO of Nvidia` is no Goto.
+            return False
+        if token.capital or not self.cased:
+            return True
+        # Written in lower case where names have capitals: `son`, `arm` are words.
+        return token.word not in self.stop and ordinary_word(token.word, self.languages) is None
+
+    def _looks_like_a_name(self, token: _Token) -> bool:
+        """Whether a word may be a misspelt or partial name: no stop word, term or short word."""
+        word = token.word
+        return len(word) > 3 and word not in self.stop and not _is_term(word, self.lexicon)
+
+    def _misspelt_or_partial_name(self, token: _Token) -> AnyRecord | None:
+        """The person or organisation a word names: a typo of a name, or a part of one.
+
+        A person is named by any word of their name (`Goto`), an organisation by the first
+        (`Tempus`), so that `Japan` is not taken for Microsoft Japan. A word of English or
+        French written in lower case is that word, not a typo of a name.
+        """
+        from softbank_kb.search import resolve
+
+        word, index = token.word, self.index
+        if index.has_word(word) and not token.capital:
+            return None
+        if not token.capital and word.isalpha() and ordinary_word(word, self.languages):
+            return None
+        record = resolve(self.kb, word, index=index, lexicon=self.lexicon).record
+        if record is None or not index.has_word(word):
+            return record  # a word no record has: a typo of the name resolved, or nothing
+        name_words = [
+            fold(name).split() for name in (record.label, *getattr(record, "aliases", ()))
+        ]
+        if isinstance(record, Person):
+            return record if any(word in words for words in name_words) else None
+        return record if any(words[:1] == [word] for words in name_words) else None
+
+    def _initials(self, token: _Token) -> AnyRecord | None:
+        """The organisation whose name's initials a word in capitals is: `FT`, `AWS`."""
+        written = token.written
+        if not (2 <= len(written) <= 5 and written.isalpha() and written.isupper()):
+            return None
+        for e, name in self.index.names_of(("organization",)):
+            words = name.split()
+            if len(words) == len(written) and "".join(w[0] for w in words) == token.word:
+                return self.index.record(e)
+        return None
+
+    def runs_of_names(self, rest: list[_Token]) -> list[_Token]:
+        """Read words written together with capitals that name no record (`Figure AI`,
+        `Sam Altman`) as one name the sources never use, or, where a record has them
+        together (`AI Summit`), as words an answer must have."""
+        if not self.cased:
+            return rest
+        kept: list[_Token] = []
+        run: list[_Token] = []
+        for token in [*rest, None]:
+            if (
+                token is not None
+                and token.capital
+                and token.word.isalpha()
+                and token.word not in self.stop
+                and not _is_term(token.word, self.lexicon)
+                and (not run or token.at == run[-1].at + 1)
+            ):
+                run.append(token)
+                continue
+            if len(run) >= 2 and not self.index.having(" ".join(t.word for t in run)):
+                self.unknown.append(" ".join(dict.fromkeys(t.written for t in run)))
+            else:
+                kept.extend(run)
+            run = []
+            if token is not None:
+                if token.capital and token.word.isalpha() and token.word not in self.stop:
+                    run.append(token)
+                else:
+                    kept.append(token)
+        return kept
+
+    # Other words ---------------------------------------------------------------------------
+
+    def words(self, rest: list[_Token]) -> None:
+        """Read the words that name nothing: question words, concepts, topic words."""
+        from softbank_kb.search import query_slots
+
+        by_word = {token.word: token for token in rest}
+        slots = query_slots([token.word for token in rest], self.lexicon, keep_stopwords=True)
+        counting = False
+        for slot in slots:
+            concepts = self._same_language(slot)
+            asked = [c for c in concepts if c.kind == "question"]
+            others = [c for c in concepts if c.kind != "question"]
+            if asked:
+                counting = self._asks(asked[0]) or counting
+            if counting and not asked and not _is_stop(slot, self.stop):
+                # `how many levels`: what the count is of.
+                self.unit.extend(slot.words)
+                for concept in others:
+                    self.unit.extend(fold(term) for term in concept.terms)
+                counting = False
+            self.concepts += [c for c in others if c not in self.concepts]
+            if others:
+                self.terms.extend(slot.words)
+            if concepts or _is_stop(slot, self.stop) or _YEAR.fullmatch(slot.words[0]):
+                continue
+            self._word(by_word[slot.words[0]])
+
+    def _same_language(self, slot: Slot) -> tuple[Any, ...]:
+        """The concepts of a slot; for a word found by its stem, those with a term of the same
+        stem in the same language: French `profitent` is no form of English `profit`."""
+        if len(slot.words) != 1 or slot.words in self.lexicon.phrases:
+            return slot.concepts
+        english, french = stems(slot.words[0])
+        return tuple(
+            concept
+            for concept in slot.concepts
+            if any(stems(fold(term))[0] == english for term in concept.en if " " not in term)
+            or any(stems(fold(term))[1] == french for term in concept.fr if " " not in term)
+        )
+
+    def _asks(self, concept: Any) -> bool:
+        """Note what a question word asks for; whether it asks for a count of something."""
+        if self.wanted is None:
+            self.wanted = concept.answer or _ASKED_BY.get(concept.id)
+        if concept.id == "which-month":
+            self.month = True
+        if concept.id == "which-city":
+            self.city = True
+        unit = _UNIT_OF.get(concept.id)
+        if unit is not None and unit in self.lexicon.by_id:
+            self.unit.extend(fold(term) for term in self.lexicon.by_id[unit].terms)
+        return concept.id == "how-many"
+
+    def _word(self, token: _Token) -> None:
+        """A word that is no name, term or stop word: a topic word, ignored, or a name."""
+        word = token.word
+        known = _known_word(self.index, word, typos=not token.capital)
+        if known:
+            self.left.append(word)
+            self.terms.append(word)
+            if token.capital and self.cased and not token.written.isupper() and word.isalpha():
+                self.named.append(word)  # `Hokkaido`: the answer is about it
+            return
+        if not word.isalpha() or (len(word) <= 3 and not token.capital):
+            self.ignored.append(word)
+            return
+        lemma = None if token.capital else ordinary_word(word, self.languages)
+        if lemma is None:
+            self.unknown.append(token.written)  # a name the sources never use
+            return
+        if lemma != word and self._lemma(lemma):
+            return
+        self.ignored.append(word)
+
+    def _lemma(self, lemma: str) -> bool:
+        """Read a word by its lemma, where the lexicon or the records know it."""
+        from softbank_kb.search import query_slots
+
+        if not lemma.isalpha():
+            return False
+        concepts = [
+            c
+            for slot in query_slots([lemma], self.lexicon, keep_stopwords=True)
+            for c in slot.concepts
+            if c.kind != "question"
+        ]
+        if concepts:
+            self.concepts += [c for c in concepts if c not in self.concepts]
+            self.terms.append(lemma)
+            return True
+        if _known_word(self.index, lemma, typos=False):
+            self.left.append(lemma)
+            self.terms.append(lemma)
+            return True
+        return False
+
+
 def _is_stop(slot: Slot, stop: set[str]) -> bool:
     return len(slot.words) == 1 and slot.words[0] in stop
-
-
-def _entities(
-    kb: KnowledgeBase, tokens: list[tuple[str, bool]], index: Index, lexicon_: Lexicon
-) -> tuple[list[AnyRecord], list[str]]:
-    """The people and organisations a question names, and its other words in order."""
-    stop = set(lexicon_.stopwords.en) | set(lexicon_.stopwords.fr)
-    words = [word for word, _ in tokens]
-    found: list[AnyRecord] = []
-    rest: list[str] = []
-    at = 0
-    while at < len(words):
-        record, size = _name_at(index, words, at)
-        if record is not None and size == 1 and _is_term(words[at], lexicon_):
-            # `CFO` is a role before it is Goto's alias: `the CFO of Nvidia` is no Goto.
-            record = None
-        if record is None:
-            word, capital = tokens[at]
-            # A word that is no stop word or term of the lexicon may be a misspelt name.
-            if len(word) > 3 and word not in stop and not _is_term(word, lexicon_):
-                record = _misspelt_or_partial_name(kb, index, word, capital, lexicon_)
-            size = 1
-        if record is not None:
-            if record not in found:
-                found.append(record)
-        else:
-            rest.append(words[at])
-        at += size
-    return found, rest
-
-
-def _misspelt_or_partial_name(
-    kb: KnowledgeBase, index: Index, word: str, capital: bool, lexicon_: Lexicon
-) -> AnyRecord | None:
-    """The person or organisation a word names: a typo of a name, or a part of one.
-
-    A person is named by any word of their name (`Goto`), an organisation by the first
-    (`Tempus`), so that `Japan` is not taken for Microsoft Japan.
-    """
-    from softbank_kb.search import resolve
-
-    if index.has_word(word) and not capital:
-        return None
-    record = resolve(kb, word, index=index, lexicon=lexicon_).record
-    if record is None or not index.has_word(word):
-        return record  # a word no record has: a typo of the name resolved, or nothing
-    name_words = [fold(name).split() for name in (record.label, *getattr(record, "aliases", ()))]
-    if isinstance(record, Person):
-        return record if any(word in words for words in name_words) else None
-    return record if any(words[:1] == [word] for words in name_words) else None
 
 
 def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, int]:
@@ -232,18 +566,35 @@ def _is_term(word: str, lexicon_: Any) -> bool:
     return any(stem in lexicon_.stems for stem in stems(word))
 
 
-def _known_word(index: Index, word: str) -> bool:
-    """Whether any record has this word, a form of it, or a word one typo from it.
-
-    Not a longer word it begins: `Intel` is not known for `intelligence`.
-    """
+def _known_word(index: Index, word: str, typos: bool = True) -> bool:
+    """Whether any record has this word, a form of it, or (with `typos`) a word one typo
+    from it. Not a longer word it begins: `Intel` is not known for `intelligence`."""
     from softbank_kb.scoring import SCORING
     from softbank_kb.search import word_matches
 
-    return any(quality != SCORING.prefix for quality in word_matches(index, word).values())
+    found = word_matches(index, word, typos=typos)
+    # `wework` is not `we work` unless a record says that.
+    return any(
+        quality != SCORING.prefix and (" " not in match or index.having(match))
+        for match, quality in found.items()
+    )
 
 
-def _wanted_by_concepts(concepts: list[Any], entities: list[AnyRecord]) -> Wanted:
+# A question without a question word that opens with one of these, or puts its subject
+# after its verb in French (`Arm peut-il`), asks yes or no: it wants the record that says.
+_AUXILIARIES = frozenset(
+    "did does do is was are were can could will would has have had should".split()
+)
+_FRENCH_INVERSION = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
+
+
+def _yes_or_no(text: str, words: list[str]) -> bool:
+    return words[0] in _AUXILIARIES or words[:2] == ["est", "ce"] or bool(
+        _FRENCH_INVERSION.search(text)
+    )
+
+
+def _wanted_by_concepts(concepts: list[Any]) -> Wanted:
     """The answer a question without a question word wants, by what it names."""
     kinds = {concept.kind for concept in concepts}
     if "metric" in kinds:
@@ -277,23 +628,26 @@ def ask(
         return Reply(question)
     about = about_of(kb) if about is None else about
     candidates = _candidates(question, about, index)
+    overlap = _overlap(index, question, candidates)
     text_scores = _text_scores(index, question, candidates, lexicon)
     # All of them are read below: a batch at a time, not one by one.
     index.prefetch(candidates)
     index.prefetch_records(candidates)
     about.prefetch(candidates)
+    judge = _Judge(kb, question, about, lexicon, index)
     scored: list[tuple[float, int, Answer]] = []
     for at in sorted(candidates):
         record = index.record(at)
         if record.type == "source":
             continue
-        answer = _judge(
-            kb, question, record, about, at, text_scores.get(at, 0.0), index.entry(at).haystack
-        )
+        text = overlap.get(at, 0.0), text_scores.get(at, 0.0)
+        answer = judge(record, at, text, index.entry(at).haystack)
         if answer is not None:
             scored.append((-answer.score, at, answer))
     scored.sort(key=lambda item: (item[0], item[1]))
     answers = [answer for _, _, answer in scored]
+    if answers and any(c.id == _LARGEST for c in question.concepts):
+        answers = _largest_first(answers)
     if answers:
         return Reply(question, tuple(_best(answers, limit)))
     return Reply(question, (), _known_about(question, about, index))
@@ -317,26 +671,39 @@ def _candidates(question: Question, about: About, index: Index) -> set[int]:
     return candidates or set()
 
 
-def _best(answers: list[Answer], limit: int) -> list[Answer]:
-    """The answers close to the best, each value once."""
-    top = answers[0]
-    chosen: list[Answer] = []
-    seen: list[Any] = []
-    for answer in answers:
-        if answer.score < top.score * _CLOSE_TO_BEST or len(chosen) >= max(limit, 0):
-            break
-        # The same person through their quotes says no more than their own record.
-        if answer.kind == "person" and answer.value in seen:
-            continue
-        seen.append(answer.value)
-        chosen.append(answer)
-    return chosen
+def _overlap(index: Index, question: Question, candidates: set[int]) -> dict[int, float]:
+    """How much of the question's own words each candidate has, from 0 to 1: each word
+    weighs by how rare it is among all records (a rare word says more), and counts as much
+    as its best match (the word itself, a form of it, a typo of it)."""
+    words = question.words if question.entities else question.terms
+    if not words:
+        return {}
+    from softbank_kb.search import word_matches
+
+    total = max(len(index), 1)
+    got: dict[int, float] = {}
+    weights = 0.0
+    for word in dict.fromkeys(words):
+        matches = word_matches(index, word, typos=len(word) > 5)
+        best: dict[int, float] = {}
+        having: set[int] = set()
+        for match, quality in matches.items():
+            everywhere = index.having(match)
+            having |= everywhere
+            for at in everywhere & candidates:
+                best[at] = max(best.get(at, 0.0), quality)
+        weight = math.log(1 + total / max(len(having), 1))
+        weights += weight
+        for at, quality in best.items():
+            got[at] = got.get(at, 0.0) + weight * quality
+    return {at: value / weights for at, value in got.items()} if weights else {}
 
 
 def _text_scores(
     index: Index, question: Question, candidates: set[int], lexicon: Lexicon
 ) -> dict[int, float]:
-    """How well each candidate matches the question's own words, through search.
+    """How well each candidate matches the question's own words, through search: the
+    words together, in a name or a title, score more.
 
     With an entity named, its records are few and the concepts are scored on their own:
     only the other words are searched. Without one, the concepts' words are searched too,
@@ -353,87 +720,258 @@ def _text_scores(
         return {}
 
 
-def _judge(
-    kb: KnowledgeBase,
-    question: Question,
-    record: AnyRecord,
-    about: About,
-    at: int,
-    text_score: float,
-    haystack: str,
-) -> Answer | None:
-    """The record as an answer to the question, with its score, or None if it is not one."""
-    direct, involved = about.direct(at), about.wide(at)
-    named_ids = {entity.id for entity in question.entities}
-    total = len(kb)
-    score = 0.0
-    entities: list[str] = []
-    for entity in question.entities:
-        if entity.id in involved or _role_at(record, entity.id):
-            # The rarer an entity, the more a record about it says (idf); a record about
-            # a part of it (SoftBank Corp for SoftBank Group) says less.
-            weight = 1 + math.log(total / about.count(entity.id))
-            score += weight if entity.id in direct else weight / 2
-            entities.append(entity.id)
-        elif any(f" {name} " in haystack for name in _folded_names(entity)):
-            # Named in its text only: `the LLM of SoftBank` says SoftBank, points elsewhere.
-            score += (1 + math.log(total / about.count(entity.id))) / 3
-            entities.append(entity.id)
-    if len(entities) < len(question.entities):
-        return None  # an answer is about everything the question names
-    pointed = [c for c in question.concepts if _points_to(record, c)]
-    fitting = [c for c in question.concepts if c in pointed or _fits_concept(record, c, haystack)]
-    concepts = [c.id for c in fitting]
-    if any(c.kind != "thing" for c in question.concepts) and not any(
-        c.kind != "thing" for c in fitting
-    ):
-        return None
-    # A record of the kind a concept names (a loss figure, an acquisition) over one that
-    # only has its words.
-    score += 3 * len(pointed) + 1.5 * (len(fitting) - len(pointed))
-    date = _date(record)
-    years = tuple(y for y in question.years if _in_year(record, date, y))
-    if question.years and not years:
-        return None
-    score += 2 * len(years)
-    score += text_score / 25
-    kind, value = _value(kb, record, question.wanted)
-    if value is None:
-        return None
-    if kind == question.wanted and question.wanted != "record":
-        score += 2
-    if kind == "place" and isinstance(record, Quote) and record.speaker not in named_ids:
-        return None  # where someone spoke is no place of what the question names
-    if kind == "person" and isinstance(record, Person):
-        score += 1
-    named = {entity.id for entity in question.entities}
-    if record.id in named and not question.concepts:
-        score += 1.5  # the entity's own record says most about it, when nothing else is asked
-    if isinstance(record, Quote) and record.speaker in named and question.wanted == "quote":
-        score += 2  # `what did X say`: X speaks
-    if not entities and not concepts and text_score == 0:
-        return None
-    return Answer(
-        record=record,
-        kind=kind,
-        value=value,
-        score=round(score, 2),
-        entities=tuple(entities),
-        concepts=tuple(concepts),
-        years=years,
-        citation=record.citations[0] if getattr(record, "citations", ()) else None,
-    )
+def _best(answers: list[Answer], limit: int) -> list[Answer]:
+    """The answers close to the best, each value once."""
+    top = answers[0]
+    chosen: list[Answer] = []
+    seen: list[Any] = []
+    for answer in answers:
+        if answer.score < top.score * _CLOSE_TO_BEST or len(chosen) >= max(limit, 0):
+            break
+        # The same person through their quotes says no more than their own record; the
+        # same company bought is the same answer.
+        if answer.kind in ("person", "organization") and answer.value in seen:
+            continue
+        seen.append(answer.value)
+        chosen.append(answer)
+    return chosen
+
+
+def _largest_first(answers: list[Answer]) -> list[Answer]:
+    """The answers with an amount in the best answer's currency, largest first, in the
+    places those answers held."""
+    money = [a for a in answers if isinstance(a.value, Money)]
+    if not money:
+        return answers
+    currency = money[0].value.currency
+    same = [a for a in answers if isinstance(a.value, Money) and a.value.currency == currency]
+    ordered = iter(sorted(same, key=lambda a: -a.value.amount))
+    return [next(ordered) if a in same else a for a in answers]
+
+
+class _Judge:
+    """Each candidate as an answer to one question, with its score, or None."""
+
+    def __init__(
+        self, kb: KnowledgeBase, question: Question, about: About, lexicon: Lexicon, index: Index
+    ) -> None:
+        self.kb, self.question, self.about = kb, question, about
+        self.named_ids = {entity.id for entity in question.entities}
+        self.named_orgs = {e.id for e in question.entities if isinstance(e, Organization)}
+        self.forms = {c.id: _forms(index, c) for c in question.concepts}
+        # The metrics some concept names: a figure of one answers only a question of it.
+        self.claimed = {m for c in lexicon.concepts for m in c.metrics}
+        self.asked_metrics = {m for c in question.concepts for m in c.metrics}
+
+    def __call__(
+        self, record: AnyRecord, at: int, text: tuple[float, float], haystack: str
+    ) -> Answer | None:
+        question, about = self.question, self.about
+        overlap, text_score = text
+        direct, involved = about.direct(at), about.wide(at)
+        total = len(self.kb)
+        score = 0.0
+        entities: list[str] = []
+        for entity in question.entities:
+            weight = 1 + math.log(max(total, 1) / about.count(entity.id))
+            if entity.id in involved or _role_at(record, entity.id):
+                # The rarer an entity, the more a record about it says (idf); a record about
+                # a part of it (SoftBank Corp for SoftBank Group) says less.
+                score += weight if entity.id in direct else weight / 2
+                entities.append(entity.id)
+            elif any(f" {name} " in haystack for name in _folded_names(entity)):
+                # Named in its text only: `the LLM of SoftBank` says SoftBank, points elsewhere.
+                score += weight / 3
+                entities.append(entity.id)
+        named = len(question.entities)
+        if len(entities) < (named if named <= 2 else (named + 1) // 2):
+            return None  # an answer is about what the question names: most of them, from three
+        if any(f" {word} " not in haystack for word in question.named):
+            return None  # `Hokkaido`: an answer says it
+        fitting, pointed = self._concepts(record, haystack)
+        if fitting is None:
+            return None
+        # The first deal kind a question says is what it asks of (`sell its stake`).
+        first = {c.kind: c for c in reversed(question.concepts)}
+        score += sum(3 if first[c.kind] is c else 2 for c in pointed)
+        if question.wanted == "organization" and isinstance(record, Deal):
+            # `which companies did it buy`: those it bought whole, the concept's first kind.
+            score += 0.5 * any(record.kind == c.deal_kinds[0] for c in pointed)
+        score += 1.5 * (len(fitting) - len(pointed))
+        date = _date(record)
+        years = tuple(y for y in question.years if _in_year(record, date, y))
+        if question.years and not years:
+            return None
+        score += 2 * len(years)
+        score += 6 * overlap + text_score / 25
+        kind, value = self._value(record, haystack)
+        if value is None:
+            return None
+        if kind == question.wanted and question.wanted != "record":
+            # A value the record holds in a field over words found in its text.
+            score += 1 if isinstance(value, str) and kind in ("count", "target_date", "date") else 2
+        if kind == "place" and isinstance(record, Quote) and record.speaker not in self.named_ids:
+            return None  # where someone spoke is no place of what the question names
+        if kind == "person" and isinstance(record, Person):
+            score += 1
+        if record.id in self.named_ids and not question.concepts:
+            score += 1.5  # the entity's own record says most about it, when nothing else is asked
+        if question.wanted == "quote" and getattr(record, "speaker", None) in self.named_ids:
+            score += 2  # `what did X say`: X speaks
+        if not entities and not fitting and overlap == 0 and text_score == 0:
+            return None
+        return Answer(
+            record=record,
+            kind=kind,
+            value=value,
+            score=round(score, 2),
+            entities=tuple(entities),
+            concepts=tuple(c.id for c in fitting),
+            years=years,
+            citation=record.citations[0] if getattr(record, "citations", ()) else None,
+        )
+
+    def _concepts(self, record: AnyRecord, haystack: str) -> tuple[list[Any] | None, list[Any]]:
+        """The question's concepts the record fits, and those it is the very kind of; None
+        when it fits none of those that say what is asked (a metric, a deal kind, a role)."""
+        question = self.question
+        pointed = [c for c in question.concepts if self._points_to(record, c)]
+        fitting = [c for c in question.concepts if c in pointed or self._fits(record, c, haystack)]
+        if isinstance(record, Figure) and record.metric in self.claimed:
+            # A loss figure answers a question about losses, not one about prices, nor one
+            # about what it does not fit (a market share, asked what SoftBank owns).
+            asked = [c for c in question.concepts if c.kind in ("metric", "deal_kind")]
+            if asked and record.metric not in self.asked_metrics:
+                return None, []
+            if question.concepts and not fitting:
+                return None, []
+        deciding = [c for c in question.concepts if c.kind != "thing"]
+        if (
+            deciding
+            and question.wanted not in _TOPIC_ONLY
+            and not any(c in fitting for c in deciding)
+        ):
+            return None, []
+        return fitting, pointed
+
+    def _value(self, record: AnyRecord, haystack: str) -> tuple[Wanted, Any]:
+        """The answer a record holds for what is wanted, or (kind, None) when it holds none."""
+        question = self.question
+        wanted = question.wanted
+        if wanted == "amount":
+            if isinstance(record, Deal) and isinstance(record.amount, Money):
+                return "amount", record.amount
+            # A quantity is an amount only of a metric asked for: `Arm market share`.
+            if (
+                isinstance(record, Figure)
+                and self._figure_about_named(record)
+                and (isinstance(record.value, Money) or record.metric in self.asked_metrics)
+            ):
+                return "amount", record.value
+            return "amount", None
+        if wanted == "date":
+            date = _date(record)
+            if date is None:
+                return "date", _text_date(record)
+            if question.month and len(date.value) < len("2024-01"):
+                return "date", None
+            return "date", date
+        if wanted == "target_date":
+            return "target_date", _target(record)
+        if wanted == "share":
+            share = _share(record)
+            if isinstance(record, Figure) and share is not None:
+                share = share if self._figure_about_named(record) else None
+            return "share", share
+        if wanted == "count":
+            return "count", _count(record, question.unit, haystack)
+        if wanted == "person":
+            if isinstance(record, Person):
+                return "person", record
+            if isinstance(record, Quote) and isinstance(self.kb.get(record.speaker), Person):
+                return "person", self.kb.get(record.speaker)
+            return "person", None
+        if wanted == "quote":
+            return ("quote", record) if isinstance(record, Quote) else ("quote", None)
+        if wanted == "place":
+            return "place", self._place(record)
+        if wanted == "reason":
+            return "reason", _reason(record)
+        if wanted == "organization":
+            if isinstance(record, Deal) and record.target:
+                return "organization", self.kb.get(record.target)
+            if isinstance(record, Organization):
+                return "organization", record
+            return "record", _plain_value(record)
+        return "record", _plain_value(record)
+
+    def _points_to(self, record: AnyRecord, concept: Any) -> bool:
+        """Whether a record is what a concept points to; a role, held at an organisation
+        the question names, by the person or (asked who) by the quote's speaker."""
+        if concept.kind != "role":
+            return _points_to(record, concept)
+        person = record
+        if isinstance(record, Quote) and self.question.wanted == "person":
+            person = self.kb.get(record.speaker)
+        if not isinstance(person, Person):
+            return False
+        return any(
+            role.title in concept.roles
+            and (not self.named_orgs or role.organization in self.named_orgs)
+            for role in person.roles
+        )
+
+    def _fits(self, record: AnyRecord, concept: Any, haystack: str) -> bool:
+        """Whether a record has a concept's words or their forms, where that says it is
+        about it: a role is held by a person, a deal of a kind is a deal of that kind."""
+        if concept.kind == "role" or (concept.kind == "deal_kind" and isinstance(record, Deal)):
+            return False
+        return any(f" {form} " in haystack for form in self.forms[concept.id])
+
+    def _figure_about_named(self, record: Figure) -> bool:
+        """Whether a figure's number is about an entity the question names, or one of its
+        parts: SoftBank's number is not Nvidia's because its text says SoftBank."""
+        if not self.named_ids:
+            return True
+        return bool(self.named_ids & _with_parents(self.kb, record.entity))
+
+    def _place(self, record: AnyRecord) -> str | None:
+        """The places a record names; an organisation's own country for itself."""
+        places = _places(record, self.kb)
+        if places:
+            return " and ".join(places)
+        if self.question.city:
+            return None
+        own = record.id in self.named_ids and not self.question.concepts
+        if isinstance(record, Organization) and record.country and own:
+            return record.country
+        venue = getattr(record, "venue", None)
+        return venue if isinstance(record, (Quote, Event)) and venue else None
+
+
+def _with_parents(kb: KnowledgeBase, rid: str) -> set[str]:
+    found = {rid}
+    record = kb.get(rid)
+    while isinstance(record, Organization) and record.parent and record.parent not in found:
+        found.add(record.parent)
+        record = kb.get(record.parent)
+    return found
 
 
 def _role_at(record: AnyRecord, organization: str) -> bool:
     return isinstance(record, Person) and any(r.organization == organization for r in record.roles)
 
 
-def _fits_concept(record: AnyRecord, concept: Any, haystack: str) -> bool:
-    """Whether a record is what a concept points to, or has one of its words."""
-    if _points_to(record, concept):
-        return True
-    return any(f" {term} " in haystack for term in _folded_terms(concept))
+def _forms(index: Index, concept: Any) -> tuple[str, ...]:
+    """A concept's terms, and the words of the records that are forms of a one-word term
+    in its language (`spending` for `spend`)."""
+    forms = dict.fromkeys(_folded_terms(concept))
+    for language, terms in (("en", concept.en), ("fr", concept.fr)):
+        for term in map(fold, terms):
+            if " " not in term and len(term) > 3 and term.isalpha():
+                stem = stems(term)[0 if language == "en" else 1]
+                forms.update(dict.fromkeys(index.stem_forms(stem)))
+    return tuple(forms)
 
 
 def _points_to(record: AnyRecord, concept: Any) -> bool:
@@ -445,6 +983,8 @@ def _points_to(record: AnyRecord, concept: Any) -> bool:
     if isinstance(record, Event) and record.kind in concept.event_kinds:
         return True
     return isinstance(record, Person) and any(r.title in concept.roles for r in record.roles)
+
+
 
 
 @functools.cache
@@ -464,6 +1004,9 @@ def _date(record: AnyRecord) -> PartialDate | None:
 def _in_year(record: AnyRecord, date: PartialDate | None, year: int) -> bool:
     if date is not None and date.year == year:
         return True
+    target = getattr(record, "target_date", None)
+    if target is not None and target.year == year:
+        return True
     if isinstance(record, Figure):
         return str(year) in record.period
     if isinstance(record, Deal) and record.cumulative and date is not None:
@@ -471,39 +1014,146 @@ def _in_year(record: AnyRecord, date: PartialDate | None, year: int) -> bool:
     return False
 
 
-def _value(kb: KnowledgeBase, record: AnyRecord, wanted: Wanted) -> tuple[Wanted, Any]:
-    """The answer a record holds for what is wanted, or (kind, None) when it holds none."""
-    if wanted == "amount":
-        if isinstance(record, Deal):
-            return ("amount", record.amount) if record.amount else ("amount", None)
-        if isinstance(record, Figure):
-            return "amount", record.value
-        return "amount", None
-    if wanted == "date":
-        date = _date(record)
-        return ("date", date) if date is not None else ("date", None)
-    if wanted == "person":
-        if isinstance(record, Person):
-            return "person", record
-        if isinstance(record, Quote) and isinstance(kb.get(record.speaker), Person):
-            return "person", kb.get(record.speaker)
-        return "person", None
-    if wanted == "quote":
-        return ("quote", record) if isinstance(record, Quote) else ("quote", None)
-    if wanted == "place":
-        if isinstance(record, Organization) and record.country:
-            return "place", record.country
-        if isinstance(record, (Quote, Event)) and getattr(record, "venue", None):
-            return "place", record.venue
-        return "place", None
-    if wanted == "organization":
-        if isinstance(record, Deal) and record.target:
-            target = kb.get(record.target)
-            return "organization", target
-        if isinstance(record, Organization):
-            return "organization", record
-        return "organization", None
-    return "record", _plain_value(record)
+# What a record holds ----------------------------------------------------------------------
+
+
+def _english(record: AnyRecord) -> list[str]:
+    """A record's English texts: its title, summary, translation, context, description."""
+    names = ("title", "summary", "text_en", "venue", "context", "description", "period")
+    return [value for name in names if isinstance(value := getattr(record, name, None), str)]
+
+
+def _target(record: AnyRecord) -> PartialDate | str | None:
+    """The date a prediction or a target looks to, or the words that say by when."""
+    target = getattr(record, "target_date", None)
+    if target is not None:
+        return target
+    if isinstance(record, Figure) and record.status in ("target", "forecast"):
+        return record.date
+    if isinstance(record, Event) and record.kind == "prediction":
+        return record.date
+    for text in _english(record):
+        found = _BY_WHEN.search(text)
+        if found:
+            return found.group()
+    return None
+
+
+_BY_WHEN = re.compile(
+    r"\b(?:by|within|before) (?:the )?(?:(?:next|coming|end of) )?(?:\d{4}|decades?|years?)\b",
+    re.IGNORECASE,
+)
+
+
+_MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+)
+_TEXT_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:er)? (?:{_MONTH_NAMES})(?: (?:19|20)\d\d)?"
+    rf"|(?:{_MONTH_NAMES}) \d{{1,2}}(?: (?:19|20)\d\d)?|(?:{_MONTH_NAMES}) (?:19|20)\d\d)\b"
+)
+
+
+def _text_date(record: AnyRecord) -> str | None:
+    """A date a record without one writes in its text: `Le 21 janvier`, `May 2023`."""
+    for text in (*_english(record), *(c.excerpt for c in getattr(record, "citations", ()))):
+        found = _TEXT_DATE.search(fold(text))
+        if found:
+            return found.group()
+    return None
+
+
+def _share(record: AnyRecord) -> Quantity | None:
+    """A percentage a record states: a figure's, or a deal's stake."""
+    value = getattr(record, "stake", None) if isinstance(record, Deal) else None
+    if isinstance(record, Figure):
+        value = record.value
+    return value if isinstance(value, Quantity) and value.unit == "%" else None
+
+
+# Numbers written in words, for counts the articles spell out: `dix mille fois`.
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|"
+    "hundred|thousand|million|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|"
+    "vingt|trente|cinquante|cent|mille"
+)
+_NUMBER = rf"(?:\d[\d,. ]*|(?:{_NUMBER_WORDS})(?:[ -](?:{_NUMBER_WORDS}))*)"
+
+
+def _count(record: AnyRecord, unit: tuple[str, ...], haystack: str) -> Any:
+    """How many of what is counted a record states: a number of units, never a percentage
+    or an amount of money; or the words that count them (`ten thousand times`)."""
+    value = getattr(record, "value", None) if isinstance(record, Figure) else None
+    counted = isinstance(value, Quantity) and value.unit != "%"
+    if counted and (not unit or _unit_matches(value.unit, unit, haystack)):
+        return value
+    if unit:
+        pattern = re.compile(
+            rf"\b{_NUMBER}(?: \w+){{0,2}} (?:{'|'.join(map(re.escape, unit))})\b", re.IGNORECASE
+        )
+        for text in (*_english(record), haystack):
+            found = pattern.search(fold(text) if text is not haystack else text)
+            if found:
+                return found.group().strip()
+    return None
+
+
+def _unit_matches(unit: str, words: tuple[str, ...], haystack: str) -> bool:
+    """Whether a quantity's unit is what the question counts: the same word or a form of it,
+    or the word the record's own text says after a number (`8 niveaux` for levels)."""
+    own = set(stems(fold(unit)))
+    if any(own & set(stems(word)) for word in words if word.isalpha()):
+        return True
+    pattern = rf"\b{_NUMBER}(?: \w+){{0,2}} (?:{'|'.join(map(re.escape, words))})\b"
+    return re.search(pattern, haystack) is not None
+
+
+def _reason(record: AnyRecord) -> str | None:
+    """What a record says of why: its context, else what it says."""
+    for name in ("context", "summary", "text_en", "description"):
+        value = getattr(record, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+_MONTHS = {
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+}
+_PLACE = re.compile(
+    r"\b(?:in|at|from|near) (?:the )?([A-Z][a-z]+\b(?:[ -][A-Z][a-z]+\b)*"
+    r"(?:,? and (?:the )?[A-Z][a-z]+\b(?:[ -][A-Z][a-z]+\b)*)*)"
+)
+
+
+def _places(record: AnyRecord, kb: KnowledgeBase) -> list[str]:
+    """The places a record's English text names: `in Hokkaido and Osaka`, `in Japan`; not
+    a month, nor the name of a record (`in OpenAI`)."""
+    found: list[str] = []
+    for text in _english(record):
+        for match in _PLACE.finditer(text):
+            for place in re.split(r",? and (?:the )?", match.group(1)):
+                if place in _MONTHS or place in found or _is_a_name(kb, place):
+                    continue
+                found.append(place)
+    return found
+
+
+@functools.cache
+def _names_of(kb: KnowledgeBase) -> frozenset[str]:
+    return frozenset(
+        word
+        for record in kb.records()
+        if isinstance(record, (Person, Organization))
+        for name in (record.label, *record.aliases)
+        for word in fold(name).split()
+    )
+
+
+def _is_a_name(kb: KnowledgeBase, text: str) -> bool:
+    return any(word in _names_of(kb) for word in fold(text).split())
 
 
 def _plain_value(record: AnyRecord) -> Any:

@@ -76,6 +76,13 @@ _UNIT_OF = {"how-many-times": "times", "how-long": "years"}
 # Answers whose concepts are what they are about, not a slot a record must hold: `what did
 # Son say about Nvidia's valuation` is answered by a quote, not by a valuation.
 _TOPIC_ONLY = ("quote", "reason")
+# The types of record that can hold each kind of answer, where only some can.
+_HOLDERS: dict[str, frozenset[str]] = {
+    "amount": frozenset(("deal", "figure")),
+    "share": frozenset(("deal", "figure")),
+    "person": frozenset(("person", "quote")),
+    "quote": frozenset(("quote",)),
+}
 # A superlative: the largest amount first.
 _LARGEST = "largest"
 # The words a refusal says for what no record states.
@@ -232,12 +239,16 @@ def ordinary_word(word: str, languages: tuple[str, ...]) -> str | None:
 # Reading the question ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Token:
-    word: str  # folded
-    capital: bool  # written with a capital letter (`Ampere`, `xAI`)
-    written: str  # as the question writes it
-    at: int = 0  # its place among the question's words
+    """A word of a question. A plain class: a dataclass costs more to import than it saves."""
+
+    __slots__ = ("at", "capital", "word", "written")
+
+    def __init__(self, word: str, capital: bool, written: str, at: int = 0) -> None:
+        self.word = word  # folded
+        self.capital = capital  # written with a capital letter (`Ampere`, `xAI`)
+        self.written = written  # as the question writes it
+        self.at = at  # its place among the question's words
 
 
 def read_question(
@@ -304,8 +315,9 @@ def _language(text: str, words: list[str], lexicon_: Any) -> Language:
     english = set(lexicon_.stopwords.en)
     french = set(lexicon_.stopwords.fr)
     for concept in lexicon_.concepts:
-        english.update(w for term in concept.en for w in fold(term).split())
-        french.update(w for term in concept.fr for w in fold(term).split())
+        # Folded a concept at a time: the words are what matter, not the terms.
+        english.update(fold(" ".join(concept.en)).split())
+        french.update(fold(" ".join(concept.fr)).split())
     en = sum(word in english and word not in french for word in words)
     fr = sum(word in french and word not in english for word in words)
     fr += 2 * len(_FRENCH_LETTERS.findall(text))
@@ -583,14 +595,32 @@ def _known_word(index: Index, word: str, typos: bool = True) -> bool:
 # A question without a question word that opens with one of these, or puts its subject
 # after its verb in French (`Arm peut-il`), asks yes or no: it wants the record that says.
 _AUXILIARIES = frozenset(
-    "did does do is was are were can could will would has have had should".split()
+    [
+        "did",
+        "does",
+        "do",
+        "is",
+        "was",
+        "are",
+        "were",
+        "can",
+        "could",
+        "will",
+        "would",
+        "has",
+        "have",
+        "had",
+        "should",
+    ]
 )
 _FRENCH_INVERSION = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
 
 
 def _yes_or_no(text: str, words: list[str]) -> bool:
-    return words[0] in _AUXILIARIES or words[:2] == ["est", "ce"] or bool(
-        _FRENCH_INVERSION.search(text)
+    return (
+        words[0] in _AUXILIARIES
+        or words[:2] == ["est", "ce"]
+        or bool(_FRENCH_INVERSION.search(text))
     )
 
 
@@ -628,6 +658,10 @@ def ask(
         return Reply(question)
     about = about_of(kb) if about is None else about
     candidates = _candidates(question, about, index)
+    holders = _HOLDERS.get(question.wanted)
+    if holders is not None:
+        # Only these types of record can hold what is asked: the others are never built.
+        candidates = {at for at in candidates if index.types[at] in holders}
     overlap = _overlap(index, question, candidates)
     text_scores = _text_scores(index, question, candidates, lexicon)
     # All of them are read below: a batch at a time, not one by one.
@@ -758,7 +792,8 @@ class _Judge:
         self.kb, self.question, self.about = kb, question, about
         self.named_ids = {entity.id for entity in question.entities}
         self.named_orgs = {e.id for e in question.entities if isinstance(e, Organization)}
-        self.forms = {c.id: _forms(index, c) for c in question.concepts}
+        self.index = index
+        self.forms: dict[str, tuple[str, ...]] = {}
         # The metrics some concept names: a figure of one answers only a question of it.
         self.claimed = {m for c in lexicon.concepts for m in c.metrics}
         self.asked_metrics = {m for c in question.concepts for m in c.metrics}
@@ -926,7 +961,12 @@ class _Judge:
         about it: a role is held by a person, a deal of a kind is a deal of that kind."""
         if concept.kind == "role" or (concept.kind == "deal_kind" and isinstance(record, Deal)):
             return False
-        return any(f" {form} " in haystack for form in self.forms[concept.id])
+        if any(f" {term} " in haystack for term in _folded_terms(concept)):
+            return True
+        forms = self.forms.get(concept.id)
+        if forms is None:
+            forms = self.forms[concept.id] = _forms(self.index, concept)
+        return any(f" {form} " in haystack for form in forms)
 
     def _figure_about_named(self, record: Figure) -> bool:
         """Whether a figure's number is about an entity the question names, or one of its
@@ -949,6 +989,12 @@ class _Judge:
         return venue if isinstance(record, (Quote, Event)) and venue else None
 
 
+@functools.cache
+def _pattern(source: str) -> re.Pattern[str]:
+    # Compiled on first use: most questions read no date, place or deadline from text.
+    return re.compile(source)
+
+
 def _with_parents(kb: KnowledgeBase, rid: str) -> set[str]:
     found = {rid}
     record = kb.get(rid)
@@ -963,9 +1009,9 @@ def _role_at(record: AnyRecord, organization: str) -> bool:
 
 
 def _forms(index: Index, concept: Any) -> tuple[str, ...]:
-    """A concept's terms, and the words of the records that are forms of a one-word term
-    in its language (`spending` for `spend`)."""
-    forms = dict.fromkeys(_folded_terms(concept))
+    """The words of the records that are forms of a concept's one-word terms in the term's
+    language (`spending` for `spend`)."""
+    forms: dict[str, None] = {}
     for language, terms in (("en", concept.en), ("fr", concept.fr)):
         for term in map(fold, terms):
             if " " not in term and len(term) > 3 and term.isalpha():
@@ -983,8 +1029,6 @@ def _points_to(record: AnyRecord, concept: Any) -> bool:
     if isinstance(record, Event) and record.kind in concept.event_kinds:
         return True
     return isinstance(record, Person) and any(r.title in concept.roles for r in record.roles)
-
-
 
 
 @functools.cache
@@ -1033,15 +1077,14 @@ def _target(record: AnyRecord) -> PartialDate | str | None:
     if isinstance(record, Event) and record.kind == "prediction":
         return record.date
     for text in _english(record):
-        found = _BY_WHEN.search(text)
+        found = _pattern(_BY_WHEN).search(text)
         if found:
             return found.group()
     return None
 
 
-_BY_WHEN = re.compile(
-    r"\b(?:by|within|before) (?:the )?(?:(?:next|coming|end of) )?(?:\d{4}|decades?|years?)\b",
-    re.IGNORECASE,
+_BY_WHEN = (
+    r"(?i)\b(?:by|within|before) (?:the )?(?:(?:next|coming|end of) )?(?:\d{4}|decades?|years?)\b"
 )
 
 
@@ -1049,7 +1092,7 @@ _MONTH_NAMES = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
 )
-_TEXT_DATE = re.compile(
+_TEXT_DATE = (
     rf"\b(?:\d{{1,2}}(?:er)? (?:{_MONTH_NAMES})(?: (?:19|20)\d\d)?"
     rf"|(?:{_MONTH_NAMES}) \d{{1,2}}(?: (?:19|20)\d\d)?|(?:{_MONTH_NAMES}) (?:19|20)\d\d)\b"
 )
@@ -1058,7 +1101,7 @@ _TEXT_DATE = re.compile(
 def _text_date(record: AnyRecord) -> str | None:
     """A date a record without one writes in its text: `Le 21 janvier`, `May 2023`."""
     for text in (*_english(record), *(c.excerpt for c in getattr(record, "citations", ()))):
-        found = _TEXT_DATE.search(fold(text))
+        found = _pattern(_TEXT_DATE).search(fold(text))
         if found:
             return found.group()
     return None
@@ -1122,7 +1165,7 @@ _MONTHS = {
     *("January", "February", "March", "April", "May", "June", "July", "August"),
     *("September", "October", "November", "December"),
 }
-_PLACE = re.compile(
+_PLACE = (
     r"\b(?:in|at|from|near) (?:the )?([A-Z][a-z]+\b(?:[ -][A-Z][a-z]+\b)*"
     r"(?:,? and (?:the )?[A-Z][a-z]+\b(?:[ -][A-Z][a-z]+\b)*)*)"
 )
@@ -1133,7 +1176,7 @@ def _places(record: AnyRecord, kb: KnowledgeBase) -> list[str]:
     a month, nor the name of a record (`in OpenAI`)."""
     found: list[str] = []
     for text in _english(record):
-        for match in _PLACE.finditer(text):
+        for match in _pattern(_PLACE).finditer(text):
             for place in re.split(r",? and (?:the )?", match.group(1)):
                 if place in _MONTHS or place in found or _is_a_name(kb, place):
                     continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -71,11 +72,15 @@ _ASKED_BY: dict[str, Wanted] = {
     "which-city": "place",
     "which-ones": "record",
 }
+# The words that open `which X`: `which state`, `quelle ville`.
+_WHICH = frozenset(("which", "what", "quel", "quelle", "quels", "quelles"))
 # The concept whose terms are the unit a question word counts in.
 _UNIT_OF = {"how-many-times": "times", "how-long": "years"}
 # Answers whose concepts are what they are about, not a slot a record must hold: `what did
 # Son say about Nvidia's valuation` is answered by a quote, not by a valuation.
 _TOPIC_ONLY = ("quote", "reason")
+# An answer of another kind that answers as well: a prediction's date, asked when.
+_ALSO = {"date": "target_date"}
 # The types of record that can hold each kind of answer, where only some can.
 _HOLDERS: dict[str, frozenset[str]] = {
     "amount": frozenset(("deal", "figure")),
@@ -117,7 +122,9 @@ class Question:
     ignored: tuple[str, ...] = ()  # ordinary words no record or concept has: left out
     named: tuple[str, ...] = ()  # known words written as names (Hokkaido): an answer has them
     unit: tuple[str, ...] = ()  # for a count, the words of what is counted
+    phrases: tuple[str, ...] = ()  # words written together as a record writes them
     month: bool = False  # a date must give the month
+    one_of: bool = False  # which one of those named
     city: bool = False  # a place finer than a country
     unknown_as_written: tuple[str, ...] = ()  # the unknown names as the question writes them
 
@@ -209,8 +216,6 @@ def _spellings(word: str, language: str) -> Iterable[str]:
     options = [_ACCENTED.get(letter, letter) for letter in word]
     if math.prod(len(option) for option in options) > _MOST_SPELLINGS:
         return
-    import itertools
-
     for letters in itertools.product(*options):
         yield "".join(letters)
 
@@ -293,7 +298,9 @@ def read_question(
         ignored=tuple(reading.ignored),
         named=tuple(reading.named),
         unit=tuple(reading.unit),
+        phrases=tuple(reading.phrases),
         month=reading.month,
+        one_of=reading.one_of,
         city=reading.city,
         unknown_as_written=tuple(reading.unknown),
     )
@@ -348,8 +355,10 @@ class _Reading:
         self.ignored: list[str] = []
         self.named: list[str] = []
         self.unit: list[str] = []
+        self.phrases: list[str] = []
         self.month = False
         self.city = False
+        self.one_of = False
 
     # Names ---------------------------------------------------------------------------------
 
@@ -462,11 +471,15 @@ class _Reading:
         """Read the words that name nothing: question words, concepts, topic words."""
         from softbank_kb.search import query_slots
 
+        rest = self._which_with_a_word_between(rest)
+        self._phrases(rest)
         by_word = {token.word: token for token in rest}
         slots = query_slots([token.word for token in rest], self.lexicon, keep_stopwords=True)
         counting = False
         for slot in slots:
             concepts = self._same_language(slot)
+            if slot.words == ("ou",) and by_word["ou"].written == "ou" and by_word["ou"].at > 0:
+                concepts = ()  # `ou` is French for `or`; `où`, or a first `Ou`, asks where
             asked = [c for c in concepts if c.kind == "question"]
             others = [c for c in concepts if c.kind != "question"]
             if asked:
@@ -484,17 +497,56 @@ class _Reading:
                 continue
             self._word(by_word[slot.words[0]])
 
+    def _which_with_a_word_between(self, rest: list[_Token]) -> list[_Token]:
+        """`which US state`, `which AI companies`: the question word read with a word between,
+        the word put after it."""
+        phrases = self.lexicon.phrases
+        tokens = list(rest)
+        for at in range(len(tokens) - 2):
+            if tokens[at].word not in _WHICH or (tokens[at].word, tokens[at + 1].word) in phrases:
+                continue
+            concepts = phrases.get((tokens[at].word, tokens[at + 2].word), ())
+            if any(c.kind == "question" for c in concepts):
+                tokens[at + 1], tokens[at + 2] = tokens[at + 2], tokens[at + 1]
+        return tokens
+
+    def _phrases(self, rest: list[_Token]) -> None:
+        """Note the words the question writes together as a record does (`centres d'appels`,
+        `AI data centres`): an answer that has them says what is asked."""
+        at = 0
+        while at < len(rest):
+            for size in range(min(_LONGEST_NAME, len(rest) - at), 1, -1):
+                window = rest[at : at + size]
+                if any(b.at != a.at + 1 for a, b in itertools.pairwise(window)):
+                    continue
+                if not (self._content(window[0]) and self._content(window[-1])):
+                    continue
+                phrase = " ".join(token.word for token in window)
+                if self.index.having(phrase):
+                    self.phrases.append(phrase)
+                    at += size - 1
+                    break
+            at += 1
+
+    def _content(self, token: _Token) -> bool:
+        word = token.word
+        return word.isalpha() and len(word) > 2 and word not in self.stop
+
     def _same_language(self, slot: Slot) -> tuple[Any, ...]:
         """The concepts of a slot; for a word found by its stem, those with a term of the same
-        stem in the same language: French `profitent` is no form of English `profit`."""
+        stem in the question's language: French `profitent` is no form of English `profit`."""
         if len(slot.words) != 1 or slot.words in self.lexicon.phrases:
             return slot.concepts
-        english, french = stems(slot.words[0])
+        own = stems(slot.words[0])
+        side = 0 if self.languages[0] == "en" else 1
         return tuple(
             concept
             for concept in slot.concepts
-            if any(stems(fold(term))[0] == english for term in concept.en if " " not in term)
-            or any(stems(fold(term))[1] == french for term in concept.fr if " " not in term)
+            if any(
+                stems(fold(term))[side] == own[side]
+                for term in (concept.en if side == 0 else concept.fr)
+                if " " not in term
+            )
         )
 
     def _asks(self, concept: Any) -> bool:
@@ -505,6 +557,8 @@ class _Reading:
             self.month = True
         if concept.id == "which-city":
             self.city = True
+        if concept.id == "which-ones":
+            self.one_of = True
         unit = _UNIT_OF.get(concept.id)
         if unit is not None and unit in self.lexicon.by_id:
             self.unit.extend(fold(term) for term in self.lexicon.by_id[unit].terms)
@@ -680,7 +734,7 @@ def ask(
             scored.append((-answer.score, at, answer))
     scored.sort(key=lambda item: (item[0], item[1]))
     answers = [answer for _, _, answer in scored]
-    if answers and any(c.id == _LARGEST for c in question.concepts):
+    if question.wanted in ("amount", "record") and any(c.id == _LARGEST for c in question.concepts):
         answers = _largest_first(answers)
     if answers:
         return Reply(question, tuple(_best(answers, limit)))
@@ -772,15 +826,14 @@ def _best(answers: list[Answer], limit: int) -> list[Answer]:
 
 
 def _largest_first(answers: list[Answer]) -> list[Answer]:
-    """The answers with an amount in the best answer's currency, largest first, in the
-    places those answers held."""
+    """The answers with an amount in the best such answer's currency, largest first, then
+    the others as they were: `biggest` compares amounts, and only in one currency."""
     money = [a for a in answers if isinstance(a.value, Money)]
     if not money:
         return answers
     currency = money[0].value.currency
-    same = [a for a in answers if isinstance(a.value, Money) and a.value.currency == currency]
-    ordered = iter(sorted(same, key=lambda a: -a.value.amount))
-    return [next(ordered) if a in same else a for a in answers]
+    same = [a for a in money if a.value.currency == currency]
+    return sorted(same, key=lambda a: -a.value.amount) + [a for a in answers if a not in same]
 
 
 class _Judge:
@@ -819,7 +872,10 @@ class _Judge:
                 score += weight / 3
                 entities.append(entity.id)
         named = len(question.entities)
-        if len(entities) < (named if named <= 2 else (named + 1) // 2):
+        least = named if named <= 2 else (named + 1) // 2
+        if question.one_of:
+            least = min(least, 1)  # `which of Arm, Ampere and Graphcore`: one of them
+        if len(entities) < least:
             return None  # an answer is about what the question names: most of them, from three
         if any(f" {word} " not in haystack for word in question.named):
             return None  # `Hokkaido`: an answer says it
@@ -832,7 +888,8 @@ class _Judge:
         if question.wanted == "organization" and isinstance(record, Deal):
             # `which companies did it buy`: those it bought whole, the concept's first kind.
             score += 0.5 * any(record.kind == c.deal_kinds[0] for c in pointed)
-        score += 1.5 * (len(fitting) - len(pointed))
+        # `largest` orders the answers by amount; its words in a text say nothing.
+        score += 1.5 * sum(c not in pointed and c.id != _LARGEST for c in fitting)
         date = _date(record)
         years = tuple(y for y in question.years if _in_year(record, date, y))
         if question.years and not years:
@@ -842,7 +899,11 @@ class _Judge:
         kind, value = self._value(record, haystack)
         if value is None:
             return None
-        if kind == question.wanted and question.wanted != "record":
+        together = sum(f" {phrase} " in haystack for phrase in question.phrases)
+        if isinstance(value, str) and kind != "record" and together < len(question.phrases):
+            return None  # a value read from text, in a record about something else
+        score += 1.5 * together
+        if question.wanted != "record" and kind in (question.wanted, _ALSO.get(question.wanted)):
             # A value the record holds in a field over words found in its text.
             score += 1 if isinstance(value, str) and kind in ("count", "target_date", "date") else 2
         if kind == "place" and isinstance(record, Quote) and record.speaker not in self.named_ids:
@@ -907,7 +968,8 @@ class _Judge:
         if wanted == "date":
             date = _date(record)
             if date is None:
-                return "date", _text_date(record)
+                target = getattr(record, "target_date", None)  # `when will ASI arrive`
+                return ("target_date", target) if target else ("date", _text_date(record))
             if question.month and len(date.value) < len("2024-01"):
                 return "date", None
             return "date", date

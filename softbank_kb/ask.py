@@ -85,7 +85,7 @@ _ALSO = {"date": "target_date"}
 _HOLDERS: dict[str, frozenset[str]] = {
     "amount": frozenset(("deal", "figure")),
     "share": frozenset(("deal", "figure")),
-    "person": frozenset(("person", "quote")),
+    "person": frozenset(("person", "quote", "deal")),
     "quote": frozenset(("quote",)),
 }
 # A superlative: the largest amount first.
@@ -233,12 +233,49 @@ def dictionary_lemma(word: str, language: str) -> str | None:
 
 
 def ordinary_word(word: str, languages: tuple[str, ...]) -> str | None:
-    """The folded lemma of a word of English or French that is no name, or None."""
+    """The folded lemma of a word of English or French that is no name, or None: a word of
+    the dictionary, an adverb made of one (`finalement`, `happily`), or two words of it
+    written as one (`chipmaker`)."""
     for language in languages:
-        lemma = dictionary_lemma(word, language)
-        if lemma is not None and not lemma[:1].isupper():
+        lemma = _lemma_of(word, language)
+        if lemma is not None:
             return lemma
+    for language in languages:
+        for base in _adverb_bases(word, language):
+            if _lemma_of(base, language) is not None:
+                return word
+    for cut in range(_HEAD, len(word) - _TAIL + 1):
+        if _lemma_of(word[:cut], "en") and _lemma_of(word[cut:], "en"):
+            return word
     return None
+
+
+# Two English words written as one, the first of at least four letters and the second of
+# five: `chip` and `maker`; not `one` and `web`, nor `cere` and `bras`.
+_HEAD, _TAIL = 4, 5
+
+
+def _lemma_of(word: str, language: str) -> str | None:
+    lemma = dictionary_lemma(word, language)
+    return lemma if lemma is not None and not lemma[:1].isupper() else None
+
+
+def _adverb_bases(word: str, language: str) -> tuple[str, ...]:
+    """The adjectives an adverb is made of, which the dictionaries list in its stead:
+    `finalement` of `finale`, `récemment` of `récent`, `happily` of `happy`."""
+    if language == "fr":
+        if word.endswith("amment"):
+            return (word[:-6] + "ant",)
+        if word.endswith("emment"):
+            return (word[:-6] + "ent",)
+        if word.endswith("ment"):
+            return (word[:-4], word[:-5])
+        return ()
+    if word.endswith("ily"):
+        return (word[:-3] + "y",)
+    if word.endswith("ly"):
+        return (word[:-2], word[:-2] + "e")
+    return ()
 
 
 # Reading the question ---------------------------------------------------------------------
@@ -567,7 +604,11 @@ class _Reading:
     def _word(self, token: _Token) -> None:
         """A word that is no name, term or stop word: a topic word, ignored, or a name."""
         word = token.word
-        known = _known_word(self.index, word, typos=not token.capital)
+        known = _known_word(self.index, word, typos=False)
+        if not known and not token.capital and _known_word(self.index, word):
+            # One typo from a word of the records, and no word of English or French itself
+            # (`centers` for `centres`, not `gentiment` for `sentiment`).
+            known = not word.isalpha() or ordinary_word(word, self.languages) is None
         if known:
             self.left.append(word)
             self.terms.append(word)
@@ -987,6 +1028,8 @@ class _Judge:
                 return "person", record
             if isinstance(record, Quote) and isinstance(self.kb.get(record.speaker), Person):
                 return "person", self.kb.get(record.speaker)
+            if isinstance(record, Deal) and any(c.kind == "deal_kind" for c in question.concepts):
+                return "organization", self.kb.get(record.investor)  # `who invested in X`
             return "person", None
         if wanted == "quote":
             return ("quote", record) if isinstance(record, Quote) else ("quote", None)

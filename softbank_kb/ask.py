@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from softbank_kb.folding import fold, stems
-from softbank_kb.index import About, Index, about_of, index_of
+from softbank_kb.index import About, Entry, Index, about_of, index_of
 from softbank_kb.models import (
     AnyRecord,
     Citation,
@@ -758,28 +758,148 @@ def ask(
         # Only these types of record can hold what is asked: the others are never built.
         candidates = {at for at in candidates if index.types[at] in holders}
     overlap = _overlap(index, question, candidates)
-    text_scores = _text_scores(index, question, candidates, lexicon)
-    # All of them are read below: a batch at a time, not one by one.
-    index.prefetch(candidates)
-    index.prefetch_records(candidates)
-    about.prefetch(candidates)
-    judge = _Judge(kb, question, about, lexicon, index)
-    scored: list[tuple[float, int, Answer]] = []
-    for at in sorted(candidates):
-        record = index.record(at)
-        if record.type == "source":
-            continue
-        text = overlap.get(at, 0.0), text_scores.get(at, 0.0)
-        answer = judge(record, at, text, index.entry(at).haystack)
-        if answer is not None:
-            scored.append((-answer.score, at, answer))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    answers = [answer for _, _, answer in scored]
-    if question.wanted in ("amount", "record") and any(c.id == _LARGEST for c in question.concepts):
+    largest = question.wanted in ("amount", "record") and any(
+        c.id == _LARGEST for c in question.concepts
+    )
+    answers = _judged(kb, question, index, about, lexicon, candidates, overlap, limit, largest)
+    if largest:
         answers = _largest_first(answers)
     if answers:
         return Reply(question, tuple(_best(answers, limit)))
     return Reply(question, (), _known_about(question, about, index))
+
+
+# The types of record that hold each kind of answer in a field, where others can answer
+# only with words read from their text: a place in a venue, a date, a count in a figure.
+_IN_FIELDS: dict[str, frozenset[str]] = {
+    "place": frozenset(("quote", "event")),
+    "count": frozenset(("figure",)),
+    "target_date": frozenset(("quote", "figure", "event")),
+    "date": frozenset(("deal", "quote", "figure", "event")),
+}
+# Candidates are judged this many at a time, best bound first.
+_BATCH = 256
+
+
+def _judged(
+    kb: KnowledgeBase,
+    question: Question,
+    index: Index,
+    about: About,
+    lexicon: Lexicon,
+    candidates: set[int],
+    overlap: tuple[dict[int, float], dict[int, float]],
+    limit: int,
+    every: bool,
+) -> list[Answer]:
+    """The candidates that answer, best first. They are judged a batch at a time in the
+    order of the most each could score (`_Bound`), and no further once the next could not
+    reach the answers found (or, with `every`, all of them are judged): what it costs
+    follows the answers, not how many records are about an entity."""
+    bound = _Bound(question, index, about, overlap)
+    bounds = {at: bound(at) for at in candidates}
+    order = sorted(
+        (at for at in candidates if bounds[at] > -math.inf), key=lambda at: (-bounds[at], at)
+    )
+    judge = _Judge(kb, question, about, lexicon, index)
+    scored: list[tuple[float, int, Answer]] = []
+    for start in range(0, len(order), _BATCH):
+        if not every and scored and bounds[order[start]] < _still_shown(scored, limit):
+            break
+        batch = order[start : start + _BATCH]
+        # All of them are read below: a batch at a time, not one by one.
+        index.prefetch(batch)
+        index.prefetch_records(batch)
+        about.prefetch(batch)
+        for at in batch:
+            if not every and scored and bounds[at] < _still_shown(scored, limit):
+                break
+            record = index.record(at)
+            if record.type == "source":
+                continue
+            text = overlap[0].get(at, 0.0), overlap[1].get(at, 0.0)
+            answer = judge(record, at, text, index.entry(at))
+            if answer is not None:
+                scored.append((-answer.score, at, answer))
+        scored.sort(key=lambda item: (item[0], item[1]))
+    return [answer for _, _, answer in scored]
+
+
+def _still_shown(scored: list[tuple[float, int, Answer]], limit: int) -> float:
+    """The least score an answer not yet judged needs to be shown: the last shown's, once
+    the page is full, and never under the share of the best that `_best` keeps."""
+    answers = [answer for _, _, answer in scored]
+    shown = _best(answers, limit)
+    least = answers[0].score * _CLOSE_TO_BEST
+    if len(shown) >= max(limit, 0):
+        least = max(least, shown[-1].score) if shown else math.inf
+    # A tie may still come first (by its place): only a bound below the least is cut.
+    return least
+
+
+class _Bound:
+    """The most a candidate could score (`_Judge`'s sums, each part at its most), from what
+    is known before its record is read: what it is about, its type, its words."""
+
+    def __init__(
+        self,
+        question: Question,
+        index: Index,
+        about: About,
+        overlap: tuple[dict[int, float], dict[int, float]],
+    ) -> None:
+        self.question, self.index, self.overlap = question, index, overlap
+        total = max(len(index), 1)
+        self.entities = [
+            (1 + math.log(total / about.count(e.id)), set(about.positions(e.id)))
+            for e in question.entities
+        ]
+        self.named = {at for e in question.entities for at in about.positions(e.id)}
+        self.fixed = 2 * len(question.years) + 2  # and the kind answered
+        # The records that have the words the question writes together, among those named.
+        within = set(overlap[0])
+        self.phrases = [index.having(phrase, within=within) for phrase in question.phrases]
+        # A record of another type can answer only with words read from its text, and such a
+        # record says the words the question writes together (`_Judge`).
+        self.fields = _IN_FIELDS.get(question.wanted)
+        self.own = {
+            e
+            for entity in question.entities
+            for e, f, _ in index.name_owners(entity.id.replace("-", " "))
+            if f < 0
+        }
+        self.fixed += 0.5 if question.wanted == "organization" else 0
+
+    def __call__(self, at: int) -> float:
+        question, kind = self.question, self.index.types[at]
+        if (
+            self.fields is not None
+            and kind not in self.fields
+            and not (kind == "organization" and at in self.own)
+            and not all(at in having for having in self.phrases)
+        ):
+            return -math.inf
+        score = self.fixed + 6 * self.overlap[0].get(at, 0.0) + 2 * self.overlap[1].get(at, 0.0)
+        score += sum(weight if at in mine else weight / 3 for weight, mine in self.entities)
+        score += sum(3 if _may_point(c, kind) else 1.5 for c in question.concepts)
+        score += 1.5 * sum(at in having for having in self.phrases)
+        if kind == "person":
+            score += 1
+        if kind == "quote" and question.wanted == "quote":
+            score += 2
+        if not question.concepts and at in self.named:
+            score += 1.5
+        return score
+
+
+def _may_point(concept: Any, kind: str) -> bool:
+    """Whether a concept may point to a record of this type (a metric to a figure)."""
+    return (
+        (concept.kind == "metric" and kind == "figure")
+        or (concept.kind == "deal_kind" and kind == "deal")
+        or (concept.kind == "event" and kind == "event")
+        or (concept.kind == "role" and kind in ("person", "quote"))
+    )
 
 
 def _candidates(question: Question, about: About, index: Index) -> set[int]:
@@ -800,53 +920,46 @@ def _candidates(question: Question, about: About, index: Index) -> set[int]:
     return candidates or set()
 
 
-def _overlap(index: Index, question: Question, candidates: set[int]) -> dict[int, float]:
-    """How much of the question's own words each candidate has, from 0 to 1: each word
-    weighs by how rare it is among all records (a rare word says more), and counts as much
-    as its best match (the word itself, a form of it, a typo of it)."""
+def _overlap(
+    index: Index, question: Question, candidates: set[int]
+) -> tuple[dict[int, float], dict[int, float]]:
+    """How much of the question's own words each candidate has, from 0 to 1, in any of its
+    texts and in its names (a title, a name): each word weighs by how rare it is among all
+    records (a rare word says more), and counts as much as its best match (the word itself,
+    a form of it, a typo of it)."""
     words = question.words if question.entities else question.terms
     if not words:
-        return {}
+        return {}, {}
     from softbank_kb.search import word_matches
 
     total = max(len(index), 1)
     got: dict[int, float] = {}
+    named: dict[int, float] = {}
     weights = 0.0
     for word in dict.fromkeys(words):
         matches = word_matches(index, word, typos=len(word) > 5)
         best: dict[int, float] = {}
+        in_names: dict[int, float] = {}
         having: set[int] = set()
         for match, quality in matches.items():
             everywhere = index.having(match)
             having |= everywhere
             for at in everywhere & candidates:
                 best[at] = max(best.get(at, 0.0), quality)
+            for at in index.having(match, names=True, within=candidates):
+                in_names[at] = max(in_names.get(at, 0.0), quality)
         weight = math.log(1 + total / max(len(having), 1))
         weights += weight
         for at, quality in best.items():
             got[at] = got.get(at, 0.0) + weight * quality
-    return {at: value / weights for at, value in got.items()} if weights else {}
-
-
-def _text_scores(
-    index: Index, question: Question, candidates: set[int], lexicon: Lexicon
-) -> dict[int, float]:
-    """How well each candidate matches the question's own words, through search: the
-    words together, in a name or a title, score more.
-
-    With an entity named, its records are few and the concepts are scored on their own:
-    only the other words are searched. Without one, the concepts' words are searched too,
-    to rank the many records of a kind (`operating profit`) by how they say it.
-    """
-    terms = list(question.words if question.entities else question.terms)
-    if not terms:
-        return {}
-    from softbank_kb.search import scores_among
-
-    try:
-        return scores_among(index, " ".join(terms), candidates, lexicon)
-    except QueryError:
-        return {}
+        for at, quality in in_names.items():
+            named[at] = named.get(at, 0.0) + weight * quality
+    if not weights:
+        return {}, {}
+    return (
+        {at: value / weights for at, value in got.items()},
+        {at: value / weights for at, value in named.items()},
+    )
 
 
 def _best(answers: list[Answer], limit: int) -> list[Answer]:
@@ -893,10 +1006,11 @@ class _Judge:
         self.asked_metrics = {m for c in question.concepts for m in c.metrics}
 
     def __call__(
-        self, record: AnyRecord, at: int, text: tuple[float, float], haystack: str
+        self, record: AnyRecord, at: int, text: tuple[float, float], entry: Entry
     ) -> Answer | None:
+        haystack = entry.haystack
         question, about = self.question, self.about
-        overlap, text_score = text
+        overlap, in_names = text
         direct, involved = about.direct(at), about.wide(at)
         total = len(self.kb)
         score = 0.0
@@ -920,7 +1034,9 @@ class _Judge:
             return None  # an answer is about what the question names: most of them, from three
         if any(f" {word} " not in haystack for word in question.named):
             return None  # `Hokkaido`: an answer says it
-        fitting, pointed = self._concepts(record, haystack)
+        # What the record says, not what a curator notes of it (`without a year`).
+        said = "\n".join(f.padded for f in entry.fields if not f.path.startswith("context"))
+        fitting, pointed = self._concepts(record, said)
         if fitting is None:
             return None
         # The first deal kind a question says is what it asks of (`sell its stake`).
@@ -936,7 +1052,7 @@ class _Judge:
         if question.years and not years:
             return None
         score += 2 * len(years)
-        score += 6 * overlap + text_score / 25
+        score += 6 * overlap + 2 * in_names
         kind, value = self._value(record, haystack)
         if value is None:
             return None
@@ -946,7 +1062,8 @@ class _Judge:
         score += 1.5 * together
         if question.wanted != "record" and kind in (question.wanted, _ALSO.get(question.wanted)):
             # A value the record holds in a field over words found in its text.
-            score += 1 if isinstance(value, str) and kind in ("count", "target_date", "date") else 2
+            read = isinstance(value, str) and kind in ("count", "target_date", "date")
+            score += 0.5 if read else 2
         if kind == "place" and isinstance(record, Quote) and record.speaker not in self.named_ids:
             return None  # where someone spoke is no place of what the question names
         if kind == "person" and isinstance(record, Person):
@@ -955,7 +1072,7 @@ class _Judge:
             score += 1.5  # the entity's own record says most about it, when nothing else is asked
         if question.wanted == "quote" and getattr(record, "speaker", None) in self.named_ids:
             score += 2  # `what did X say`: X speaks
-        if not entities and not fitting and overlap == 0 and text_score == 0:
+        if not entities and not fitting and overlap == 0:
             return None
         return Answer(
             record=record,
@@ -1082,7 +1199,7 @@ class _Judge:
 
     def _place(self, record: AnyRecord) -> str | None:
         """The places a record names; an organisation's own country for itself."""
-        places = _places(record, self.kb)
+        places = _places(record, self.index)
         if places:
             return " and ".join(places)
         if self.question.city:
@@ -1276,32 +1393,27 @@ _PLACE = (
 )
 
 
-def _places(record: AnyRecord, kb: KnowledgeBase) -> list[str]:
+def _places(record: AnyRecord, index: Index) -> list[str]:
     """The places a record's English text names: `in Hokkaido and Osaka`, `in Japan`; not
     a month, nor the name of a record (`in OpenAI`)."""
     found: list[str] = []
     for text in _english(record):
         for match in _pattern(_PLACE).finditer(text):
             for place in re.split(r",? and (?:the )?", match.group(1)):
-                if place in _MONTHS or place in found or _is_a_name(kb, place):
+                if place in _MONTHS or place in found or _is_a_name(index, place):
                     continue
                 found.append(place)
     return found
 
 
-@functools.cache
-def _names_of(kb: KnowledgeBase) -> frozenset[str]:
-    return frozenset(
-        word
-        for record in kb.records()
-        if isinstance(record, (Person, Organization))
-        for name in (record.label, *record.aliases)
-        for word in fold(name).split()
+def _is_a_name(index: Index, text: str) -> bool:
+    """Whether a record has this name, or a word of it as a whole name (`Stargate`)."""
+    folded = fold(text)
+    return any(
+        index.types[e] in ("person", "organization")
+        for key in (folded, *folded.split())
+        for e, _, _ in index.name_owners(key)
     )
-
-
-def _is_a_name(kb: KnowledgeBase, text: str) -> bool:
-    return any(word in _names_of(kb) for word in fold(text).split())
 
 
 def _plain_value(record: AnyRecord) -> Any:

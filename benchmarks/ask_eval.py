@@ -176,7 +176,8 @@ def report(grades: list[Grade], failures: bool = False) -> str:
     lines = [
         f"{'group':22} {'top 3':>13} {'first':>13} {'refused':>13} {'absent name':>12}",
     ]
-    for key, tally in sorted(tallies(grades).items(), key=lambda item: item[0] != "all"):
+    order = {"all": 0, "lang": 1, "kind": 2}
+    for key, tally in sorted(tallies(grades).items(), key=lambda i: (order[i[0][:4]], i[0])):
         lines.append(
             f"{key:22} {_share(tally.top3, tally.answerable):>13} "
             f"{_share(tally.first, tally.answerable):>13} "

@@ -106,7 +106,9 @@ _SLOT_WORDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+# No repr or equality of its own: a question is read once and compared with nothing, and
+# the nineteen fields' generated methods are a measurable part of a warm `ask` start.
+@dataclass(frozen=True, repr=False, eq=False)
 class Question:
     """What a question was read as."""
 
@@ -236,11 +238,12 @@ def ordinary_word(word: str, languages: tuple[str, ...]) -> str | None:
     """The folded lemma of a word of English or French that is no name, or None: a word of
     the dictionary, an adverb made of one (`finalement`, `happily`), or two words of it
     written as one (`chipmaker`)."""
+    # A language at a time, the question's first: each dictionary costs a tenth of a second
+    # to read, and most words are found in the first.
     for language in languages:
         lemma = _lemma_of(word, language)
         if lemma is not None:
             return lemma
-    for language in languages:
         for base in _adverb_bases(word, language):
             if _lemma_of(base, language) is not None:
                 return word

@@ -10,7 +10,8 @@ base, and graded:
 
 - answerable: answered, and its `evidence` (a verbatim span of an article), folded, is in
   a folded citation excerpt (or the French text, for a quote) of one of the first three
-  answers (`top3`), or of the first one (`first`);
+  answers (`top3`), or of the first one (`first`); `shown` is stricter: in the one excerpt
+  the command shows with the first answer, or its quote's text;
 - unanswerable: refused, that is no answer at all (`refused`); when what is absent is a
   name, also whether the refusal names an unknown name rather than listing what is known
   about the other entities (`named`, reported, not required).
@@ -65,6 +66,7 @@ class Grade:
     ids: tuple[str, ...]
     top3: bool = False
     first: bool = False
+    shown: bool = False  # in the excerpt shown with the first answer, or its quote
     refused: bool = False
     named: bool = False
     note: str = ""
@@ -104,12 +106,21 @@ def grade(question: dict[str, Any], ask_one: Any) -> Grade:
     holding = [
         any(evidence in text for text in _texts(answer.record)) for answer in reply.answers[:3]
     ]
+    first = reply.answers[0] if reply.answers else None
+    shown = first is not None and any(
+        evidence in fold(text)
+        for text in (
+            first.citation.excerpt if first.citation else "",
+            first.record.text if first.record.type == "quote" else "",
+        )
+    )
     return Grade(
         question,
         reply.answered,
         ids,
         top3=any(holding),
         first=bool(holding) and holding[0],
+        shown=shown,
         note="" if reply.answered else f"unknown={list(reply.question.unknown)}",
     )
 
@@ -140,6 +151,7 @@ class Tally:
     answerable: int = 0
     top3: int = 0
     first: int = 0
+    shown: int = 0
     unanswerable: int = 0
     refused: int = 0
     names: int = 0
@@ -150,6 +162,7 @@ class Tally:
             self.answerable += 1
             self.top3 += found.top3
             self.first += found.first
+            self.shown += found.shown
         else:
             self.unanswerable += 1
             self.refused += found.refused
@@ -174,13 +187,15 @@ def _share(count: int, total: int) -> str:
 def report(grades: list[Grade], failures: bool = False) -> str:
     """The figures as a table, and each failure when asked."""
     lines = [
-        f"{'group':22} {'top 3':>13} {'first':>13} {'refused':>13} {'absent name':>12}",
+        f"{'group':22} {'top 3':>13} {'first':>13} {'shown':>13} {'refused':>13} "
+        f"{'absent name':>12}",
     ]
     order = {"all": 0, "lang": 1, "kind": 2}
     for key, tally in sorted(tallies(grades).items(), key=lambda i: (order[i[0][:4]], i[0])):
         lines.append(
             f"{key:22} {_share(tally.top3, tally.answerable):>13} "
             f"{_share(tally.first, tally.answerable):>13} "
+            f"{_share(tally.shown, tally.answerable):>13} "
             f"{_share(tally.refused, tally.unanswerable):>13} "
             f"{_share(tally.named, tally.names):>12}"
         )

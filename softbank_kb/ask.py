@@ -780,6 +780,8 @@ _IN_FIELDS: dict[str, frozenset[str]] = {
     "target_date": frozenset(("quote", "figure", "event")),
     "date": frozenset(("deal", "quote", "figure", "event")),
 }
+# The kinds of answer a record may hold only in the words of its text: `eight levels`.
+_READ_FROM_TEXT = ("count", "target_date", "date", "place")
 # Candidates are judged this many at a time, best bound first.
 _BATCH = 256
 
@@ -1085,7 +1087,7 @@ class _Judge:
             entities=tuple(entities),
             concepts=tuple(c.id for c in fitting),
             years=years,
-            citation=record.citations[0] if getattr(record, "citations", ()) else None,
+            citation=self._citation(record, kind, value),
         )
 
     def _concepts(self, record: AnyRecord, haystack: str) -> tuple[list[Any] | None, list[Any]]:
@@ -1165,6 +1167,30 @@ class _Judge:
             return "record", _plain_value(record)
         return "record", _plain_value(record)
 
+    def _citation(self, record: AnyRecord, kind: str, value: Any) -> Citation | None:
+        """The record's excerpt that proves what was asked: the one a value read from text
+        comes from, else the one with most of the question's words and of its concepts' in
+        either language (`annuelle` for `a year`), not merely the first the record cites."""
+        citations = getattr(record, "citations", ())
+        if len(citations) < 2:
+            return citations[0] if citations else None
+        if isinstance(value, str) and kind in _READ_FROM_TEXT:
+            for citation in citations:
+                if fold(value) in fold(citation.excerpt):
+                    return citation
+        question = self.question
+        own = _stems_of(question.terms)
+        other = _stems_of(
+            [w for e in question.entities for n in _folded_names(e) for w in n.split()]
+            + [w for c in question.concepts for t in _folded_terms(c) for w in t.split()]
+        )
+
+        def shared(citation: Citation) -> int:
+            said = _stems_of(fold(citation.excerpt).split())
+            return 2 * len(said & own) + len(said & other)
+
+        return max(citations, key=shared)  # the first of the best
+
     def _points_to(self, record: AnyRecord, concept: Any) -> bool:
         """Whether a record is what a concept points to; a role, held at an organisation
         the question names, by the person or (asked who) by the quote's speaker."""
@@ -1218,6 +1244,11 @@ class _Judge:
 def _pattern(source: str) -> re.Pattern[str]:
     # Compiled on first use: most questions read no date, place or deadline from text.
     return re.compile(source)
+
+
+def _stems_of(words: Iterable[str]) -> set[str]:
+    """The stems of the words that say something: of four letters or more."""
+    return {stem for word in words if len(word) > 3 for stem in stems(word)}
 
 
 def _with_parents(kb: KnowledgeBase, rid: str) -> set[str]:

@@ -693,24 +693,8 @@ def _known_word(index: Index, word: str, typos: bool = True) -> bool:
 # A question without a question word that opens with one of these, or puts its subject
 # after its verb in French (`Arm peut-il`), asks yes or no: it wants the record that says.
 _AUXILIARIES = frozenset(
-    [
-        "did",
-        "does",
-        "do",
-        "is",
-        "was",
-        "are",
-        "were",
-        "can",
-        "could",
-        "will",
-        "would",
-        "has",
-        "have",
-        "had",
-        "should",
-    ]
-)
+    ("did", "does", "do", "is", "was", "are", "were", "can", "could", "will", "would")
+) | frozenset(("has", "have", "had", "should"))
 _FRENCH_INVERSION = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
 
 
@@ -760,7 +744,7 @@ def ask(
     if holders is not None:
         # Only these types of record can hold what is asked: the others are never built.
         candidates = {at for at in candidates if index.types[at] in holders}
-    overlap = _overlap(index, question, candidates)
+    overlap = _Overlap(index, question, candidates)
     largest = question.wanted in ("amount", "record") and any(
         c.id == _LARGEST for c in question.concepts
     )
@@ -793,7 +777,7 @@ def _judged(
     about: About,
     lexicon: Lexicon,
     candidates: set[int],
-    overlap: tuple[dict[int, float], dict[int, float]],
+    overlap: _Overlap,
     limit: int,
     every: bool,
 ) -> list[Answer]:
@@ -822,7 +806,7 @@ def _judged(
             record = index.record(at)
             if record.type == "source":
                 continue
-            text = overlap[0].get(at, 0.0), overlap[1].get(at, 0.0)
+            text = overlap.text.get(at, 0.0), overlap.names.get(at, 0.0)
             answer = judge(record, at, text, index.entry(at))
             if answer is not None:
                 scored.append((-answer.score, at, answer))
@@ -851,7 +835,7 @@ class _Bound:
         question: Question,
         index: Index,
         about: About,
-        overlap: tuple[dict[int, float], dict[int, float]],
+        overlap: _Overlap,
     ) -> None:
         self.question, self.index, self.overlap = question, index, overlap
         total = max(len(index), 1)
@@ -862,7 +846,7 @@ class _Bound:
         self.named = {at for e in question.entities for at in about.positions(e.id)}
         self.fixed = 2 * len(question.years) + 2  # and the kind answered
         # The records that have the words the question writes together, among those named.
-        within = set(overlap[0])
+        within = set(overlap.text)
         self.phrases = [index.having(phrase, within=within) for phrase in question.phrases]
         # A record of another type can answer only with words read from its text, and such a
         # record says the words the question writes together (`_Judge`).
@@ -884,7 +868,9 @@ class _Bound:
             and not all(at in having for having in self.phrases)
         ):
             return -math.inf
-        score = self.fixed + 6 * self.overlap[0].get(at, 0.0) + 2 * self.overlap[1].get(at, 0.0)
+        score = (
+            self.fixed + 6 * self.overlap.text.get(at, 0.0) + 2 * self.overlap.names.get(at, 0.0)
+        )
         score += sum(weight if at in mine else weight / 3 for weight, mine in self.entities)
         score += sum(3 if _may_point(c, kind) else 1.5 for c in question.concepts)
         score += 1.5 * sum(at in having for having in self.phrases)
@@ -925,46 +911,43 @@ def _candidates(question: Question, about: About, index: Index) -> set[int]:
     return candidates or set()
 
 
-def _overlap(
-    index: Index, question: Question, candidates: set[int]
-) -> tuple[dict[int, float], dict[int, float]]:
+class _Overlap:
     """How much of the question's own words each candidate has, from 0 to 1, in any of its
-    texts and in its names (a title, a name): each word weighs by how rare it is among all
-    records (a rare word says more), and counts as much as its best match (the word itself,
-    a form of it, a typo of it)."""
-    words = question.words if question.entities else question.terms
-    if not words:
-        return {}, {}
-    from softbank_kb.search import word_matches
+    texts (`text`) and in its names, a title or a name (`names`): each word weighs by how
+    rare it is among all records (a rare word says more), and counts as much as its best
+    match (the word itself, a form of it, a typo of it)."""
 
-    total = max(len(index), 1)
-    got: dict[int, float] = {}
-    named: dict[int, float] = {}
-    weights = 0.0
-    for word in dict.fromkeys(words):
-        matches = word_matches(index, word, typos=len(word) > 5)
-        best: dict[int, float] = {}
-        in_names: dict[int, float] = {}
-        having: set[int] = set()
-        for match, quality in matches.items():
-            everywhere = index.having(match)
-            having |= everywhere
-            for at in everywhere & candidates:
-                best[at] = max(best.get(at, 0.0), quality)
-            for at in index.having(match, names=True, within=candidates):
-                in_names[at] = max(in_names.get(at, 0.0), quality)
-        weight = math.log(1 + total / max(len(having), 1))
-        weights += weight
-        for at, quality in best.items():
-            got[at] = got.get(at, 0.0) + weight * quality
-        for at, quality in in_names.items():
-            named[at] = named.get(at, 0.0) + weight * quality
-    if not weights:
-        return {}, {}
-    return (
-        {at: value / weights for at, value in got.items()},
-        {at: value / weights for at, value in named.items()},
-    )
+    def __init__(self, index: Index, question: Question, candidates: set[int]) -> None:
+        from softbank_kb.search import word_matches
+
+        self.text: dict[int, float] = {}
+        self.names: dict[int, float] = {}
+        # Each word's weight and what it matches, with the quality of each match.
+        self.words: list[tuple[float, dict[str, float]]] = []
+        words = question.words if question.entities else question.terms
+        total = max(len(index), 1)
+        for word in dict.fromkeys(words):
+            matches = word_matches(index, word, typos=len(word) > 5)
+            best: dict[int, float] = {}
+            in_names: dict[int, float] = {}
+            having: set[int] = set()
+            for match, quality in matches.items():
+                everywhere = index.having(match)
+                having |= everywhere
+                for at in everywhere & candidates:
+                    best[at] = max(best.get(at, 0.0), quality)
+                for at in index.having(match, names=True, within=candidates):
+                    in_names[at] = max(in_names.get(at, 0.0), quality)
+            weight = math.log(1 + total / max(len(having), 1))
+            self.words.append((weight, matches))
+            for at, quality in best.items():
+                self.text[at] = self.text.get(at, 0.0) + weight * quality
+            for at, quality in in_names.items():
+                self.names[at] = self.names.get(at, 0.0) + weight * quality
+        weights = sum(weight for weight, _ in self.words)
+        for found in (self.text, self.names):
+            for at in found:
+                found[at] /= weights
 
 
 def _best(answers: list[Answer], limit: int) -> list[Answer]:
@@ -1065,9 +1048,9 @@ class _Judge:
         if isinstance(value, str) and kind != "record" and together < len(question.phrases):
             return None  # a value read from text, in a record about something else
         score += 1.5 * together
+        # A value the record holds in a field over words found in its text.
+        read = isinstance(value, str) and kind in ("count", "target_date", "date")
         if question.wanted != "record" and kind in (question.wanted, _ALSO.get(question.wanted)):
-            # A value the record holds in a field over words found in its text.
-            read = isinstance(value, str) and kind in ("count", "target_date", "date")
             score += 0.5 if read else 2
         if kind == "place" and isinstance(record, Quote) and record.speaker not in self.named_ids:
             return None  # where someone spoke is no place of what the question names
@@ -1075,6 +1058,8 @@ class _Judge:
             score += 1
         if record.id in self.named_ids and not question.concepts:
             score += 1.5  # the entity's own record says most about it, when nothing else is asked
+        if isinstance(record, Figure) and record.status == "actual":
+            score += 0.5  # what was, over what is aimed at or expected
         if question.wanted == "quote" and getattr(record, "speaker", None) in self.named_ids:
             score += 2  # `what did X say`: X speaks
         if not entities and not fitting and overlap == 0:

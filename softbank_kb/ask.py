@@ -71,7 +71,13 @@ _ASKED_BY: dict[str, Wanted] = {
     "which-month": "date",
     "which-city": "place",
     "which-ones": "record",
+    "list-them": "record",
 }
+# The verbs of a question that asks what someone does or did with something.
+_DO = frozenset(("do", "faire", "fait"))
+# Question words that ask only near the start of a question; further on they relate a
+# clause (`the co-investors who share`), while `say` or `selon` ask anywhere.
+_INTERROGATIVES = frozenset(("who", "where", "when", "why"))
 # The words that open `which X`: `which state`, `quelle ville`.
 _WHICH = frozenset(("which", "what", "quel", "quelle", "quels", "quelles"))
 # The concept whose terms are the unit a question word counts in.
@@ -104,6 +110,13 @@ _SLOT_WORDS: dict[str, str] = {
     "share": "share",
     "target_date": "target date",
 }
+
+
+class _Read(str):
+    """A value read from a record's words (`eight levels`, `in Hokkaido and Osaka`), not held
+    in a field of it: the record says it only if it says what the question is about."""
+
+    __slots__ = ()
 
 
 # No repr or equality of its own: a question is read once and compared with nothing, and
@@ -287,13 +300,16 @@ def _adverb_bases(word: str, language: str) -> tuple[str, ...]:
 class _Token:
     """A word of a question. A plain class: a dataclass costs more to import than it saves."""
 
-    __slots__ = ("at", "capital", "word", "written")
+    __slots__ = ("at", "capital", "joined", "word", "written")
 
-    def __init__(self, word: str, capital: bool, written: str, at: int = 0) -> None:
+    def __init__(
+        self, word: str, capital: bool, written: str, at: int = 0, joined: bool = False
+    ) -> None:
         self.word = word  # folded
         self.capital = capital  # written with a capital letter (`Ampere`, `xAI`)
         self.written = written  # as the question writes it
         self.at = at  # its place among the question's words
+        self.joined = joined  # a part of words joined by a hyphen (`au-delà`)
 
 
 def read_question(
@@ -317,12 +333,14 @@ def read_question(
     cased = any(capitals) and not titled
     for at, token in enumerate(tokens):
         capital = token.capital and at > 0 and not titled
-        tokens[at] = _Token(token.word, capital, token.written, at)
+        tokens[at] = _Token(token.word, capital, token.written, at, token.joined)
     reading = _Reading(kb, index, lexicon_, languages, cased)
     rest = reading.entities(tokens)
     rest = reading.runs_of_names(rest)
     reading.words(rest)
     wanted = reading.wanted
+    if wanted == "date" and _future(words):
+        wanted = "target_date"  # `when will it open`: what a prediction looks to, no past date
     if wanted is None:
         wanted = "record" if _yes_or_no(text, words) else _wanted_by_concepts(reading.concepts)
     return Question(
@@ -350,10 +368,11 @@ def _tokens(text: str) -> list[_Token]:
     """The folded words of a question, each with whether it was written with a capital."""
     found: list[_Token] = []
     for raw in _TOKEN.findall(text):
-        for piece in _WORD_PARTS.split(raw):
+        pieces = _WORD_PARTS.split(raw)
+        for piece in pieces:
             capital = any(char.isupper() for char in piece)
             for word in fold(piece).split():
-                found.append(_Token(word, capital, piece, len(found)))
+                found.append(_Token(word, capital, piece, len(found), len(pieces) > 1))
     return found
 
 
@@ -418,6 +437,8 @@ class _Reading:
             if record is not None:
                 if record not in self.found:
                     self.found.append(record)
+                if at + size < len(tokens) and _misspelt_name_word(record, tokens[at + size]):
+                    size += 1  # `Masayoshi Sun`: the rest of the name, misspelt
             else:
                 rest.extend(tokens[at : at + 1])
                 size = 1
@@ -521,6 +542,8 @@ class _Reading:
             if slot.words == ("ou",) and by_word["ou"].written == "ou" and by_word["ou"].at > 0:
                 concepts = ()  # `ou` is French for `or`; `où`, or a first `Ou`, asks where
             asked = [c for c in concepts if c.kind == "question"]
+            if asked and asked[0].id in _INTERROGATIVES and by_word[slot.words[0]].at > 3:
+                asked = []  # `les co-investisseurs qui se partagent`: `qui` relates, not asks
             others = [c for c in concepts if c.kind != "question"]
             if asked:
                 counting = self._asks(asked[0]) or counting
@@ -622,6 +645,9 @@ class _Reading:
             self.ignored.append(word)
             return
         lemma = None if token.capital else ordinary_word(word, self.languages)
+        if lemma is None and not token.capital and token.joined:
+            self.ignored.append(word)  # `dela` of `au-delà`: a part of a word, no name
+            return
         if lemma is None:
             self.unknown.append(token.written)  # a name the sources never use
             return
@@ -654,6 +680,19 @@ class _Reading:
 
 def _is_stop(slot: Slot, stop: set[str]) -> bool:
     return len(slot.words) == 1 and slot.words[0] in stop
+
+
+def _misspelt_name_word(record: AnyRecord, token: _Token) -> bool:
+    """Whether a word written with a capital right after a person's name is a word of it
+    one letter off: `Sun` after `Masayoshi`."""
+    if not (isinstance(record, Person) and token.capital and len(token.word) > 2):
+        return False
+    from rapidfuzz.distance import OSA
+
+    words = {w for name in _folded_names(record) for w in name.split()}
+    return token.word not in words and any(
+        OSA.distance(token.word, word, score_cutoff=1) <= 1 for word in words
+    )
 
 
 def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, int]:
@@ -696,6 +735,15 @@ _AUXILIARIES = frozenset(
     ("did", "does", "do", "is", "was", "are", "were", "can", "could", "will", "would")
 ) | frozenset(("has", "have", "had", "should"))
 _FRENCH_INVERSION = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
+
+
+def _future(words: list[str]) -> bool:
+    """Whether a question is put in the future: `will`, `sera`, `sortira`, `seront`."""
+    return any(
+        word in ("will", "sera", "seront")
+        or (len(word) > 4 and word.isalpha() and word.endswith(("era", "ira", "ront")))
+        for word in words
+    )
 
 
 def _yes_or_no(text: str, words: list[str]) -> bool:
@@ -764,8 +812,6 @@ _IN_FIELDS: dict[str, frozenset[str]] = {
     "target_date": frozenset(("quote", "figure", "event")),
     "date": frozenset(("deal", "quote", "figure", "event")),
 }
-# The kinds of answer a record may hold only in the words of its text: `eight levels`.
-_READ_FROM_TEXT = ("count", "target_date", "date", "place")
 # Candidates are judged this many at a time, best bound first.
 _BATCH = 256
 
@@ -989,6 +1035,10 @@ class _Judge:
         self.named_orgs = {e.id for e in question.entities if isinstance(e, Organization)}
         self.index = index
         self.forms: dict[str, tuple[str, ...]] = {}
+        # `what will SoftBank do with its profits`: an action is asked, its concepts are
+        # what it is about.
+        words = fold(question.text).split()
+        self.action = question.wanted == "record" and any(w in _DO for w in words[1:])
         # The metrics some concept names: a figure of one answers only a question of it.
         self.claimed = {m for c in lexicon.concepts for m in c.metrics}
         self.asked_metrics = {m for c in question.concepts for m in c.metrics}
@@ -1045,15 +1095,20 @@ class _Judge:
         if value is None:
             return None
         together = sum(f" {phrase} " in haystack for phrase in question.phrases)
-        if isinstance(value, str) and kind != "record" and together < len(question.phrases):
+        read = isinstance(value, _Read)
+        if read and together < len(question.phrases):
             return None  # a value read from text, in a record about something else
         score += 1.5 * together
         # A value the record holds in a field over words found in its text.
-        read = isinstance(value, str) and kind in ("count", "target_date", "date")
         if question.wanted != "record" and kind in (question.wanted, _ALSO.get(question.wanted)):
             score += 0.5 if read else 2
-        if kind == "place" and isinstance(record, Quote) and record.speaker not in self.named_ids:
-            return None  # where someone spoke is no place of what the question names
+        if kind == "place" and value == getattr(record, "venue", None):
+            # Where someone spoke is a place of what they said, not of what a question asks
+            # about something else (`where will it set up data centres`).
+            if isinstance(record, Quote) and record.speaker not in self.named_ids:
+                return None
+            if any(c not in fitting for c in question.concepts):
+                return None
         if kind == "person" and isinstance(record, Person):
             score += 1
         if record.id in self.named_ids and not question.concepts:
@@ -1072,7 +1127,7 @@ class _Judge:
             entities=tuple(entities),
             concepts=tuple(c.id for c in fitting),
             years=years,
-            citation=self._citation(record, kind, value),
+            citation=self._citation(record, value),
         )
 
     def _concepts(self, record: AnyRecord, haystack: str) -> tuple[list[Any] | None, list[Any]]:
@@ -1093,6 +1148,7 @@ class _Judge:
         if (
             deciding
             and question.wanted not in _TOPIC_ONLY
+            and not self.action
             and not any(c in fitting for c in deciding)
         ):
             return None, []
@@ -1131,10 +1187,9 @@ class _Judge:
         if wanted == "count":
             return "count", _count(record, question.unit, haystack)
         if wanted == "person":
-            if isinstance(record, Person):
-                return "person", record
-            if isinstance(record, Quote) and isinstance(self.kb.get(record.speaker), Person):
-                return "person", self.kb.get(record.speaker)
+            person = self.kb.get(record.speaker) if isinstance(record, Quote) else record
+            if isinstance(person, Person):
+                return ("person", person) if self._in_the_role_asked(person) else ("person", None)
             if isinstance(record, Deal) and any(c.kind == "deal_kind" for c in question.concepts):
                 return "organization", self.kb.get(record.investor)  # `who invested in X`
             return "person", None
@@ -1152,14 +1207,14 @@ class _Judge:
             return "record", _plain_value(record)
         return "record", _plain_value(record)
 
-    def _citation(self, record: AnyRecord, kind: str, value: Any) -> Citation | None:
+    def _citation(self, record: AnyRecord, value: Any) -> Citation | None:
         """The record's excerpt that proves what was asked: the one a value read from text
         comes from, else the one with most of the question's words and of its concepts' in
         either language (`annuelle` for `a year`), not merely the first the record cites."""
         citations = getattr(record, "citations", ())
         if len(citations) < 2:
             return citations[0] if citations else None
-        if isinstance(value, str) and kind in _READ_FROM_TEXT:
+        if isinstance(value, _Read):
             for citation in citations:
                 if fold(value) in fold(citation.excerpt):
                     return citation
@@ -1175,6 +1230,19 @@ class _Judge:
             return 2 * len(said & own) + len(said & other)
 
         return max(citations, key=shared)  # the first of the best
+
+    def _in_the_role_asked(self, person: Person) -> bool:
+        """Whether a person is who is asked for: with a role the lexicon knows, one held; with
+        words of another (`le directeur technique de SoftBank Corp`), one whose title has
+        them; else anyone the question is about."""
+        question = self.question
+        if person.id in self.named_ids or any(c.kind == "role" for c in question.concepts):
+            return True
+        if not self.named_orgs or not question.words:
+            return True
+        titles = " ".join(f"{role.title} {role.title_fr or ''}" for role in person.roles)
+        said = _stems_of(fold(titles).split())
+        return bool(said & _stems_of(question.words))
 
     def _points_to(self, record: AnyRecord, concept: Any) -> bool:
         """Whether a record is what a concept points to; a role, held at an organisation
@@ -1215,7 +1283,7 @@ class _Judge:
         """The places a record names; an organisation's own country for itself."""
         places = _places(record, self.index)
         if places:
-            return " and ".join(places)
+            return _Read(" and ".join(places))
         if self.question.city:
             return None
         own = record.id in self.named_ids and not self.question.concepts
@@ -1320,7 +1388,7 @@ def _target(record: AnyRecord) -> PartialDate | str | None:
     for text in _english(record):
         found = _pattern(_BY_WHEN).search(text)
         if found:
-            return found.group()
+            return _Read(found.group())
     return None
 
 
@@ -1344,7 +1412,7 @@ def _text_date(record: AnyRecord) -> str | None:
     for text in (*_english(record), *(c.excerpt for c in getattr(record, "citations", ()))):
         found = _pattern(_TEXT_DATE).search(fold(text))
         if found:
-            return found.group()
+            return _Read(found.group())
     return None
 
 
@@ -1379,7 +1447,7 @@ def _count(record: AnyRecord, unit: tuple[str, ...], haystack: str) -> Any:
         for text in (*_english(record), haystack):
             found = pattern.search(fold(text) if text is not haystack else text)
             if found:
-                return found.group().strip()
+                return _Read(found.group().strip())
     return None
 
 

@@ -342,7 +342,8 @@ def read_question(
     if wanted == "date" and _future(words):
         wanted = "target_date"  # `when will it open`: what a prediction looks to, no past date
     if wanted is None:
-        wanted = "record" if _yes_or_no(text, words) else _wanted_by_concepts(reading.concepts)
+        asks_a_record = _yes_or_no(text, words) or any(w in _DO for w in words[1:])
+        wanted = "record" if asks_a_record else _wanted_by_concepts(reading.concepts)
     return Question(
         text=text,
         language=language,

@@ -406,6 +406,7 @@ class _Reading:
         self.languages = languages
         self.cased = cased  # whether the question writes names with capitals
         self.stop = set(lexicon.stopwords.en) | set(lexicon.stopwords.fr)
+        self.term_words = {word for words in lexicon.phrases for word in words}
         self.found: list[AnyRecord] = []
         self.unknown: list[str] = []
         self.concepts: list[Any] = []
@@ -419,6 +420,14 @@ class _Reading:
         self.month = False
         self.city = False
         self.one_of = False
+
+    def _is_term(self, word: str) -> bool:
+        """Whether a word is a word of the lexicon's terms, or a form of a one-word term."""
+        if word in self.term_words:
+            return True
+        if len(word) <= 3 or not word.isalpha():
+            return False
+        return any(stem in self.lexicon.stems for stem in stems(word))
 
     # Names ---------------------------------------------------------------------------------
 
@@ -448,7 +457,7 @@ class _Reading:
 
     def _may_name(self, token: _Token) -> bool:
         """Whether a one-word name in the question is the name, not a word (`CFO`, `son`)."""
-        if _is_term(token.word, self.lexicon):
+        if self._is_term(token.word):
             # `CFO` is a role before it is Goto's alias: `the CFO of Nvidia` is no Goto.
             return False
         if token.capital or not self.cased:
@@ -459,7 +468,7 @@ class _Reading:
     def _looks_like_a_name(self, token: _Token) -> bool:
         """Whether a word may be a misspelt or partial name: no stop word, term or short word."""
         word = token.word
-        return len(word) > 3 and word not in self.stop and not _is_term(word, self.lexicon)
+        return len(word) > 3 and word not in self.stop and not self._is_term(word)
 
     def _misspelt_or_partial_name(self, token: _Token) -> AnyRecord | None:
         """The person or organisation a word names: a typo of a name, or a part of one.
@@ -510,7 +519,7 @@ class _Reading:
                 and token.capital
                 and token.word.isalpha()
                 and token.word not in self.stop
-                and not _is_term(token.word, self.lexicon)
+                and not self._is_term(token.word)
                 and (not run or token.at == run[-1].at + 1)
             ):
                 run.append(token)
@@ -707,15 +716,6 @@ def _name_at(index: Any, words: list[str], at: int) -> tuple[AnyRecord | None, i
     return None, 1
 
 
-def _is_term(word: str, lexicon_: Any) -> bool:
-    """Whether a word is one of the lexicon's, or a stop word, or a form of a one-word term."""
-    if (word,) in lexicon_.phrases or any(word in words for words in lexicon_.phrases):
-        return True
-    if len(word) <= 3 or not word.isalpha():
-        return False
-    return any(stem in lexicon_.stems for stem in stems(word))
-
-
 def _known_word(index: Index, word: str, typos: bool = True) -> bool:
     """Whether any record has this word, a form of it, or (with `typos`) a word one typo
     from it. Not a longer word it begins: `Intel` is not known for `intelligence`."""
@@ -898,12 +898,16 @@ class _Bound:
         # A record of another type can answer only with words read from its text, and such a
         # record says the words the question writes together (`_Judge`).
         self.fields = _IN_FIELDS.get(question.wanted)
-        self.own = {
-            e
-            for entity in question.entities
-            for e, f, _ in index.name_owners(entity.id.replace("-", " "))
-            if f < 0
-        }
+        self.own = (
+            set()
+            if self.fields is None
+            else {
+                e
+                for entity in question.entities
+                for e, f, _ in index.name_owners(entity.id.replace("-", " "))
+                if f < 0
+            }
+        )
         self.fixed += 0.5 if question.wanted == "organization" else 0
 
     def __call__(self, at: int) -> float:

@@ -92,6 +92,8 @@ def answers_json(reply: Reply) -> str:
                     "concepts": list(answer.concepts),
                     "years": list(answer.years),
                     "language": reply.question.language,
+                    "asked": reply.question.wanted,
+                    "ignored": list(reply.question.ignored),
                 },
                 "score": answer.score,
                 "excerpt": json_data(answer.citation),

@@ -113,6 +113,107 @@ def test_a_known_entity_without_the_answer_gets_what_is_known(kb: KnowledgeBase)
     assert reply.known[0].id == "ampere"
 
 
+@pytest.mark.parametrize(
+    ("question", "unknown", "reason"),
+    [
+        pytest.param(
+            "What did SoftBank spend on OneWeb in 2024?",
+            ("oneweb",),
+            "the articles never mention OneWeb",
+            id="a-name-beside-known-words",
+        ),
+        pytest.param(
+            "how much did softbank put into wework",
+            ("wework",),
+            "the articles never mention wework",
+            id="no-typo-of-network",
+        ),
+        pytest.param(
+            "Combien SoftBank a-t-il investi dans Figure AI ?",
+            ("figure ai",),
+            "the articles never mention Figure AI",
+            id="words-written-as-one-name",
+        ),
+    ],
+)
+def test_an_unknown_name_refuses_whatever_else_the_question_holds(
+    kb: KnowledgeBase, question: str, unknown: tuple[str, ...], reason: str
+) -> None:
+    reply = ask(kb, question)
+    assert not reply.answered
+    assert reply.question.unknown == unknown
+    assert reply.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "ignored", "top"),
+    [
+        pytest.param(
+            "How much did SoftBank happily pay for Ampere?",
+            ("happily",),
+            "ampere-acquisition",
+            id="en",
+        ),
+        pytest.param(
+            "Combien SoftBank a-t-il vraiment payé pour Ampere ?",
+            ("vraiment",),
+            "ampere-acquisition",
+            id="fr",
+        ),
+    ],
+)
+def test_an_unknown_ordinary_word_is_ignored_not_a_refusal(
+    kb: KnowledgeBase, question: str, ignored: tuple[str, ...], top: str
+) -> None:
+    reply = ask(kb, question)
+    assert reply.question.unknown == ()
+    assert reply.question.ignored == ignored
+    assert reply.answers[0].record.id == top
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        pytest.param("Who is the CEO of Arm?", "the articles mention Arm but state no CEO for it"),
+        pytest.param(
+            "In which month did SoftBank buy Graphcore?",
+            "the articles mention SoftBank Group and Graphcore but state no month for them",
+        ),
+        pytest.param(
+            "Which city is Ampere based in?",
+            "the articles mention Ampere but state no city or region for it",
+        ),
+    ],
+)
+def test_a_known_entity_without_the_slot_asked_says_so(
+    kb: KnowledgeBase, question: str, reason: str
+) -> None:
+    reply = ask(kb, question)
+    assert not reply.answered
+    assert reply.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "value"),
+    [
+        pytest.param("By when does Son think ASI will be achieved?", "target_date", "2035"),
+        pytest.param("Where are SoftBank's AI data centres?", "place", "Hokkaido and Osaka"),
+        pytest.param("How many levels does SoftBank Corp's AI strategy have?", "count", "8.0"),
+        pytest.param("What percentage of smartphones use Arm chips?", "share", "99.0"),
+    ],
+)
+def test_more_kinds_of_question(kb: KnowledgeBase, question: str, kind: str, value: str) -> None:
+    answer = ask(kb, question).answers[0]
+    assert answer.kind == kind
+    shown = getattr(answer.value, "value", None) or getattr(answer.value, "amount", answer.value)
+    assert str(shown) == value
+
+
+def test_son_is_a_word_in_french_and_a_name_with_a_capital(kb: KnowledgeBase) -> None:
+    question = read_question(kb, "Quelle est la valeur de son entreprise selon Son ?")
+    assert [entity.id for entity in question.entities] == ["masayoshi-son"]
+
+
 @pytest.mark.parametrize("question", ["", "   ", "?!", "a" * 1001])
 def test_a_question_without_words_is_refused(kb: KnowledgeBase, question: str) -> None:
     with pytest.raises(QueryError):
@@ -137,6 +238,8 @@ def test_ask_json_is_an_array_of_answers(run_cli: RunCli) -> None:
     assert answers[0]["answer"]["person"] == "yoshimitsu-goto"
     assert answers[0]["why"]["concepts"] == ["cfo"]
     assert answers[0]["why"]["language"] == "fr"
+    assert answers[0]["why"]["asked"] == "person"
+    assert answers[0]["why"]["ignored"] == []
     assert answers[0]["record"]["id"] == "yoshimitsu-goto"
     assert answers[0]["record"]["type"] == "person"
     assert isinstance(answers[0]["score"], float | int)

@@ -543,12 +543,7 @@ def ask(ctx: click.Context, question: str, limit: int, out: Output) -> None:
 
 def _not_answered(reply: Any) -> NoReturn:
     """Exit 1, saying why the sources do not answer: an unknown name, or no such fact."""
-    if reply.question.unknown:
-        words = ", ".join(repr(word) for word in reply.question.unknown)
-        raise NotInSources(f"no record mentions {words}.")
-    if reply.known:
-        raise NotInSources("no record states the answer.")
-    raise NotInSources("no record answers this question.")
+    raise NotInSources(f"{reply.reason}.")
 
 
 @cli.command(short_help="One record in full, every field, with its citations.")

@@ -251,7 +251,7 @@ def test_ask_json_is_an_array_of_answers(run_cli: RunCli) -> None:
 def test_not_in_the_sources(run_cli: RunCli, question: str) -> None:
     result = run_cli("ask", question)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Not in the sources: no record mentions")
+    assert result.stderr.startswith("Not in the sources: the articles never mention")
     assert result.stdout == ""
     as_json = run_cli("ask", "--json", question)
     assert as_json.exit_code == 1

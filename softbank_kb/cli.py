@@ -319,7 +319,7 @@ def _list_or_profile(ctx: click.Context, out: Output, name: str | None, record_t
 
 
 @cli.command(short_help="Figures: revenue, losses, targets, with a chart per series.")
-@company_option("The entity, by name, alias or typo.")
+@company_option("The entity, by name, alias or typo, and the organisations of its group.")
 @click.option(
     "--metric",
     help="Part of a metric name, in English or the article's French: revenue, loss,"

@@ -260,11 +260,13 @@ def find_figures(
     metric: str | None = None,
     years: Collection[int] | None = None,
 ) -> list[Figure]:
-    """Figures about an entity, of a metric (substring), in years; grouped by entity and metric."""
+    """Figures about an entity or an organisation of its group, of a metric (substring), in
+    years; grouped by entity and metric."""
+    group = _with_subsidiaries(kb, entity) if entity is not None else set()
     found = [
         figure
         for figure in kb.figures
-        if (entity is None or figure.entity == entity)
+        if (entity is None or figure.entity in group)
         and (metric is None or _metric_matches(metric, figure))
         and _in_years(figure.date, years)
     ]

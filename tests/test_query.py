@@ -181,3 +181,11 @@ def test_an_undated_prediction_stands_in_the_timeline_at_its_target_date(
     assert query.timeline(kb, None, None)[-1].id == "son-asi-by-2035"
     # Said when, the article does not say: no year of statements holds it.
     assert "son-asi-by-2035" not in _ids(query.timeline(kb, None, None, years={2024, 2025}))
+
+
+def test_figures_of_a_company_include_those_of_its_group(kb: KnowledgeBase) -> None:
+    # F16: the Japanese LLM belongs to SoftBank Group; its figures are the group's too.
+    ids = {figure.id for figure in query.find_figures(kb, entity="softbank-group")}
+    assert "softbank-japanese-llm-parameters" in ids
+    alone = {figure.id for figure in query.find_figures(kb, entity="softbank-japanese-llm")}
+    assert alone and alone < ids

@@ -5,12 +5,14 @@ Usage: python benchmarks/bench.py [--runs N] [--sizes 1000,10000,100000] [--keep
 
 After a warm-up round, every case runs in turn N times; it prints the median wall
 time, the peak resident memory of the hungriest run (each child's own, as GNU time
-reports it), and the ratio to the import floor measured in the same rounds (what merely
-importing our dependencies costs). Each size is timed warm, on its first run (the
-cache emptied first) and after one data file of the fifty was edited; then time is
-fitted as a constant plus a cost per record, and every target is met or missed by an
-amount. Sizes up to 10,000 share the bundled cases' rounds; each larger size has
-rounds of its own.
+reports it), and the ratios to two floors measured in the same rounds: the import floor
+(what merely importing our dependencies costs) and the practical floor (floor.py: the
+2024 deals printed from a copy of the cache's own database, at the same size). Each size
+is timed warm, on its first run (the cache emptied first) and after one data file of the
+fifty was edited; then time is fitted as a constant plus a cost per record, each list
+command's cost per record it prints is given, and every target is met or missed by an
+amount. Sizes up to 10,000 share the bundled cases' rounds; each larger size has rounds
+of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import functools
+import json
 import os
 import re
 import shutil
@@ -49,12 +52,17 @@ SBKB = (
     ]
 )
 FLOOR = [PYTHON, "-c", "import click, pydantic, yaml, rich.console, rich.table, rapidfuzz"]
+# The practical floor of each size: floor.py on a copy of that size's cache database.
+PRACTICAL = "practical floor (floor.py)"
 # A deal of the bundled KB; make_kb's copy 0 of it exists at every size.
 SHOW_ID = "ampere-acquisition"
 INVEST = "invest --year 2024"
 INVEST_JSON = "invest --year 2024 --json"
 # The commands whose warm time issue 18 bounds at 100,000 and 1,000,000 records.
 ANSWER_SIZED = [INVEST_JSON, "show ID", "quote NAME", "search grafcore", "ask"]
+# The list commands whose answer grows with the KB: what each costs per record it prints
+# is reported. (`quote` by id prints 3 records at every size, `search` its --limit.)
+LISTS = [INVEST, INVEST_JSON]
 # make_kb writes fifty files of copies (one per copy below fifty copies: 6 at 1,000).
 CHANGED = "(one data file edited)"
 # The first search or ask after a record's amount changed: what is derived is made anew.
@@ -262,30 +270,58 @@ def main() -> None:
     cases += [
         Case(f"bundled: {label} (warm)", [*SBKB, *q], bundled_env) for label, q in queries("")
     ]
+    # After the warm-up's first invest, which made the cache's database it copies.
+    cases.append(practical_floor("bundled", work, bundled_env))
     sizes: list[int] = args.sizes
     records = {size: records_written(size) for size in sizes}
     small = [size for size in sizes if size <= 10_000]
     # Every case up to 10,000 records in one round-robin, so their ratios are fair;
     # each larger size in rounds of its own: one round of 100,000 takes minutes.
-    timings = measure(cases + _size_cases(small, work, cache_env), args.runs)
+    all_size_cases = _size_cases(small, work, cache_env)
+    timings = measure(cases + all_size_cases, args.runs)
     for size in sizes:
         if size > 10_000:
-            timings.update(measure(_size_cases([size], work, cache_env), args.runs))
+            large = _size_cases([size], work, cache_env)
+            all_size_cases += large
+            timings.update(measure(large, args.runs))
 
     floor = timings["import floor"]
-    print(f"{'case':56} {'median s':>9} {'max RSS MB':>11} {'x floor':>8}")
+    print(
+        f"{'case':56} {'median s':>9} {'max RSS MB':>11} {'x import floor':>15}"
+        f" {'x practical floor':>18}"
+    )
     for label, timing in timings.items():
         ratio = timing.seconds / floor.seconds
-        print(f"{label:56} {timing.seconds:9.3f} {timing.max_rss_mb:11.1f} {ratio:8.2f}")
+        practical = timings.get(f"{label.partition(': ')[0]}: {PRACTICAL}")
+        beside = f"{timing.seconds / practical.seconds:18.2f}" if practical else ""
+        print(f"{label:56} {timing.seconds:9.3f} {timing.max_rss_mb:11.1f} {ratio:15.2f} {beside}")
     python = sys.version.split()[0]
     print(
         f"({args.runs} rounds after a warm-up; each size above 10,000 in rounds of its own; "
         f"max RSS is each process's own VmHWM; Python {python}; {os.cpu_count()} cores)"
     )
+    printed = count_printed([*cases, *all_size_cases], timings)
     print_fits(timings, records)
-    print_targets(timings, floor)
+    print_per_answer(timings, printed)
+    print_targets(timings, floor, printed)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def practical_floor(prefix: str, work: Path, env: dict[str, str]) -> Case:
+    """floor.py on a copy of the newest database in `env`'s cache, copied before its first
+    run: the cache may be emptied or rebuilt under another key between rounds."""
+    copy = work / f"floor-{prefix}.sqlite"
+    cache = Path(env["XDG_CACHE_HOME"]) / "sbkb"
+
+    def copy_database() -> None:
+        if not copy.exists():
+            newest = max(cache.glob("kb-*.sqlite"), key=lambda path: path.stat().st_mtime)
+            shutil.copyfile(newest, copy)
+
+    return Case(
+        f"{prefix}: {PRACTICAL}", [PYTHON, str(HERE / "floor.py"), str(copy)], env, copy_database
+    )
 
 
 def _size_cases(sizes: list[int], work: Path, cache_env: CacheEnv) -> list[Case]:
@@ -306,6 +342,8 @@ def _size_cases(sizes: list[int], work: Path, cache_env: CacheEnv) -> list[Case]
             command = [*SBKB, *data, *query]
             cases.append(Case(f"{size}: {label} (first run)", command, env, clear))
             cases.append(Case(f"{size}: {label} (warm)", command, env))
+            if label == INVEST_JSON:  # its cache database is there: the floor's copy
+                cases.append(practical_floor(str(size), work, env))
         if size <= TERMINAL_UP_TO:
             terminal = [*SBKB, *data, *sized[INVEST], "--no-pager"]
             terminal_env = {**env, "COLUMNS": str(TERMINAL_COLUMNS)}
@@ -351,6 +389,51 @@ def print_fits(timings: dict[str, Timing], records: dict[int, int]) -> None:
         print(f"{case:56} {intercept * 1000:12.1f} {slope * 1e6:10.3f}")
 
 
+def count_printed(cases: list[Case], timings: dict[str, Timing]) -> dict[str, int]:
+    """How many records each warm list command and each practical floor printed: its JSON
+    array's length, the command run once more (with --json, which the floor prints)."""
+    counted = {f"{label} (warm)" for label in LISTS} | {PRACTICAL}
+    printed = {}
+    for case in cases:
+        label = case.label.partition(": ")[2]
+        if case.label not in timings or label not in counted:
+            continue
+        command = case.command
+        if label != PRACTICAL and "--json" not in command:
+            command = [*command, "--json"]
+        output = subprocess.run(
+            command, env=case.env, stdin=subprocess.DEVNULL, capture_output=True, check=True
+        ).stdout
+        printed[case.label] = len(json.loads(output))
+    return printed
+
+
+def per_answer(timings: dict[str, Timing], printed: dict[str, int]) -> dict[str, tuple[int, float]]:
+    """For each list case at each size that prints more than its bundled run: the records
+    it printed, and the µs each costs beyond the bundled run (time and records both less
+    the bundled run's)."""
+    found = {}
+    for label, count in printed.items():
+        size, _, case = label.partition(": ")
+        bundled = f"bundled: {case}"
+        if size != "bundled" and bundled in printed and count > printed[bundled]:
+            seconds = timings[label].seconds - timings[bundled].seconds
+            found[label] = (count, seconds / (count - printed[bundled]) * 1e6)
+    return found
+
+
+def print_per_answer(timings: dict[str, Timing], printed: dict[str, int]) -> None:
+    """The list commands' cost per printed record, beside the practical floor's."""
+    costs = per_answer(timings, printed)
+    if not printed:
+        return
+    print("\ncost per printed record (beyond the bundled run of the same case)")
+    print(f"{'case':56} {'records':>9} {'µs/record':>10}")
+    for label, count in printed.items():
+        cost = f"{costs[label][1]:10.1f}" if label in costs else ""
+        print(f"{label:56} {count:9,} {cost}")
+
+
 def _verdict(name: str, value: float | None, limit: float, unit: str, digits: int = 2) -> None:
     """One target's line: the figure, the bound, and by how much it is met or missed."""
     if value is None:
@@ -360,8 +443,10 @@ def _verdict(name: str, value: float | None, limit: float, unit: str, digits: in
     print(f"  {name}: {value:.{digits}f}{unit} (target <= {limit:g}{unit}): {verdict}")
 
 
-def print_targets(timings: dict[str, Timing], floor: Timing) -> None:
-    """Each target of issues 6 and 18, with the figure measured in this run."""
+def print_targets(
+    timings: dict[str, Timing], floor: Timing, printed: dict[str, int] | None = None
+) -> None:
+    """Each target of issues 6, 18 and 30, with the figure measured in this run."""
 
     def seconds(label: str) -> float | None:
         timing = timings.get(label)
@@ -398,6 +483,15 @@ def print_targets(timings: dict[str, Timing], floor: Timing) -> None:
         timing = timings.get(f"1000000: {label} (warm)")
         peak = timing.max_rss_mb if timing else None
         _verdict(f"1,000,000 {label} warm, peak memory", peak, 200, " MB", 0)
+    costs = per_answer(timings, printed or {})
+    cost = costs.get(f"100000: {INVEST_JSON} (warm)")
+    _verdict(
+        f"100,000 {INVEST_JSON} per printed deal beyond bundled",
+        cost[1] if cost else None,
+        25,
+        " µs",
+        1,
+    )
     first = seconds(f"100000: {INVEST_JSON} (first run)")
     parse = seconds("100000: C loader bare parse")
     _verdict(f"100,000 {INVEST_JSON} first run", ratio(first, parse), 1.5, "x bare C parse")

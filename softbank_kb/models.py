@@ -6,7 +6,7 @@ import gc
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 from decimal import Decimal
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -36,11 +36,59 @@ def _described_by_docstring(schema: dict[str, Any], cls: type) -> None:
     schema["description"] = inspect.cleandoc(cls.__doc__ or "")
 
 
-# Records are stdlib dataclasses, so that unpickling them (a warm start) needs no
+# Records are stdlib dataclasses, so that building them from the cache needs no
 # pydantic; the loader validates raw data into them with pydantic (constraints.py).
 # pydantic reads its configuration from each class: an unknown key is an error, and
 # the class's docstring describes it in the JSON Schema.
 _PYDANTIC_CONFIG = {"extra": "forbid", "json_schema_extra": _described_by_docstring}
+
+# A dataclass that generates no method: its fields (`__dataclass_fields__`, which pydantic,
+# `dataclasses.fields` and `replace` read) without the `exec` of an `__init__`, `__eq__`,
+# `__repr__`, `__setattr__` ... for each class, which was 8-17 ms of every command's start.
+# _Frozen does what those methods did.
+_record = dataclass(kw_only=True, init=False, repr=False, eq=False, match_args=False)
+
+
+class _Frozen:
+    """Made by keyword, compared, hashed and shown by its fields, and frozen: what
+    `@dataclass(frozen=True, kw_only=True)` generates, written once for every record type.
+
+    An instance's `__dict__` holds its fields and nothing else (pydantic and the cache's
+    builder set it whole), so it is compared as it is.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        cls = type(self)
+        for name in field_names(cls):
+            if name in values:
+                value = values.pop(name)
+            elif (default := cls.__dataclass_fields__[name].default) is not MISSING:
+                value = default
+            else:
+                raise TypeError(f"{cls.__qualname__}() missing keyword argument {name!r}")
+            self.__dict__[name] = value
+        if values:
+            raise TypeError(f"{cls.__qualname__}() got an unexpected keyword {min(values)!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        values = self.__dict__
+        return hash(tuple([values[name] for name in field_names(type(self))]))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in field_names(type(self)))
+        return f"{type(self).__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
 
 _SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -66,8 +114,8 @@ _DATE_SCHEMA = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Citation:
+@_record
+class Citation(_Frozen):
     """Where a record comes from: an article and its own words."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
@@ -107,8 +155,8 @@ def _from_string(data: Any) -> Any:
     return {"value": data} if isinstance(data, str) else data
 
 
-@dataclass(frozen=True, kw_only=True)
-class PartialDate:
+@_record
+class PartialDate(_Frozen):
     """An ISO-8601 date of the precision the article gives: a year, a month or a day."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = {
@@ -160,8 +208,8 @@ def _known_currency(code: str) -> str:
     return code
 
 
-@dataclass(frozen=True, kw_only=True)
-class Money:
+@_record
+class Money(_Frozen):
     """An amount of money in units of its currency, as the article states it."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
@@ -178,8 +226,8 @@ class Money:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class Quantity:
+@_record
+class Quantity(_Frozen):
     """A number with a unit that is not money: a percentage, a count of parameters."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
@@ -191,8 +239,8 @@ class Quantity:
     qualifier: Qualifier | None = _described("How the article hedges it.", default=None)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Role:
+@_record
+class Role(_Frozen):
     """A position a person holds, as the article gives it."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
@@ -202,8 +250,8 @@ class Role:
     title_fr: Text | None = _described("The title as the article writes it.", default=None)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Source:
+@_record
+class Source(_Frozen):
     """One source article."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
@@ -229,8 +277,8 @@ class Source:
         return self.title
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Cited:
+@_record
+class _Cited(_Frozen):
     """A record that states something an article says."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = _PYDANTIC_CONFIG
@@ -263,7 +311,7 @@ ANY_ENTITY = ("organization", "person", "deal", "quote", "figure", "event", "str
 Reference = tuple[tuple[str | int, ...], str, tuple[str, ...]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class Organization(_Cited):
     """A company, fund, project, joint venture, media outlet or research firm."""
 
@@ -297,7 +345,7 @@ class Organization(_Cited):
         return self.name
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class Person(_Cited):
     """A person the articles name."""
 
@@ -315,7 +363,7 @@ class Person(_Cited):
         return self.name
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class Deal(_Cited):
     """An investment, acquisition, joint venture, partnership, sale of a stake, or budget."""
 
@@ -368,7 +416,7 @@ class Deal(_Cited):
         return self.summary
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class Quote(_Cited):
     """Words the articles attribute to a person or an organisation."""
 
@@ -405,7 +453,7 @@ def _money_or_quantity(value: Any) -> str:
     return "money" if has_currency else "quantity"
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class Figure(_Cited):
     """A number an article states about an entity: revenue, loss, target, share."""
 
@@ -440,7 +488,7 @@ class Figure(_Cited):
         return self.summary
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class Event(_Cited):
     """A dated happening that is not already a deal or a quote."""
 
@@ -478,7 +526,7 @@ class Event(_Cited):
         return self.title
 
 
-@dataclass(frozen=True, kw_only=True)
+@_record
 class StrategyItem(_Cited):
     """One element of a stated strategy: a dimension, a layer, an aim."""
 
@@ -530,20 +578,45 @@ def field_names(model: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(model))
 
 
-# eq=False: a knowledge base is itself, hashed by identity, so that what is derived from
-# it can be kept in a WeakKeyDictionary; its records compare by value.
-@dataclass(frozen=True, eq=False)
 class KnowledgeBase:
     """Every record of a data directory, checked against each other."""
 
-    sources: tuple[Source, ...] = ()
-    organizations: tuple[Organization, ...] = ()
-    people: tuple[Person, ...] = ()
-    deals: tuple[Deal, ...] = ()
-    quotes: tuple[Quote, ...] = ()
-    figures: tuple[Figure, ...] = ()
-    events: tuple[Event, ...] = ()
-    strategy: tuple[StrategyItem, ...] = ()
+    sources: tuple[Source, ...]
+    organizations: tuple[Organization, ...]
+    people: tuple[Person, ...]
+    deals: tuple[Deal, ...]
+    quotes: tuple[Quote, ...]
+    figures: tuple[Figure, ...]
+    events: tuple[Event, ...]
+    strategy: tuple[StrategyItem, ...]
+
+    def __init__(
+        self,
+        sources: tuple[Source, ...] = (),
+        organizations: tuple[Organization, ...] = (),
+        people: tuple[Person, ...] = (),
+        deals: tuple[Deal, ...] = (),
+        quotes: tuple[Quote, ...] = (),
+        figures: tuple[Figure, ...] = (),
+        events: tuple[Event, ...] = (),
+        strategy: tuple[StrategyItem, ...] = (),
+    ) -> None:
+        # Frozen: the collections are set past __setattr__. A knowledge base is compared
+        # and hashed as itself, so that what is derived from it can be kept in a
+        # WeakKeyDictionary; its records compare by value.
+        self.__dict__.update(
+            sources=sources,
+            organizations=organizations,
+            people=people,
+            deals=deals,
+            quotes=quotes,
+            figures=figures,
+            events=events,
+            strategy=strategy,
+        )
+
+    __setattr__ = _Frozen.__setattr__
+    __delattr__ = _Frozen.__delattr__
 
     def records(self) -> Iterator[AnyRecord]:
         """Every record, sources first, in file order within each type."""

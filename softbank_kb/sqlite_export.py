@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -78,11 +78,6 @@ class TableSpec:
     sort_desc: str | None = None
     # Listed last on Datasette's database page: a link table, reached from a record's page.
     hidden: bool = False
-
-    @property
-    def owner(self) -> str:
-        """The column naming the record each row belongs to: its id, or a link's first."""
-        return self.pk or self.columns[0].name
 
     def rows(self, kb: KnowledgeBase) -> Iterable[dict[str, Any]]:
         """The table's rows for the knowledge base `kb`."""
@@ -847,10 +842,7 @@ def _build(kb: KnowledgeBase, path: Path, progress: Progress | None) -> None:
 def write_tables(
     connection: sqlite3.Connection, kb: KnowledgeBase, progress: Progress | None = None
 ) -> None:
-    """Every table, view and index of the export, written into a new, empty database.
-
-    The cache's store (store.py) builds its database with this too, beside its own tables.
-    """
+    """Every table, view and index of the export, written into a new, empty database."""
     import sqlite_utils
 
     total = work_count(kb) if progress else 0
@@ -886,39 +878,6 @@ def write_tables(
         for column in spec.columns:
             if column.references:
                 db.table(spec.name).create_index([column.name])
-
-
-def replace_records(
-    connection: sqlite3.Connection, removed: Sequence[str], kb: KnowledgeBase
-) -> None:
-    """In a database of `write_tables`, the rows of the records `removed` replaced by the
-    rows of `kb`'s records, the full-text indexes kept in step (the cache's update)."""
-    import sqlite_utils
-
-    db = sqlite_utils.Database(connection)
-    for spec in TABLES:
-        columns = ", ".join(f"[{name}]" for name in spec.search)
-        index = f"[{spec.name}_fts]"
-        for start in range(0, len(removed), BATCH_SIZE):
-            batch = removed[start : start + BATCH_SIZE]
-            where = f"[{spec.owner}] in ({', '.join('?' * len(batch))})"
-            if spec.search:
-                # An external-content index forgets a row only when told its old values.
-                db.execute(
-                    f"insert into {index} ({index}, rowid, {columns})"
-                    f" select 'delete', rowid, {columns} from [{spec.name}] where {where}",
-                    batch,
-                )
-            db.execute(f"delete from [{spec.name}] where {where}", batch)
-        last = db.execute(f"select coalesce(max(rowid), 0) from [{spec.name}]").fetchone()[0]
-        for rows in _batches(spec.rows(kb), BATCH_SIZE):
-            db.table(spec.name).insert_all(rows, batch_size=BATCH_SIZE)
-        if spec.search:
-            db.execute(
-                f"insert into {index} (rowid, {columns})"
-                f" select rowid, {columns} from [{spec.name}] where rowid > ?",
-                (last,),
-            )
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -1,4 +1,4 @@
-"""The SQLite store of one knowledge base: the export's tables and each record's JSON."""
+"""The SQLite store of one knowledge base: each record's JSON, and what narrows a collection."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import sys
 import types
 import typing
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -20,24 +21,18 @@ from softbank_kb.models import (
     AnyRecord,
     Deal,
     KnowledgeBase,
+    Organization,
+    Quote,
     without_garbage_collection,
 )
 
 # 'sbkb' in ASCII: PRAGMA application_id, at offset 68 of the file's header.
 APPLICATION_ID = 0x73626B62
 # PRAGMA user_version, at offset 60: bumped whenever the cache's tables change.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 HEADER = b"SQLite format 3\x00"
 HEADER_SIZE = 100
-TABLES = (
-    "record_json",
-    "deal_years",
-    "deals",
-    "deal_partners",
-    "organizations",
-    "files",
-    "rewritten",
-)
+TABLES = ("record_json", "links", "files", "rewritten")
 # SQLite's limit on a statement's parameters is 32,766: a longer filter reads it all.
 _MAX_PARAMETERS = 30_000
 # What a damaged database or row raises when it is read.
@@ -72,27 +67,33 @@ def build_store(
     from softbank_kb.models import deal_years
 
     def write(connection: sqlite3.Connection) -> None:
-        from softbank_kb.sqlite_export import write_tables
-
-        write_tables(connection, kb)
+        # A file nobody reads until it is renamed into place: no journal to keep safe.
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
         connection.executescript(_OWN_TABLES)
         connection.executemany(
             "insert into files values (?, ?, ?)",
             ((at, name, digest) for at, (name, digest) in enumerate(files)),
         )
         _insert_records(connection, _placed(kb, file_of))
-        _insert_deal_years(connection, kb.deals, lambda deal: deal_years(kb, deal))
+        _insert_links(connection, kb.records(), lambda deal: deal_years(kb, deal))
         connection.executescript(_OWN_INDEXES)
 
     write_database(path, key, SCHEMA_VERSION, write, {"code": code})
 
 
+# Every table and index is one a query of this module reads (`candidates`, `get`, an edit's
+# update); the export's tables are the export's (sqlite_export.py), not kept here.
+# links: what `candidates` narrows a collection by (see _links), one b-tree, its own index;
+# `value` has no type, so that a year stays a number and an id a string.
 _OWN_TABLES = """
     create table record_json (
         position integer primary key, id text not null unique,
         collection text not null, json text not null,
         file integer not null, item integer not null);
-    create table deal_years (deal text not null, year integer not null);
+    create table links (
+        field text not null, value not null, id text not null,
+        primary key (field, value, id)) without rowid;
     create table files (file integer primary key, name blob not null, digest text not null);
     create table rewritten (position integer primary key);
 """
@@ -100,8 +101,6 @@ _OWN_TABLES = """
 _OWN_INDEXES = """
     create index record_json_collection on record_json (collection, position);
     create index record_json_file on record_json (file);
-    create index deal_years_deal on deal_years (deal);
-    create index deal_years_year on deal_years (year, deal);
 """
 # Records stand in collection order, then file order, then their order in the file.
 _COLLECTION_RANK = "case collection {} end".format(
@@ -130,18 +129,42 @@ def _insert_records(connection: sqlite3.Connection, placed: Iterable[_Placed]) -
     connection.executemany(
         "insert into record_json values (?, ?, ?, ?, ?, ?)",
         (
-            (position, record.id, collection, json.dumps(plain(record)), file, item)
+            (position, record.id, collection, _json(record), file, item)
             for position, (collection, record, file, item) in enumerate(_itemized(placed))
         ),
     )
 
 
-def _insert_deal_years(
-    connection: sqlite3.Connection, deals: Iterable[Deal], years_of: DealYears
+def _json(record: AnyRecord) -> str:
+    """A record's JSON as it is stored: compact, its text as it is (UTF-8 in the file)."""
+    return json.dumps(plain(record), separators=(",", ":"), ensure_ascii=False)
+
+
+def _links(record: AnyRecord, years_of: DealYears) -> Iterator[tuple[str, Any]]:
+    """The (field, value) pairs `candidates` finds a record by: a deal's years, kind and
+    parties (investor, target, vehicle, partners), a quote's speaker, an organisation's parent."""
+    if isinstance(record, Deal):
+        yield from (("year", year) for year in years_of(record))
+        yield "kind", record.kind
+        for party in (record.investor, record.target, record.vehicle, *record.partners):
+            if party is not None:
+                yield "party", party
+    elif isinstance(record, Quote):
+        yield "speaker", record.speaker
+    elif isinstance(record, Organization) and record.parent is not None:
+        yield "parent", record.parent
+
+
+def _insert_links(
+    connection: sqlite3.Connection, records: Iterable[AnyRecord], years_of: DealYears
 ) -> None:
     connection.executemany(
-        "insert into deal_years values (?, ?)",
-        ((deal.id, year) for deal in deals for year in years_of(deal)),
+        "insert or ignore into links values (?, ?, ?)",  # a party twice in one deal: once
+        (
+            (field, value, record.id)
+            for record in records
+            for field, value in _links(record, years_of)
+        ),
     )
 
 
@@ -251,8 +274,6 @@ def _update_records(
     years_of: DealYears,
 ) -> None:
     """The rows of the edited files' records that changed, written again (update_store)."""
-    from softbank_kb.sqlite_export import replace_records
-
     files = sorted(changed)
     stored = {
         record_id: (stored_json, item, position)
@@ -269,7 +290,7 @@ def _update_records(
         for record in changed[file][1][collection]
     )
     for collection, record, file, item in _itemized(placed):
-        text = json.dumps(plain(record))
+        text = _json(record)
         old = stored.get(record.id)
         if old is None:
             added.append((collection, record, file, item, text))
@@ -277,14 +298,10 @@ def _update_records(
             rewritten.append((collection, record, file, item, text))
         elif old[1] != item:
             moved.append((record.id, item))
-    part = KnowledgeBase(
-        **{name: tuple(r for c, r, *_ in (*rewritten, *added) if c == name) for name in COLLECTIONS}
-    )
-    replace_records(connection, [r.id for _, r, *_ in rewritten], part)
     for start in range(0, len(rewritten), 1000):
         batch = [r.id for _, r, *_ in rewritten[start : start + 1000]]
-        connection.execute(f"delete from deal_years where deal in ({_in(batch)})", batch)
-    _insert_deal_years(connection, part.deals, years_of)
+        connection.execute(f"delete from links where id in ({_in(batch)})", batch)
+    _insert_links(connection, (r for _, r, *_ in (*rewritten, *added)), years_of)
     connection.executemany(
         "update record_json set json = ?, item = ? where id = ?",
         ((text, item, record.id) for _, record, _, item, text in rewritten),
@@ -665,29 +682,22 @@ def _in(values: Collection[Any]) -> str:
 _BY_ID = "select collection, id, json from record_json where id in ({}) order by position"
 
 
+def _linked(field: str, values: Collection[Any]) -> str:
+    """SQL for the ids of the records whose `field` is one of as many values (see _links)."""
+    return f"select id from links where field = '{field}' and value in ({_in(values)})"
+
+
 def _deals_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """Deals of any of `years` (deal_years), of `kinds`, involving any of `parties`."""
+    """Deals of any of `years`, of `kinds`, involving any of `parties`."""
     conditions, parameters = [], []
-    if where.get("years"):
-        years = list(where["years"])
-        conditions.append(f"id in (select deal from deal_years where year in ({_in(years)}))")
-        parameters += years
-    if where.get("kinds"):
-        kinds = list(where["kinds"])
-        conditions.append(f"id in (select id from deals where kind in ({_in(kinds)}))")
-        parameters += kinds
-    if where.get("parties"):
-        parties = list(where["parties"])
-        marks = _in(parties)
-        conditions.append(
-            f"id in (select id from deals where investor in ({marks}) union"
-            f" select id from deals where target in ({marks}) union"
-            f" select id from deals where vehicle in ({marks}) union"
-            f" select deal from deal_partners where partner in ({marks}))"
-        )
-        parameters += parties * 4
+    for name, field in (("years", "year"), ("kinds", "kind"), ("parties", "party")):
+        if where.get(name):
+            values = list(where[name])
+            conditions.append(f"id in ({_linked(field, values)})")
+            parameters += values
     sql = (
-        "select collection, id, json from record_json where collection = 'deals' and "
+        # Only a deal has links of these fields: the ids are looked up, not every deal read.
+        "select collection, id, json from record_json where "
         + " and ".join(conditions)
         + " order by position"
     )
@@ -696,16 +706,12 @@ def _deals_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
 
 def _quotes_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     speakers = list(where["speakers"])
-    return _BY_ID.format(f"select id from quotes where speaker in ({_in(speakers)})"), tuple(
-        speakers
-    )
+    return _BY_ID.format(_linked("speaker", speakers)), tuple(speakers)
 
 
 def _organizations_where(where: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     parents = list(where["parents"])
-    return _BY_ID.format(f"select id from organizations where parent in ({_in(parents)})"), tuple(
-        parents
-    )
+    return _BY_ID.format(_linked("parent", parents)), tuple(parents)
 
 
 # Which filters of which collection the database answers with an index.
@@ -741,7 +747,8 @@ def plain(value: Any) -> Any:
 
 
 def build(cls: type[T], data: dict[str, Any]) -> T:
-    """The `cls` whose JSON data `plain` made; KeyError or TypeError for data of another shape."""
+    """The `cls` whose JSON data `plain` made, made of `data` itself (which it takes over);
+    KeyError or TypeError for data of another shape."""
     made: T = _builder(cls)(data)
     return made
 
@@ -755,51 +762,70 @@ def _field_names(cls: type) -> tuple[str, ...]:
 def _builder(cls: type) -> Convert:
     """A function from `cls`'s JSON data to an instance, its converters worked out once.
 
-    The function is written out field by field and compiled, once per class: a loop over
-    the fields at every record was most of the time a whole collection took to build. Its
-    text is made from the class's own field names and types only, never from data read.
+    The data's own dict becomes the instance's, once the few fields JSON does not hold as
+    they are (tuples, floats, nested values) are converted in it: no loop over every
+    field at every record, and no code generated.
     """
-    hints = typing.get_type_hints(cls)
-    names = _field_names(cls)
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "count": len(names)}
-    values = [f"{name}={_expression(hints[name], f'data[{name!r}]', cls, scope)}" for name in names]
-    source = (
-        "def make(data):\n"
-        "    if type(data) is not dict or len(data) != count:\n"
-        f"        raise TypeError('not the data of a {cls.__name__}')\n"
-        "    made = new(cls)\n"
-        # Frozen: its fields are set as its own __init__ sets them, past __setattr__.
-        f"    made.__dict__.update({', '.join(values)})\n"
-        "    return made\n"
-    )
-    exec(compile(source, f"<builder of {cls.__name__}>", "exec"), scope)
-    make: Convert = scope["make"]
+    names = frozenset(_field_names(cls))
+    converters: list[tuple[str, Convert]] = []
+    new, set_fields = object.__new__, object.__setattr__
+
+    def make(data: Any) -> Any:
+        if type(data) is not dict or data.keys() != names:
+            raise TypeError(f"not the data of a {cls.__name__}")
+        for name, convert in converters:
+            data[name] = convert(data[name])
+        made = new(cls)
+        set_fields(made, "__dict__", data)  # frozen: as its own __init__ would, past __setattr__
+        return made
+
+    for name in _field_names(cls):
+        convert = _converter(_annotation(cls, name), cls, make)
+        if convert is not None:
+            converters.append((name, convert))
     return make
 
 
-def _expression(hint: Any, value: str, cls: type, scope: dict[str, Any]) -> str:
-    """Python that turns the JSON data `value` back into a value of `hint`."""
+def _annotation(cls: type, name: str) -> Any:
+    """The annotation of a field, evaluated in the module of the class that declares it.
+
+    What typing.get_type_hints gives, Annotated kept, for a fifth of its cost: the
+    annotations are our own code's (never data read), and nothing else is checked here.
+    """
+    import inspect
+
+    for base in cls.__mro__:
+        annotation = inspect.get_annotations(base).get(name)
+        if annotation is not None:
+            if isinstance(annotation, str):
+                return eval(annotation, vars(sys.modules[base.__module__]))
+            return annotation
+    raise TypeError(f"{cls.__name__}.{name} has no annotation")
+
+
+def _converter(hint: Any, cls: type, make: Convert) -> Convert | None:
+    """What turns JSON data back into a value of `hint` (`make` for `cls` itself), or None
+    for data that is the value already: a string, a whole number, a boolean."""
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]  # the rules on a value: the value's own type
     if hint is float:
-        return f"float({value})"  # 6500000000 in JSON is the float 6.5e9 written
+        return float  # 6500000000 in JSON is the float 6.5e9 written
     if dataclasses.is_dataclass(hint):
-        if hint is cls:
-            return f"make({value})"  # Money's equivalents are Money themselves
-        scope[f"make_{hint.__name__}"] = _builder(hint)  # type: ignore[arg-type]
-        return f"make_{hint.__name__}({value})"
+        return make if hint is cls else _builder(hint)  # Money's equivalents are Money
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is tuple:
-        item = _expression(args[0], "item", cls, scope)
-        return f"tuple({value})" if item == "item" else f"tuple([{item} for item in {value}])"
+        item = _converter(args[0], cls, make)
+        return tuple if item is None else lambda value: tuple(map(item, value))
     if origin is typing.Union or origin is types.UnionType:
         options = [arg for arg in args if arg is not type(None)]
         if len(options) == 1:
-            inner = _expression(options[0], value, cls, scope)
-            return value if inner == value else f"(None if {value} is None else {inner})"
+            inner = _converter(options[0], cls, make)
+            if inner is None:
+                return None
+            return lambda value: None if value is None else inner(value)
         if all(dataclasses.is_dataclass(option) for option in options):
-            name = "one_of_" + "_".join(option.__name__ for option in options)
-            scope[name] = _one_of(options)
-            return f"{name}({value})"
-    return value
+            return _one_of(options)
+    return None
 
 
 def _one_of(options: list[Any]) -> Convert:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import resource
 import subprocess
 import sys
@@ -14,7 +16,7 @@ from .conftest import REPO, RunCli
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench import Timing, edit_comment, fits, run_once
+from bench import PRACTICAL, Timing, edit_comment, fits, per_answer, run_once
 from make_kb import make_kb, records_written
 
 ENV = {"PATH": "/usr/bin:/bin"}
@@ -97,6 +99,45 @@ def test_fits_recover_a_constant_and_a_cost_per_record() -> None:
     intercept, slope = fitted["show ID (warm)"]
     assert intercept == pytest.approx(0.3)
     assert slope == pytest.approx(1e-6)
+
+
+def test_the_practical_floor_prints_the_deals_invest_prints(run_cli: RunCli) -> None:
+    invest = run_cli("invest", "--year", "2024", "--json")
+    (database,) = (Path(os.environ["XDG_CACHE_HOME"]) / "sbkb").glob("kb-*.sqlite")
+    floor = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "floor.py"), str(database)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    deals = json.loads(invest.stdout)
+    assert len(deals) >= 8
+    assert sorted(deal["id"] for deal in json.loads(floor.stdout)) == sorted(
+        deal["id"] for deal in deals
+    )
+
+
+def test_the_cost_per_printed_record_is_beyond_the_bundled_run() -> None:
+    timings = {
+        "bundled: invest (warm)": Timing(0.050, 20),
+        "1000: invest (warm)": Timing(0.070, 20),
+        f"bundled: {PRACTICAL}": Timing(0.010, 10),
+        f"1000: {PRACTICAL}": Timing(0.011, 10),
+        "bundled: quote (warm)": Timing(0.060, 20),
+        "1000: quote (warm)": Timing(0.061, 20),
+    }
+    printed = {
+        "bundled: invest (warm)": 8,
+        "1000: invest (warm)": 1008,
+        f"bundled: {PRACTICAL}": 8,
+        f"1000: {PRACTICAL}": 1008,
+        "bundled: quote (warm)": 3,
+        "1000: quote (warm)": 3,  # no more printed: no cost per record
+    }
+    costs = per_answer(timings, printed)
+    assert list(costs) == ["1000: invest (warm)", f"1000: {PRACTICAL}"]
+    assert costs["1000: invest (warm)"] == (1008, pytest.approx(20.0))
+    assert costs[f"1000: {PRACTICAL}"] == (1008, pytest.approx(1.0))
 
 
 @pytest.mark.parametrize("arguments", [["--sizes", "1000,lots"], ["--runs", "0"]])

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import json
+import pickle
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -9,7 +14,15 @@ import pytest
 
 from softbank_kb import cache, store
 from softbank_kb.loading import load_knowledge_base
-from softbank_kb.models import COLLECTIONS, KnowledgeBase
+from softbank_kb.models import (
+    COLLECTIONS,
+    Citation,
+    Deal,
+    KnowledgeBase,
+    Money,
+    PartialDate,
+    deal_years,
+)
 from softbank_kb.paths import data_files
 
 from .conftest import LIST_COMMANDS, REPO, RunCli
@@ -72,6 +85,83 @@ def test_a_collection_is_narrowed_by_the_index_not_read_whole(tmp_path: Path) ->
     assert "deals" not in stored._collections  # built: only the deals of 2024
     speakers = stored.candidates("quotes", speakers=["masayoshi-son"])
     assert speakers and {q.speaker for q in speakers} == {"masayoshi-son"}
+
+
+def test_records_behave_as_frozen_dataclasses(tmp_path: Path) -> None:
+    kb = load_knowledge_base(REPO / "data")  # made by pydantic
+    loaded = kb.get("ampere-acquisition")
+    rebuilt = _stored(kb, tmp_path).get("ampere-acquisition")  # made from stored JSON
+    assert isinstance(loaded, Deal)
+    assert rebuilt == loaded and hash(rebuilt) == hash(loaded) and rebuilt is not loaded
+    by_keyword = Deal(**{name: getattr(loaded, name) for name in store._field_names(Deal)})
+    assert by_keyword == loaded and hash(by_keyword) == hash(loaded)
+    assert len({loaded, rebuilt, by_keyword}) == 1
+    changed = dataclasses.replace(loaded, summary="Another summary.")
+    assert changed != loaded and changed.summary == "Another summary."
+    assert changed.citations is loaded.citations
+    assert pickle.loads(pickle.dumps(loaded)) == copy.deepcopy(loaded) == loaded
+    assert dataclasses.is_dataclass(loaded)
+    assert dataclasses.asdict(loaded)["amount"]["currency"] == "USD"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.summary = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del loaded.summary
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kb.deals = ()  # type: ignore[misc]
+    assert Money(amount=1.0, currency="USD") != PartialDate(value="2024")
+    assert repr(Citation(source="s", excerpt="e")) == "Citation(source='s', excerpt='e')"
+    assert PartialDate(value="2024").year_inferred is False  # a field's default
+    with pytest.raises(TypeError, match="missing keyword argument 'currency'"):
+        Money(amount=1.0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword 'price'"):
+        Money(amount=1.0, currency="USD", price=2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Money(1.0, "USD")  # type: ignore[misc]
+
+
+def test_the_database_holds_only_what_its_queries_read(tmp_path: Path) -> None:
+    kb = load_knowledge_base(REPO / "data")
+    _stored(kb, tmp_path)
+    connection = sqlite3.connect(tmp_path / "kb.sqlite")
+    schema = set(connection.execute("select type, name from sqlite_master"))
+    assert schema == {
+        *(("table", name) for name in (*store.TABLES, "meta")),
+        ("index", "sqlite_autoindex_record_json_1"),  # id: `get`
+        ("index", "sqlite_autoindex_meta_1"),
+        ("index", "record_json_collection"),  # a whole collection, in order
+        ("index", "record_json_file"),  # an edit's update: the records of a file
+    }
+    for (text,) in connection.execute("select json from record_json"):
+        assert text == json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("collection", "where", "matches"),
+    [
+        ("deals", {"years": [2024, 2025]}, lambda d, kb: {2024, 2025} & set(deal_years(kb, d))),
+        ("deals", {"kinds": ["acquisition"]}, lambda d, kb: d.kind == "acquisition"),
+        (
+            "deals",
+            {"parties": ["vision-fund-2", "openai"]},  # a vehicle; a target and partner
+            lambda d, kb: (
+                {"vision-fund-2", "openai"} & {d.investor, d.target, d.vehicle, *d.partners}
+            ),
+        ),
+        ("quotes", {"speakers": ["masayoshi-son"]}, lambda q, kb: q.speaker == "masayoshi-son"),
+        (
+            "organizations",
+            {"parents": ["softbank-group"]},
+            lambda o, kb: o.parent == "softbank-group",
+        ),
+    ],
+    ids=["years", "kinds", "parties", "speakers", "parents"],
+)
+def test_candidates_are_every_record_that_matches(tmp_path, collection, where, matches) -> None:
+    kb = load_knowledge_base(REPO / "data")
+    found = _stored(kb, tmp_path).candidates(collection, **where)
+    expected = [record for record in getattr(kb, collection) if matches(record, kb)]
+    assert expected and list(found) == expected
 
 
 # Every command, with the cache and without ------------------------------------------------

@@ -569,7 +569,10 @@ def _options(command: click.Command, ctx: click.Context, with_help: bool = True)
     """Each option of a command, its names and metavar in bold, then its help."""
     lines = []
     for param in command.get_params(ctx):
-        if not isinstance(param, click.Option) or (param.name == "help" and not with_help):
+        if not isinstance(param, click.Option):
+            continue
+        # The help option by its names: click before 8.3 makes it anew, named otherwise.
+        if not with_help and set(param.opts) <= set(ctx.help_option_names):
             continue
         record = param.get_help_record(ctx)
         if record is None:

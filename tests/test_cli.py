@@ -645,6 +645,11 @@ _MACHINE_OUTPUTS = [
     ["show", "ampere-acquisition", "--json"],
     ["stats", "--json"],
     ["ask", "How much did SoftBank pay for Ampere?", "--json"],
+    # Records and counts written as plain lines, as lists are (issue 29).
+    ["show", "ampere-acquisition", "--tsv"],
+    ["company", "ampere", "--csv"],
+    ["stats", "--tsv"],
+    ["ask", "How much did SoftBank pay for Ampere?", "--tsv"],
     ["invest", "--year", "1990", "--json"],
     *(
         ["graph", "--company", "softbank-group", "--format", form]

@@ -10,7 +10,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -552,28 +551,3 @@ def test_what_is_known_is_not_given_as_an_answer(piped: RunCli) -> None:
     assert lines
     assert all(line.split("\t")[:2] == ["", ""] for line in lines)
     assert "ampere" in {line.split("\t")[3] for line in lines}
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["show", "ampere-acquisition", "--tsv"],
-        ["company", "ampere", "--csv"],
-        ["stats", "--tsv"],
-        ["ask", "How much did SoftBank pay for Ampere?", "--tsv"],
-    ],
-    ids=" ".join,
-)
-def test_piped_records_and_counts_import_no_rich(args: list[str], tmp_path: Path) -> None:
-    """Written as plain lines, as lists are: no rich (about 20 ms) for a pipe."""
-    code = (
-        f"import sys; from softbank_kb.cli import main; sys.argv = ['sbkb', *{args!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('rich' in sys.modules, file=sys.stderr)"
-    )
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
-    )
-    assert result.stdout.strip(), result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "False", result.stderr

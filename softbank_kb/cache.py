@@ -29,8 +29,9 @@ from softbank_kb.paths import (
 )
 from softbank_kb.printable import safe
 
-# Cache files of other contents are removed beyond this many, newest kept.
-_KEEP = 4
+# Cache files of other contents are removed beyond this many, newest kept: the version
+# the data had before its last edit is what an edit updates from.
+_KEEP = 2
 # A JSON file of what search and ask derive from a million records is some hundreds of
 # MiB, and is read whole; a file far beyond that is not one of ours.
 MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024

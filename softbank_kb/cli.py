@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -29,9 +29,6 @@ from softbank_kb.options import (
     year_option,
 )
 from softbank_kb.reading import complete_names, load_kb, load_lexicon, resolve_name
-
-if TYPE_CHECKING:
-    pass
 
 ALL_TYPES = RECORD_TYPES  # the name tests and --type read
 _ENTITIES = ("organization", "person")

@@ -9,16 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from softbank_kb.errors import EMPTY_JSON_KEY, FORMAT_KEY, NothingMatched, OutputUnwritable
 from softbank_kb.printable import safe
 from softbank_kb.reading import complete_names, data_dir
-
-if TYPE_CHECKING:
-    pass
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
